@@ -1,0 +1,26 @@
+"""brouncker: a discovery engine for formulas of mathematical constants.
+
+The public API gathers the pure mathematics (polynomials, PCFs, exact walks, the
+constant bank, verification, identification, dynamics) and the entry points of the
+store and the search engine.
+"""
+
+from .errors import BrounckerError, ParseError, SpecError, StoreError, UnknownConstantError
+from .polynomial import format_polynomial, parse
+from .walk import Convergent, walk, walk_checkpoints, walk_sequential
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BrounckerError",
+    "Convergent",
+    "ParseError",
+    "SpecError",
+    "StoreError",
+    "UnknownConstantError",
+    "format_polynomial",
+    "parse",
+    "walk",
+    "walk_checkpoints",
+    "walk_sequential",
+]

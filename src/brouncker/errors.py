@@ -1,0 +1,21 @@
+"""Errors a user can cause. The command line prints their message on one line and exits 2."""
+
+
+class BrounckerError(Exception):
+    """Base for every error a user can cause (bad input, bad spec, unreachable database)."""
+
+
+class ParseError(BrounckerError):
+    """Text that is not a valid polynomial or constant expression."""
+
+
+class UnknownConstantError(BrounckerError):
+    """A constant name that is not in the bank."""
+
+
+class SpecError(BrounckerError):
+    """An invalid search specification."""
+
+
+class StoreError(BrounckerError):
+    """A database that cannot be reached, or whose schema is out of date."""
