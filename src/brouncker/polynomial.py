@@ -10,7 +10,7 @@ nothing is ever passed to ``eval``.
 >>> format_polynomial((34, 51, 27, 5))
 '34n^3 + 51n^2 + 27n + 5'
 >>> evaluate((34, 51, 27, 5), 2)
-483
+535
 """
 
 from __future__ import annotations

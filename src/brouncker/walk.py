@@ -11,11 +11,11 @@ under a second, against many seconds for the sequential recurrence.
 Checkpoints at several depths come from one walk: the segments between them are
 product trees of their own, chained left to right.
 
->>> c = walk((2, 1), (1, 0, 0), 3)       # 1 + 1/(3 + 4/(5 + 9/7))
+>>> c = walk((2, 1), (1, 0, 0), 3)       # 1 + 1/(3 + 4/(5 + 9/7)) = 51/40
 >>> (c.p, c.q)
-(mpz(200), mpz(164))
+(mpz(204), mpz(160))
 >>> c.reduced_q
-mpz(41)
+mpz(40)
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def _values(poly: Coefficients, lo: int, hi: int) -> list[int]:
 
 
 def _terms(a: Coefficients, b: Coefficients, lo: int, hi: int) -> tuple[list[int], list[int]]:
-    """$a(n)$ and $b(n)$ for $lo \le n < hi$."""
+    r"""$a(n)$ and $b(n)$ for $lo \le n < hi$."""
     return _values(a, lo, hi), _values(b, lo, hi)
 
 

@@ -1,0 +1,282 @@
+r"""The constant bank, at any precision, and safe constant expressions.
+
+Each bank constant is computed by mpmath at the working precision asked for.
+Expressions such as ``6/zeta(3)``, ``4/(3*pi-8)`` or ``(4^(1/3)+1)/(4^(1/3)-1)`` are
+parsed with Python's :mod:`ast` into a tree that is checked against a whitelist of
+nodes, names and functions, then evaluated by walking it: user text never reaches
+``eval`` or ``sympify``. ``^`` means power, as mathematicians write it.
+
+>>> mpmath.nstr(parse_constant("6/zeta(3)").value(30), 30)
+'4.99144423548424481209875767293'
+>>> str(parse_constant("1/(2*catalan)").sympy)
+'1/(2*Catalan)'
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import sympy
+from mpmath import mp, mpf
+
+from .errors import ParseError, UnknownConstantError
+
+GUARD_DIGITS = 15  # extra working digits so that the last requested digit is right
+
+
+@dataclass(frozen=True, slots=True)
+class BankConstant:
+    """A named constant: how to compute it and how to display it."""
+
+    name: str
+    description: str
+    compute: Callable[[], mpf] = field(repr=False)  # at the current mp precision
+    sympy_form: Callable[[], Any] = field(repr=False)
+    latex: str = ""
+
+
+def _lemniscate() -> mpf:
+    # varpi = Gamma(1/4)^2 / (2 sqrt(2 pi)) = 2.6220575542921198104648...
+    return mpmath.gamma(mpf(1) / 4) ** 2 / (2 * mpmath.sqrt(2 * mp.pi))
+
+
+_S = sympy.Symbol
+BANK: dict[str, BankConstant] = {
+    c.name: c
+    for c in [
+        BankConstant("pi", "Archimedes' constant π", lambda: +mp.pi, lambda: sympy.pi, r"\pi"),
+        BankConstant("pi2", "π²", lambda: mp.pi**2, lambda: sympy.pi**2, r"\pi^2"),
+        BankConstant("e", "Euler's number e", lambda: +mp.e, lambda: sympy.E, "e"),
+        BankConstant("e2", "e²", lambda: mp.e**2, lambda: sympy.E**2, "e^2"),
+        BankConstant("ln2", "natural logarithm of 2", lambda: +mp.ln2, lambda: sympy.log(2), r"\ln 2"),
+        BankConstant("ln3", "natural logarithm of 3", lambda: mpmath.log(3), lambda: sympy.log(3), r"\ln 3"),
+        BankConstant("zeta2", "ζ(2) = π²/6", lambda: mpmath.zeta(2), lambda: sympy.zeta(2, evaluate=False), r"\zeta(2)"),
+        BankConstant("zeta3", "Apéry's constant ζ(3)", lambda: mpmath.zeta(3), lambda: sympy.zeta(3), r"\zeta(3)"),
+        BankConstant("zeta5", "ζ(5)", lambda: mpmath.zeta(5), lambda: sympy.zeta(5), r"\zeta(5)"),
+        BankConstant("catalan", "Catalan's constant G", lambda: +mp.catalan, lambda: sympy.Catalan, "G"),
+        BankConstant("gauss", "Gauss' constant 1/agm(1, √2)", lambda: 1 / mpmath.agm(1, mpmath.sqrt(2)), lambda: _S("gauss"), r"\mathrm{G_{auss}}"),
+        BankConstant("lemniscate", "lemniscate constant ϖ", _lemniscate, lambda: _S("varpi"), r"\varpi"),
+        BankConstant("euler_gamma", "Euler–Mascheroni constant γ", lambda: +mp.euler, lambda: sympy.EulerGamma, r"\gamma"),
+        BankConstant("gompertz", "Gompertz constant −e·Ei(−1)", lambda: -mp.e * mpmath.ei(-1), lambda: _S("gompertz"), r"\delta_G"),
+        BankConstant("phi", "golden ratio (1+√5)/2", lambda: +mp.phi, lambda: sympy.GoldenRatio, r"\phi"),
+        BankConstant("sqrt2", "√2", lambda: mpmath.sqrt(2), lambda: sympy.sqrt(2), r"\sqrt{2}"),
+        BankConstant("sqrt3", "√3", lambda: mpmath.sqrt(3), lambda: sympy.sqrt(3), r"\sqrt{3}"),
+        BankConstant("sqrt5", "√5", lambda: mpmath.sqrt(5), lambda: sympy.sqrt(5), r"\sqrt{5}"),
+        BankConstant("cbrt2", "∛2", lambda: mpmath.cbrt(2), lambda: sympy.cbrt(2), r"\sqrt[3]{2}"),
+        BankConstant("tan1", "tan(1)", lambda: mpmath.tan(1), lambda: sympy.tan(1), r"\tan 1"),
+        BankConstant("zeta4", "ζ(4) = π⁴/90", lambda: mpmath.zeta(4), lambda: sympy.zeta(4, evaluate=False), r"\zeta(4)"),
+        BankConstant("ln5", "natural logarithm of 5", lambda: mpmath.log(5), lambda: sympy.log(5), r"\ln 5"),
+        BankConstant("bessel_ratio", "I₁(2)/I₀(2)", lambda: mpmath.besseli(1, 2) / mpmath.besseli(0, 2), lambda: _S("I1(2)/I0(2)"), r"\frac{I_1(2)}{I_0(2)}"),
+    ]
+}
+"""Every constant brouncker knows by name."""
+
+_ALIASES = {"gamma_euler": "euler_gamma", "golden": "phi", "varpi": "lemniscate"}
+
+
+def constant_value(name: str, dps: int) -> mpf:
+    """A bank constant to ``dps`` correct decimal digits (as an mpf at that precision).
+
+    >>> mpmath.nstr(constant_value("lemniscate", 20), 20)
+    '2.6220575542921198105'
+    """
+    constant = BANK.get(_ALIASES.get(name, name))
+    if constant is None:
+        raise UnknownConstantError(f"unknown constant '{name}'; known: {', '.join(BANK)}")
+    with mp.workdps(dps + GUARD_DIGITS):
+        value = constant.compute()
+    with mp.workdps(dps):
+        return +value
+
+
+# --- expressions ---------------------------------------------------------------------
+
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+# name -> (mpmath function, sympy function, arity)
+_FUNCTIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any], int]] = {
+    "zeta": (mpmath.zeta, sympy.zeta, 1),
+    "sqrt": (mpmath.sqrt, sympy.sqrt, 1),
+    "cbrt": (mpmath.cbrt, sympy.cbrt, 1),
+    "exp": (mpmath.exp, sympy.exp, 1),
+    "log": (mpmath.log, sympy.log, 1),
+    "ln": (mpmath.log, sympy.log, 1),
+    "sin": (mpmath.sin, sympy.sin, 1),
+    "cos": (mpmath.cos, sympy.cos, 1),
+    "tan": (mpmath.tan, sympy.tan, 1),
+    "atan": (mpmath.atan, sympy.atan, 1),
+    "sinh": (mpmath.sinh, sympy.sinh, 1),
+    "cosh": (mpmath.cosh, sympy.cosh, 1),
+    "tanh": (mpmath.tanh, sympy.tanh, 1),
+    "gamma": (mpmath.gamma, sympy.gamma, 1),
+    "agm": (mpmath.agm, lambda x, y: sympy.Function("agm")(x, y), 2),
+    "besseli": (mpmath.besseli, sympy.besseli, 2),
+    "besselj": (mpmath.besselj, sympy.besselj, 2),
+}
+MAX_INTEGER_DIGITS = 1000  # a literal longer than this is refused
+
+
+def _check(node: ast.AST, text: str) -> None:
+    """Reject every node outside the whitelist, naming it."""
+    if isinstance(node, ast.Expression):
+        _check(node.body, text)
+    elif isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            raise ParseError(f"cannot parse '{text}': operator {type(node.op).__name__} is not allowed")
+        _check(node.left, text)
+        _check(node.right, text)
+    elif isinstance(node, ast.UnaryOp):
+        if type(node.op) not in _UNARY:
+            raise ParseError(f"cannot parse '{text}': operator {type(node.op).__name__} is not allowed")
+        _check(node.operand, text)
+    elif isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise ParseError(f"cannot parse '{text}': {node.value!r} is not a number")
+        if isinstance(node.value, int) and len(str(abs(node.value))) > MAX_INTEGER_DIGITS:
+            raise ParseError(f"cannot parse '{text}': integer literal too long")
+    elif isinstance(node, ast.Name):
+        if _ALIASES.get(node.id, node.id) not in BANK:
+            raise UnknownConstantError(
+                f"unknown constant '{node.id}' in '{text}'; known: {', '.join(BANK)}"
+            )
+    elif isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
+            shown = node.func.id if isinstance(node.func, ast.Name) else "this call"
+            raise ParseError(
+                f"cannot parse '{text}': unknown function '{shown}'; known: {', '.join(_FUNCTIONS)}"
+            )
+        arity = _FUNCTIONS[node.func.id][2]
+        if len(node.args) != arity:
+            raise ParseError(f"cannot parse '{text}': {node.func.id} takes {arity} argument(s)")
+        for arg in node.args:
+            _check(arg, text)
+    else:
+        raise ParseError(f"cannot parse '{text}': {type(node).__name__} is not allowed in a constant expression")
+
+
+def _names(node: ast.AST) -> list[str]:
+    found: list[str] = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            found.append(_ALIASES.get(sub.id, sub.id))
+    # zeta(3) names the bank constant zeta3 when the argument is a small integer
+    for sub in ast.walk(node):
+        if (
+            isinstance(sub, ast.Call)
+            and isinstance(sub.func, ast.Name)
+            and sub.func.id == "zeta"
+            and isinstance(sub.args[0], ast.Constant)
+            and f"zeta{sub.args[0].value}" in BANK
+        ):
+            found.append(f"zeta{sub.args[0].value}")
+    return list(dict.fromkeys(n for n in found if n in BANK))
+
+
+def _evaluate(node: ast.AST, leaf: Callable[[str], Any], number: Callable[[Any], Any], call: Callable[[str, list[Any]], Any]) -> Any:
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body, leaf, number, call)
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](_evaluate(node.left, leaf, number, call), _evaluate(node.right, leaf, number, call))
+    if isinstance(node, ast.UnaryOp):
+        return _UNARY[type(node.op)](_evaluate(node.operand, leaf, number, call))
+    if isinstance(node, ast.Constant):
+        return number(node.value)
+    if isinstance(node, ast.Name):
+        return leaf(_ALIASES.get(node.id, node.id))
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        return call(node.func.id, [_evaluate(arg, leaf, number, call) for arg in node.args])
+    raise AssertionError("unchecked node")  # _check has rejected everything else
+
+
+@dataclass(frozen=True)
+class ConstantExpression:
+    """A checked constant expression: its text, the bank names it uses, and its tree."""
+
+    text: str
+    names: tuple[str, ...]
+    tree: ast.Expression = field(repr=False, compare=False)
+
+    def value(self, dps: int) -> mpf:
+        """The value to ``dps`` decimal digits.
+
+        >>> mpmath.nstr(parse_constant("(4^(1/3)+1)/(4^(1/3)-1)").value(15), 15)
+        '4.40482876783863'
+        """
+        with mp.workdps(dps + GUARD_DIGITS):
+            cache: dict[str, mpf] = {}
+
+            def leaf(name: str) -> mpf:
+                if name not in cache:
+                    cache[name] = BANK[name].compute()
+                return cache[name]
+
+            def number(v: int | float) -> mpf:
+                return mpf(v) if isinstance(v, int) else mpf(repr(v))
+
+            def call(name: str, args: list[Any]) -> Any:
+                return _FUNCTIONS[name][0](*args)
+
+            try:
+                result = _evaluate(self.tree, leaf, number, call)
+            except ZeroDivisionError:
+                raise ParseError(f"'{self.text}' divides by zero") from None
+        if isinstance(result, mpmath.mpc):
+            if abs(result.imag) > mpf(10) ** (-dps):
+                raise ParseError(f"'{self.text}' is not a real number")
+            result = result.real
+        with mp.workdps(dps):
+            return +result
+
+    @property
+    def sympy(self) -> Any:
+        """A sympy expression for display (built node by node, never from text)."""
+
+        def leaf(name: str) -> Any:
+            return BANK[name].sympy_form()
+
+        def number(v: int | float) -> Any:
+            return sympy.Integer(v) if isinstance(v, int) else sympy.Float(repr(v))
+
+        def call(name: str, args: list[Any]) -> Any:
+            return _FUNCTIONS[name][1](*args)
+
+        return _evaluate(self.tree, leaf, number, call)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_constant(text: str) -> ConstantExpression:
+    """Parse a constant expression over the bank names, numbers, ``+ - * / ^ **`` and the
+    functions ``zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, gamma, agm, besseli``.
+
+    >>> parse_constant("e/(e-2)").names
+    ('e',)
+    >>> parse_constant("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    brouncker.errors.ParseError: cannot parse '__import__('os')': unknown function '__import__'; known: zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, sinh, cosh, tanh, gamma, agm, besseli, besselj
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ParseError("cannot parse '': empty constant expression")
+    if len(text) > 10_000:
+        raise ParseError("constant expression too long")
+    try:  # ^ binds looser than + in Python; as power it must bind like **
+        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
+    except SyntaxError as exc:
+        raise ParseError(f"cannot parse '{text}': {exc.msg}") from None
+    _check(tree, text)
+    return ConstantExpression(text=text.strip(), names=tuple(_names(tree)), tree=tree)
