@@ -99,10 +99,58 @@ def _cell(value: Any) -> str:
 # Each command is a thin wrapper over the library. Keep option names as in DESIGN.md.
 
 
+@app.command("verify")
+def verify_command(
+    conjecture_id: Optional[int] = typer.Argument(None, metavar="[ID]", help="A stored conjecture to verify."),
+    a: Optional[str] = typer.Option(None, "--a", help="Partial denominators a(n), e.g. '34n^3+51n^2+27n+5'."),
+    b: Optional[str] = typer.Option(None, "--b", help="Partial numerators b(n), e.g. '-n^6'."),
+    constant: Optional[str] = typer.Option(None, "--constant", help="Constant expression, e.g. '6/zeta(3)'."),
+    digits: int = typer.Option(..., "--digits", help="Digits that must agree."),
+    max_depth: Optional[int] = typer.Option(None, "--max-depth", help="Depth budget (default 100000 or 10*digits)."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Verify that PCF(a, b) equals CONSTANT to DIGITS digits (exit 0 verified, 1 refuted, 3 inconclusive)."""
+    from .verify import verify
+
+    if conjecture_id is not None:
+        if a is not None or b is not None or constant is not None:
+            raise BrounckerError("give either a stored conjecture ID or --a/--b/--constant, not both")
+        result = _verify_stored(conjecture_id, digits, max_depth, db)
+    else:
+        missing = [name for name, value in (("--a", a), ("--b", b), ("--constant", constant)) if value is None]
+        if missing:
+            raise BrounckerError(f"missing {', '.join(missing)} (or give a stored conjecture ID)")
+        assert a is not None and b is not None and constant is not None
+        result = verify(a, b, constant, digits, max_depth=max_depth)
+    emit(result, json_, title="verification")
+    raise typer.Exit(EXIT_CODES[result.verdict])
+
+
+def _verify_stored(conjecture_id: int, digits: int, max_depth: int | None, db: str | None):  # type: ignore[no-untyped-def]
+    """Verify a stored PCF conjecture and record the verification in the store."""
+    from .store import open_store
+    from .verify import verify
+
+    store = open_store(db)
+    row = store.get_conjecture(conjecture_id)
+    if row is None:
+        raise BrounckerError(f"no conjecture with id {conjecture_id}")
+    if row.get("kind") != "pcf" or not row.get("a") or not row.get("b"):
+        raise BrounckerError(f"conjecture {conjecture_id} is of kind '{row.get('kind')}': only PCF conjectures can be verified by depth")
+    result = verify(row["a"], row["b"], row["expression"], digits, max_depth=max_depth)
+    store.record_verification(
+        conjecture_id, digits_requested=digits, digits_agreed=result.digits_agreed,
+        depth=result.depth, seconds=result.seconds, verdict=result.verdict,
+    )
+    return result
+
+
 def main() -> None:
     """Entry point of the console script: one line and exit 2 for a user's mistake."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
     except BrounckerError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
