@@ -1,0 +1,76 @@
+"""The constant bank and safe constant expressions, against mpmath and known digits."""
+
+import mpmath
+import pytest
+
+from brouncker.constants import BANK, constant_value, parse_constant
+from brouncker.errors import ParseError, UnknownConstantError
+
+DESIGN_NAMES = ["pi", "pi2", "e", "e2", "ln2", "ln3", "zeta2", "zeta3", "zeta5", "catalan", "gauss",
+                "lemniscate", "euler_gamma", "gompertz", "phi", "sqrt2", "sqrt3", "sqrt5", "cbrt2", "tan1"]
+
+# published leading digits, independent of mpmath
+KNOWN = {
+    "pi": "3.14159265358979323846264338327950288",
+    "catalan": "0.91596559417721901505460351493238411",
+    "gauss": "0.83462684167407318628142973279904680",
+    "lemniscate": "2.62205755429211981046483958989111941",
+    "euler_gamma": "0.57721566490153286060651209008240243",
+    "gompertz": "0.59634736232319407434107849936927937",
+    "zeta3": "1.20205690315959428539973816151144999",
+}
+
+
+def test_every_design_name_is_in_the_bank():
+    assert set(DESIGN_NAMES) <= set(BANK)
+
+
+@pytest.mark.parametrize("name, digits", sorted(KNOWN.items()))
+def test_bank_matches_published_digits(name, digits):
+    assert mpmath.nstr(constant_value(name, 50), 45, strip_zeros=False).startswith(digits)
+
+
+@pytest.mark.parametrize("dps", [50, 500, 2000])
+def test_gauss_is_lemniscate_over_pi_at_any_precision(dps):
+    with mpmath.workdps(dps):
+        gap = abs(constant_value("gauss", dps) - constant_value("lemniscate", dps) / mpmath.pi)
+        assert gap < mpmath.mpf(10) ** (-dps + 3)
+
+
+@pytest.mark.parametrize(
+    "text, reference",
+    [
+        ("6/zeta(3)", lambda: 6 / mpmath.zeta(3)),
+        ("6/zeta3", lambda: 6 / mpmath.zeta(3)),
+        ("4/(3*pi-8)", lambda: 4 / (3 * mpmath.pi - 8)),
+        ("(4^(1/3)+1)/(4^(1/3)-1)", lambda: (mpmath.cbrt(4) + 1) / (mpmath.cbrt(4) - 1)),
+        ("1/(2*catalan)", lambda: 1 / (2 * mpmath.catalan)),
+        ("e/(e-2)", lambda: mpmath.e / (mpmath.e - 2)),
+        ("e^2+pi**2", lambda: mpmath.e**2 + mpmath.pi**2),
+        ("-2^2", lambda: mpmath.mpf(-4)),
+    ],
+)
+def test_expressions_evaluate_like_mpmath(text, reference):
+    with mpmath.workdps(300):
+        expected = reference()
+        assert abs(parse_constant(text).value(300) - expected) < mpmath.mpf(10) ** -290
+
+
+def test_expression_names_and_display():
+    expr = parse_constant("1/(2*catalan)")
+    assert expr.names == ("catalan",)
+    assert str(expr.sympy) == "1/(2*Catalan)"
+    assert parse_constant("zeta(3)").names == ("zeta3",)
+
+
+@pytest.mark.parametrize("text", ["__import__('os').system('true')", "pi.__class__", "[1,2]", "lambda: 1",
+                                  "open('x')", "pi if 1 else 2", "1 < 2", "'pi'", ""])
+def test_unsafe_or_malformed_text_is_refused(text):
+    with pytest.raises(ParseError):
+        parse_constant(text)
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(UnknownConstantError) as info:
+        parse_constant("7/nosuch")
+    assert "nosuch" in str(info.value) and "zeta3" in str(info.value)
