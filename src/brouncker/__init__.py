@@ -8,10 +8,19 @@ store and the search engine.
 from .errors import BrounckerError, ParseError, SpecError, StoreError, UnknownConstantError
 from .polynomial import format_polynomial, parse
 from .walk import Convergent, walk, walk_checkpoints, walk_sequential
+from .pcf import PCF
+from .constants import BANK, constant_value, parse_constant
+from .verify import Verification, verify
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BANK",
+    "PCF",
+    "Verification",
+    "constant_value",
+    "parse_constant",
+    "verify",
     "BrounckerError",
     "Convergent",
     "ParseError",
