@@ -83,8 +83,9 @@ def delta(conv: Convergent, limit: mpf) -> float:
     convergent, or the error reads as 0 and $\delta$ as infinite (``math.inf``).
 
     >>> from brouncker.walk import walk
-    >>> round(delta(walk((1,), (1,), 30), (1 + mpmath.sqrt(5)) / 2), 2)   # Fibonacci: δ → 1
-    1.0
+    >>> with mpmath.workdps(200):   # Fibonacci: δ = 1 + log √5 / log q → 1
+    ...     round(delta(walk((1,), (1,), 300), (1 + mpmath.sqrt(5)) / 2), 3)
+    1.006
     """
     q_reduced = conv.reduced_q
     if q_reduced <= 1:
