@@ -1,0 +1,206 @@
+"""The database schema of the conjecture store (SQLAlchemy 2.x declarative models).
+
+One table per concept of DESIGN.md: ``constant``, ``search``, ``shard``, ``pcf``,
+``metrics``, ``conjecture`` (with its ``conjecture_constant`` links), ``verification``
+and ``cluster``. Big integers and high-precision numbers are stored as text;
+coefficients, relations and records as JSON (JSONB on PostgreSQL).
+
+The Alembic migrations build exactly this schema; :data:`SCHEMA_REVISION` names the
+revision the code expects (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_REVISION = "0002"
+"""The Alembic head revision this code reads and writes."""
+
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""JSON everywhere, JSONB on PostgreSQL (indexable, compact)."""
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+"""64-bit keys; on SQLite a plain INTEGER, so the key is the rowid and autoincrements."""
+
+KEY_LENGTH = 512  # canonical keys and value keys; a degree-3 PCF key is well under 100 chars
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Constant(Base):
+    """A bank constant that conjectures refer to by name."""
+
+    __tablename__ = "constant"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Search(Base):
+    """One search: its specification, progress and counters."""
+
+    __tablename__ = "search"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    spec_hash: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    counters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Shard(Base):
+    """A slice ``[start, stop)`` of a search space; what makes a search resumable."""
+
+    __tablename__ = "shard"
+    __table_args__ = (UniqueConstraint("search_id", "shard_index"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("search.id", ondelete="CASCADE"))
+    shard_index: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(BigInteger)
+    stop: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class PCF(Base):
+    """A canonical polynomial continued fraction, once per canonical key."""
+
+    __tablename__ = "pcf"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    canonical_key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
+    a: Mapped[list[int]] = mapped_column(JSONType)
+    b: Mapped[list[int]] = mapped_column(JSONType)
+    deg_a: Mapped[int] = mapped_column(Integer)
+    deg_b: Mapped[int] = mapped_column(Integer)
+    degree: Mapped[int] = mapped_column(Integer, index=True)  # max(deg a, deg b)
+    first_search_id: Mapped[int | None] = mapped_column(ForeignKey("search.id", ondelete="SET NULL"), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="SET NULL"), index=True)
+
+
+class Metrics(Base):
+    """The convergence-dynamics record of a PCF at one depth, with the fields one
+    filters on copied into indexed columns."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (UniqueConstraint("pcf_id", "depth"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    pcf_id: Mapped[int] = mapped_column(ForeignKey("pcf.id", ondelete="CASCADE"))
+    depth: Mapped[int] = mapped_column(Integer)
+    dynamics: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    limit: Mapped[str | None] = mapped_column(Text)
+    convergence: Mapped[str | None] = mapped_column(String(32))
+    fr: Mapped[bool | None] = mapped_column(Boolean)
+    delta_fr: Mapped[float | None] = mapped_column(Float, index=True)
+    delta_naive: Mapped[float | None] = mapped_column(Float, index=True)
+    c: Mapped[float | None] = mapped_column(Float)
+    d: Mapped[float | None] = mapped_column(Float)
+    gamma: Mapped[float | None] = mapped_column(Float)
+    eta: Mapped[float | None] = mapped_column(Float)
+
+
+class Conjecture(Base):
+    """A conjectured formula: an integer relation between a limit and bank constants.
+
+    Unique per ``(kind, value_key, expression)``; ``value_key`` is the canonical key for
+    a PCF and a digest of the defining data (lhs and signs) for ESMA.
+    """
+
+    __tablename__ = "conjecture"
+    __table_args__ = (UniqueConstraint("kind", "value_key", "expression"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), index=True)
+    value_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    canonical_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH), index=True)
+    pcf_id: Mapped[int | None] = mapped_column(ForeignKey("pcf.id", ondelete="SET NULL"), index=True)
+    a: Mapped[list[int] | None] = mapped_column(JSONType)  # the PCF as found
+    b: Mapped[list[int] | None] = mapped_column(JSONType)
+    degree: Mapped[int | None] = mapped_column(Integer, index=True)
+    expression: Mapped[str] = mapped_column(Text)
+    constants: Mapped[list[str]] = mapped_column(JSONType)
+    relation: Mapped[list[int]] = mapped_column(JSONType)
+    digits: Mapped[int] = mapped_column(Integer)
+    delta: Mapped[float | None] = mapped_column(Float, index=True)
+    limit: Mapped[str | None] = mapped_column(Text)  # decimal text, any precision
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(16), default="candidate", index=True)
+    search_id: Mapped[int | None] = mapped_column(ForeignKey("search.id", ondelete="SET NULL"), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConjectureConstant(Base):
+    """Which bank constants a conjecture uses (what ``query --constant`` filters on)."""
+
+    __tablename__ = "conjecture_constant"
+    conjecture_id: Mapped[int] = mapped_column(ForeignKey("conjecture.id", ondelete="CASCADE"), primary_key=True)
+    constant_id: Mapped[int] = mapped_column(ForeignKey("constant.id", ondelete="CASCADE"), primary_key=True)
+    __table_args__ = (Index("ix_conjecture_constant_constant_id", "constant_id"),)
+
+
+class Verification(Base):
+    """One verification run of a stored conjecture."""
+
+    __tablename__ = "verification"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    conjecture_id: Mapped[int] = mapped_column(ForeignKey("conjecture.id", ondelete="CASCADE"), index=True)
+    digits_requested: Mapped[int] = mapped_column(Integer)
+    digits_agreed: Mapped[int | None] = mapped_column(Integer)
+    depth: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Cluster(Base):
+    """A cluster of conjectures (and PCFs) in one plane of dynamics metrics."""
+
+    __tablename__ = "cluster"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("search.id", ondelete="CASCADE"), index=True)
+    plane: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    anchor: Mapped[str | None] = mapped_column(Text)
+    is_candidate: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+TABLES = [t.name for t in Base.metadata.sorted_tables]
+"""The store's tables, in dependency order."""
