@@ -13,8 +13,13 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import flint
 
 from .polynomial import Coefficients, degree, evaluate, format_polynomial, latex_polynomial, normalize, parse
 from .walk import Convergent, walk
@@ -77,3 +82,314 @@ class PCF:
 
     def as_dict(self) -> dict[str, str]:
         return {"a": self.a_text, "b": self.b_text}
+
+
+# --- canonical form ------------------------------------------------------------------
+#
+# An equivalence transformation multiplies the n-th partial quotient by c(n):
+#
+#     a'(n) = c(n) a(n),   b'(n) = c(n) c(n-1) b(n),
+#
+# and then p'(N) = c(0) c(1) ... c(N) p(N), q'(N) = c(1) ... c(N) q(N), so every
+# convergent, and the limit, is multiplied by c(0). The canonical form divides out the
+# largest such c(n) (a constant, a sign and polynomial factors), so that inflated copies
+# of one fraction share one key.
+
+
+@dataclass(frozen=True, slots=True)
+class Inflation:
+    r"""The factor $c(n) = \mathrm{sign} \cdot \mathrm{constant} \cdot N(n) / D(n)$ that
+    turns a canonical PCF into the input: $a(n) = c(n)\, a_c(n)$ and
+    $b(n) = c(n)\, c(n-1)\, b_c(n)$, hence $\mathrm{value} = c(0) \cdot \mathrm{value}_c$.
+
+    ``denominator`` is 1 unless factors had to move along a shift orbit
+    ($g(n+k) \to g(n+k+1)$), which keeps the form canonical when two deflations compete.
+    """
+
+    sign: int
+    constant: int
+    numerator: Coefficients = (1,)
+    denominator: Coefficients = (1,)
+
+    @property
+    def value_factor(self) -> Fraction:
+        r"""$c(0)$: the value of the input divided by the value of the canonical PCF."""
+        return Fraction(self.sign * self.constant * evaluate(self.numerator, 0), evaluate(self.denominator, 0))
+
+    @property
+    def trivial(self) -> bool:
+        return self.sign == 1 and self.constant == 1 and self.numerator == (1,) and self.denominator == (1,)
+
+    def apply(self, pcf: "PCF") -> "PCF":
+        """Inflate ``pcf`` by this factor (the inverse of :func:`canonical`)."""
+        num, den = _flint(self.numerator), _flint(self.denominator)
+        k = self.sign * self.constant
+        a = _flint(pcf.a) * num * k
+        b = _flint(pcf.b) * num * _shift(num, -1) * k * k
+        a_q, a_r = divmod(a, den)
+        b_q, b_r = divmod(b, den * _shift(den, -1))
+        if a_r != 0 or b_r != 0:
+            raise ValueError(f"{self} does not inflate {pcf} into integer polynomials")
+        return PCF(_coefficients(a_q), _coefficients(b_q))
+
+    def text(self) -> str:
+        """$c(n)$ as text, such as ``-2(2n + 1)``."""
+        k = self.sign * self.constant
+        parts = [] if self.numerator == (1,) else [f"({format_polynomial(self.numerator)})"]
+        head = str(k) if not parts or abs(k) != 1 else ("-" if k < 0 else "")
+        out = head + "".join(parts)
+        if self.denominator != (1,):
+            out += f"/({format_polynomial(self.denominator)})"
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        factor = self.value_factor
+        return {
+            "sign": self.sign,
+            "constant": self.constant,
+            "numerator": list(self.numerator),
+            "denominator": list(self.denominator),
+            "inflation": self.text(),
+            "value_factor": str(factor),
+            "relation": f"value(input) = {factor} * value(canonical)",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Canonical:
+    """The canonical PCF of an input, its key, and the inflation that relates them."""
+
+    pcf: PCF
+    key: str
+    scale: Inflation
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"a": self.pcf.a_text, "b": self.pcf.b_text, "key": self.key, "scale": self.scale.as_dict()}
+
+
+def canonical_key(a: Coefficients, b: Coefficients) -> str:
+    """The stable text key of a PCF, e.g. ``a=3,9,5|b=-2,-9,-9,1,3``."""
+    return "a=" + ",".join(map(str, a)) + "|b=" + ",".join(map(str, b))
+
+
+def inflate(pcf: PCF, f: Sequence[int] | int) -> PCF:
+    r"""$\mathrm{PCF}(f(n) a(n), f(n) f(n-1) b(n))$, whose value is $f(0)$ times that of ``pcf``.
+
+    >>> inflate(PCF.parse("2n+1", "n^2"), 3)
+    PCF(a=(6, 3), b=(9, 0, 0))
+    """
+    f_poly = _flint((f,) if isinstance(f, int) else normalize(f))
+    return PCF(_coefficients(_flint(pcf.a) * f_poly), _coefficients(_flint(pcf.b) * f_poly * _shift(f_poly, -1)))
+
+
+def canonical(pcf: PCF) -> Canonical:
+    r"""The canonical representative of the equivalence class of ``pcf``.
+
+    Three normalisations, each an equivalence transformation $c(n)$ (see
+    :class:`Inflation`):
+
+    * **constant**: divide by the largest $c$ with $c \mid \mathrm{content}(a)$ and
+      $c^2 \mid \mathrm{content}(b)$; the value is divided by $c$ (the issue's "same value"
+      holds up to this factor, which Möbius identification ignores);
+    * **sign**: make the leading coefficient of $a$ positive ($c = -1$ negates the value
+      and leaves $b$ alone);
+    * **polynomial**: divide out factors $f$ of $a$ with $f(n) f(n-1) \mid b(n)$; the value
+      is divided by $f(0)$. Per shift orbit $\{g(n+k)\}$ of an irreducible factor $g$ of
+      $a$, the exponents $\alpha_k$ in $a$ and $\beta_k$ in $b$ have the invariant
+      $\beta_k - \alpha_k - \alpha_{k+1}$; the canonical $\alpha$ is the least (in total)
+      that keeps $b$ a polynomial, with ties pushed to larger $k$. This makes the form
+      independent of the order of deflation. Factors $n + k$ with $k \le 0$ vanish at some
+      $n \ge 0$ and are never moved (the input's fraction is then finite).
+
+    Not covered: shifts $n \to n + s$ (they change the value by a Möbius map), and
+    $c(n) = (-1)^n$ (not polynomial).
+
+    >>> c = canonical(PCF.parse("(2n+1)(6n^2+6n+2)", "-4n^6"))
+    >>> c.key, c.scale.value_factor
+    ('a=6,9,5,1|b=-1,0,0,0,0,0,0', Fraction(2, 1))
+    >>> canonical(PCF.parse("9n^4+72n^3+201n^2+228n+85",
+    ...     "-18n^8-225n^7-1131n^6-2904n^5-3932n^4-2400n^3+66n^2+769n+255")).pcf
+    PCF(a=(3, 9, 5), b=(-2, -9, -9, 1, 3))
+
+    A common case (no polynomial factor shared by $a(n)$ and $b(n)$ or $b(n+1)$) costs
+    two contents and, for $\deg a \le 2$, a root test or a pseudo-remainder in pure Python.
+    """
+    a, b = pcf.a, pcf.b
+    a_zero, b_zero = a == (0,), b == (0,)
+    sign = -1 if a[0] < 0 else 1
+    ca, cb = math.gcd(*a), math.gcd(*b)
+    constant = 1 if math.gcd(ca, cb) == 1 else _constant_factor(ca, cb)
+    numerator: Coefficients = (1,)
+    denominator: Coefficients = (1,)
+    if len(a) > 1 and _may_deflate(a, b):
+        numerator, denominator = _polynomial_factor(_flint(a), _flint(b), b_zero)
+    scale = Inflation(sign, constant, numerator, denominator)
+    if scale.trivial:
+        return Canonical(pcf, canonical_key(a, b), scale)
+    k = sign * constant
+    if numerator == (1,) and denominator == (1,):
+        ca = a if a_zero else tuple(x // k for x in a)
+        cb = b if b_zero else tuple(x // (k * k) for x in b)
+    else:
+        num, den = _flint(numerator), _flint(denominator)
+        ca = _exact(_flint(a) * den, num * k)
+        cb = _exact(_flint(b) * den * _shift(den, -1), num * _shift(num, -1) * (k * k))
+    return Canonical(PCF(ca, cb), canonical_key(ca, cb), scale)
+
+
+def _may_deflate(a: Coefficients, b: Coefficients) -> bool:
+    r"""Whether $a(n)$ shares a non-constant factor with $b(n)$ or $b(n+1)$ (or $b = 0$).
+
+    Only then can a polynomial factor be divided out. Degrees 1 and 2 of $a$ are decided
+    in pure Python (a root test, a pseudo-remainder), the rest by flint's gcd.
+    """
+    if b == (0,):
+        return True
+    if len(a) == 2:  # root -v/u: u^d b(-v/u) = 0, or the same at the root of a(n-1)
+        u, v = a
+        return _homogeneous(b, -v, u) == 0 or _homogeneous(b, u - v, u) == 0
+    if len(a) == 3:
+        al, be, ga = a
+        return _quadratic_shares(al, be, ga, b) or _quadratic_shares(al, be - 2 * al, al - be + ga, b)
+    A, B = _flint(a), _flint(b)
+    return A.gcd(B).degree() > 0 or A.gcd(_shift(B, 1)).degree() > 0
+
+
+def _homogeneous(f: Coefficients, x: int, y: int) -> int:
+    r"""$y^d f(x/y) = \sum_j f_j x^{d-j} y^j$, exactly (Horner with powers of $y$)."""
+    acc, power = 0, 1
+    for c in f:
+        acc = acc * x + c * power
+        power *= y
+    return acc
+
+
+def _quadratic_shares(al: int, be: int, ga: int, b: Coefficients) -> bool:
+    r"""Whether $lpha n^2 + eta n + \gamma$ and $b(n)$ share a non-constant factor:
+    by the pseudo-remainder of $b$, which is linear at most."""
+    r = list(b)
+    while len(r) >= 3:
+        lead = r[0]
+        r = [al * r[1] - lead * be, al * r[2] - lead * ga] + [al * c for c in r[3:]]
+    while r and r[0] == 0:
+        r.pop(0)
+    if not r:
+        return True
+    if len(r) == 1:
+        return False
+    r1, r0 = r
+    return al * r0 * r0 - be * r0 * r1 + ga * r1 * r1 == 0
+
+
+def _flint(coefficients: Sequence[int]) -> "flint.fmpz_poly":
+    return flint.fmpz_poly(list(reversed(coefficients)))
+
+
+def _coefficients(poly: "flint.fmpz_poly") -> Coefficients:
+    coeffs = [int(c) for c in reversed(poly.coeffs())]
+    return normalize(coeffs) if coeffs else (0,)
+
+
+def _shift(poly: "flint.fmpz_poly", s: int) -> "flint.fmpz_poly":
+    """$f(n + s)$."""
+    return poly(flint.fmpz_poly([s, 1])) if poly.degree() > 0 else poly
+
+
+def _exact(numerator: "flint.fmpz_poly", denominator: "flint.fmpz_poly") -> Coefficients:
+    quotient, remainder = divmod(numerator, denominator)
+    if remainder != 0:  # pragma: no cover - the factors were read off the input
+        raise AssertionError("canonical form: inexact division")
+    return _coefficients(quotient)
+
+
+def _constant_factor(ca: int, cb: int) -> int:
+    r"""The largest $c > 0$ with $c \mid c_a$ and $c^2 \mid c_b$ (0 is divisible by all)."""
+    ca, cb = abs(ca), abs(cb)
+    if ca == 0 and cb == 0:
+        return 1
+    if cb == 0:
+        return ca
+    if ca == 0:
+        primes = flint.fmpz(cb).factor()
+        return math.prod(int(p) ** (e // 2) for p, e in primes)
+    g = math.gcd(ca, cb)
+    if g == 1:
+        return 1
+    out = 1
+    for p, _ in flint.fmpz(g).factor():
+        p = int(p)
+        va = vb = 0
+        x = ca
+        while x % p == 0:
+            x //= p
+            va += 1
+        x = cb
+        while x % p == 0:
+            x //= p
+            vb += 1
+        out *= p ** min(va, vb // 2)
+    return out
+
+
+def _orbit_position(base: "flint.fmpz_poly", h: "flint.fmpz_poly") -> int | None:
+    """The $k$ with $h(n) = base(n + k)$, if any (both primitive, positive leading)."""
+    d = base.degree()
+    if h.degree() != d or d < 1:
+        return None
+    g_c, h_c = base.coeffs(), h.coeffs()
+    u = g_c[d]
+    if h_c[d] != u:
+        return None
+    k, r = divmod(int(h_c[d - 1] - g_c[d - 1]), int(u) * d)
+    if r or _shift(base, k) != h:
+        return None
+    return k
+
+
+
+def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool) -> tuple[Coefficients, Coefficients]:
+    r"""Numerator and denominator of the polynomial part of $c(n)$ (see :func:`canonical`)."""
+    n_poly = flint.fmpz_poly([0, 1])
+    a_factors = [(g, int(e)) for g, e in A.factor()[1]]
+    b_factors = [] if b_zero else [(h, int(e)) for h, e in B.factor()[1]]
+    numerator = flint.fmpz_poly([1])
+    denominator = flint.fmpz_poly([1])
+    seen: list["flint.fmpz_poly"] = []
+    for g, _ in a_factors:
+        if any(_orbit_position(base, g) is not None for base in seen):
+            continue
+        monic_linear = g.degree() == 1 and g.coeffs()[1] == 1
+        base = n_poly if monic_linear else g
+        seen.append(base)
+        alpha: dict[int, int] = {}
+        beta: dict[int, int] = {}
+        for h, e in a_factors:
+            k = _orbit_position(base, h)
+            if k is not None:
+                alpha[k] = alpha.get(k, 0) + e
+        for h, e in b_factors:
+            k = _orbit_position(base, h)
+            if k is not None:
+                beta[k] = beta.get(k, 0) + e
+
+        def fixed(k: int) -> bool:  # n + k vanishes at n = -k >= 0: never moved
+            return monic_linear and k <= 0
+
+        positions = set(alpha) | set(beta)
+        lo, hi = min(positions) - 1, max(positions) + 1
+        best: dict[int, int] = {lo: alpha.get(lo, 0) if fixed(lo) else 0}
+        for k in range(lo, hi + 1):
+            if fixed(k + 1):
+                best[k + 1] = alpha.get(k + 1, 0)
+            elif b_zero:
+                best[k + 1] = 0
+            else:  # push right: alpha'(k+1) = max(0, L(k) - alpha'(k))
+                need = alpha.get(k, 0) + alpha.get(k + 1, 0) - beta.get(k, 0)
+                best[k + 1] = max(0, need - best[k])
+        for k in range(lo, hi + 2):
+            move = alpha.get(k, 0) - best.get(k, 0)
+            if move > 0:
+                numerator *= _shift(base, k) ** move
+            elif move < 0:
+                denominator *= _shift(base, k) ** (-move)
+    return _coefficients(numerator), _coefficients(denominator)
