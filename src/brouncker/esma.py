@@ -1,0 +1,656 @@
+r"""Signed continued fractions of constants and the ESMA search (arXiv 2212.09470).
+
+ESMA expands a rational function of a constant, $x = P(c)/Q(c)$, as a *signed*
+continued fraction with a periodic sign sequence $s_0, s_1, \dots \in \{+1, -1\}$,
+
+$$x = a_0 + \cfrac{s_0}{a_1 + \cfrac{s_1}{a_2 + \ddots}},$$
+
+and asks whether the partial quotients $a_n$ satisfy a short linear recurrence
+(Berlekamp–Massey over $\mathrm{GF}(p)$). The rounding rule makes the expansion
+unique: $a_0 = \lfloor x \rfloor$ if $s_0 > 0$ else $\lceil x \rceil$; with the remainder
+$x_i = (\text{previous}) - a_{i-1}$, $a_i = \lfloor s_{i-1}/x_i \rfloor$ if $s_i > 0$ else
+$\lceil s_{i-1}/x_i \rceil$.
+
+A hit is rebuilt over $\mathbb{Z}$ from its recurrence, evaluated at depth 1000 and
+compared with $x$ to at least 100 digits. In the notation of DESIGN.md it is the
+fraction with $a(n) = a_n$ and $b(n) = s_{n-1}$.
+
+>>> x = parse_constant("e/(e-1)").value(600)
+>>> signed_continued_fraction(x, (1, -1), 12).partial_quotients
+(1, 2, 3, 2, 5, 2, 7, 2, 9, 2, 11, 2)
+
+The expansion is exact interval arithmetic over the integers: the value is known to
+lie in $[\ell, h]/2^k$, both ends are carried through the Möbius maps, and a partial
+quotient is accepted only when both ends agree on it (otherwise the expansion stops
+with ``stop == "precision"``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import flint
+import mpmath
+from gmpy2 import mpz
+from mpmath import mp, mpf
+
+from .constants import BANK, ConstantExpression, parse_constant
+from .errors import BrounckerError
+from .sequences import DEFAULT_PRIME, LinearRecurrence, berlekamp_massey_mod
+from .walk import Convergent, log10_abs
+
+DEFAULT_DEPTH = 100  # partial quotients extracted per (LHS, sign period), as in the paper
+DIGITS_PER_TERM = 5  # working digits per extracted term: 500 digits at depth 100 (reference)
+MIN_EXPANSION_DPS = 100
+GUARD_DIGITS = 40  # extra digits for c, so that P(c)/Q(c) is right to the working precision
+INTERVAL_ULPS = 4  # half-width of the integer interval around the value, in units of 2^-k
+BEAUTY_DIVISOR = 4  # approve when the connection polynomial has fewer than depth // 4 coefficients
+VERIFY_DEPTH = 1000  # depth of the continued fraction rebuilt over Z (reference)
+VERIFY_DIGITS = 100  # digits that must agree with the LHS (reference)
+VERIFY_MAX_DPS = 3000  # digits agreed are measured up to this precision
+CONVERGENCE_TERMS = 200  # the convergence rate is a slope over the second half of these
+VALUE_KEY_DIGITS = 50  # results with equal values to this many digits are duplicates
+ENUMERATION_DPS = 60  # precision of the LHS values when the enumeration dedupes them
+RATIONAL_HEIGHT = 10**6  # an LHS value equal to p/q with q up to this is "independent of c"
+REJECT_ZERO_INTEGER_PART = True  # the reference rejects a_0 = 0 too (`0 in a_`); see esma_search
+FROM_START = True  # keep only recurrences that hold from a_0 on (the reference's rule; see esma_search)
+
+
+def expansion_dps(depth: int) -> int:
+    """Working digits that are safe for ``depth`` partial quotients (500 at depth 100)."""
+    return max(MIN_EXPANSION_DPS, DIGITS_PER_TERM * depth)
+
+
+# --- signed continued fractions ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignedExpansion:
+    """Partial quotients $a_0, a_1, \\dots$ of a value for a periodic sign sequence.
+
+    ``stop`` is ``None`` when all requested terms were found, ``"zero"`` after a zero
+    partial quotient, ``"precision"`` when the working precision could not decide the
+    next one (or the value is rational and the expansion ended).
+    """
+
+    partial_quotients: tuple[int, ...]
+    signs: tuple[int, ...]  # the sign period
+    stop: str | None
+
+    def as_dict(self) -> dict:
+        return {"partial_quotients": list(self.partial_quotients), "signs": list(self.signs), "stop": self.stop}
+
+
+def _round(num: int, den: int, sign: int) -> int:
+    """floor(num/den) when sign > 0, else ceil(num/den); exact for any signs of num, den."""
+    return num // den if sign > 0 else -((-num) // den)
+
+
+def signed_expansion_of_interval(lo: int, hi: int, scale: int, signs: Sequence[int], depth: int,
+                                 reject_zero_integer_part: bool = REJECT_ZERO_INTEGER_PART) -> SignedExpansion:
+    r"""The signed expansion of every number in $[lo, hi] / scale$, as far as they agree.
+
+    Each end $t$ is carried as an exact fraction $y_i(t) = u/v$:
+    $y_0 = t/\mathrm{scale}$ and $y_{i+1} = s_i / (y_i - a_i) = s_i v / (u - a_i v)$.
+    Both ends must give the same $a_i$; $y_i$ is then monotone on the interval and the
+    true value's quotient is that one.
+    """
+    period = tuple(int(s) for s in signs)
+    if not period or any(s not in (1, -1) for s in period):
+        raise BrounckerError(f"a sign period is a non-empty tuple of +1 and -1, got {signs}")
+    k = len(period)
+    u1, v1, u2, v2 = int(lo), int(scale), int(hi), int(scale)
+    quotients: list[int] = []
+    for i in range(depth):
+        s = period[i % k]
+        if v1 == 0 or v2 == 0:
+            return SignedExpansion(tuple(quotients), period, "precision")
+        a = _round(u1, v1, s)
+        if a != _round(u2, v2, s):
+            return SignedExpansion(tuple(quotients), period, "precision")
+        quotients.append(a)
+        if a == 0 and (i > 0 or reject_zero_integer_part):
+            return SignedExpansion(tuple(quotients), period, "zero")
+        u1, v1 = s * v1, u1 - a * v1
+        u2, v2 = s * v2, u2 - a * v2
+    return SignedExpansion(tuple(quotients), period, None)
+
+
+def value_interval(value: mpf, dps: int) -> tuple[int, int, int]:
+    r"""Integers $(\ell, h, 2^k)$ with the value in $[\ell, h]/2^k$, for a value known to
+    about ``dps`` significant digits (relative error well below $10^{-dps}$)."""
+    with mp.workdps(dps + 20):
+        x = mpf(value)
+        magnitude = int(mpmath.mag(x)) if x != 0 else 0
+        k = int(dps * 3.3219280948873626) - max(magnitude, 0)
+        centre = int(mpmath.floor(x * mpf(2) ** k))
+    return centre - INTERVAL_ULPS, centre + INTERVAL_ULPS, 1 << k if k >= 0 else 1
+
+
+def signed_continued_fraction(value: mpf, signs: Sequence[int], depth: int, dps: int | None = None,
+                              reject_zero_integer_part: bool = REJECT_ZERO_INTEGER_PART) -> SignedExpansion:
+    """The first ``depth`` partial quotients of ``value`` for the periodic ``signs``.
+
+    ``value`` must be right to ``dps`` significant digits (default: the current mpmath
+    precision). The period repeats: signs $s_i = $ ``signs[i % len(signs)]``.
+
+    >>> signed_continued_fraction(mpmath.sqrt(2), (1,), 6).partial_quotients     # regular CF
+    (1, 2, 2, 2, 2, 2)
+    """
+    dps = mp.dps if dps is None else dps
+    lo, hi, scale = value_interval(value, dps)
+    return signed_expansion_of_interval(lo, hi, scale, signs, depth, reject_zero_integer_part)
+
+
+def sign_periods(shortest: int, longest: int) -> list[tuple[int, ...]]:
+    r"""Every sign period with length in [shortest, longest], each periodic sign sequence once.
+
+    A period that repeats a shorter one produces the same sign sequence: it is skipped
+    when a period of a length in range already produces that sequence, that is, when
+    some length $m$ in [shortest, length) is a multiple of its primitive period. Within
+    one length, periods come in ``itertools.product((-1, 1))`` order (the reference's).
+
+    >>> sign_periods(1, 2)
+    [(-1,), (1,), (-1, 1), (1, -1)]
+    >>> len(sign_periods(2, 2)), len(sign_periods(1, 3)), len(sign_periods(1, 4))
+    (4, 10, 22)
+    """
+    if shortest < 1 or longest < shortest:
+        raise BrounckerError(f"cycle lengths must satisfy 1 <= K1 <= K2, got {shortest}..{longest}")
+    periods: list[tuple[int, ...]] = []
+    for length in range(shortest, longest + 1):
+        for period in itertools.product((-1, 1), repeat=length):
+            primitive = _primitive_period(period)
+            if any(m % primitive == 0 for m in range(shortest, length)):
+                continue
+            periods.append(period)
+    return periods
+
+
+def _primitive_period(period: tuple[int, ...]) -> int:
+    n = len(period)
+    for d in range(1, n + 1):
+        if n % d == 0 and period == period[:d] * (n // d):
+            return d
+    return n
+
+
+def parse_cycles(text: str) -> tuple[int, int]:
+    """``"K1..K2"`` (or a single ``"K"``) as a pair of lengths.
+
+    >>> parse_cycles("1..3"), parse_cycles("2")
+    ((1, 3), (2, 2))
+    """
+    parts = text.strip().split("..")
+    try:
+        if len(parts) == 1:
+            k1 = k2 = int(parts[0])
+        elif len(parts) == 2:
+            k1, k2 = int(parts[0]), int(parts[1])
+        else:
+            raise ValueError
+    except ValueError:
+        raise BrounckerError(f"cannot parse cycles '{text}': expected K1..K2, e.g. 1..3") from None
+    if k1 < 1 or k2 < k1:
+        raise BrounckerError(f"cycles '{text}': need 1 <= K1 <= K2")
+    return k1, k2
+
+
+# --- left-hand sides P(c)/Q(c) -------------------------------------------------------
+
+
+def _horner_mp(poly: Sequence[int], c: mpf) -> mpf:
+    acc = mpf(0)
+    for coefficient in poly:
+        acc = acc * c + coefficient
+    return acc
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LHS:
+    r"""A left-hand side $P(c)/Q(c)$: integer polynomials in the constant, highest degree first.
+
+    Canonical form (see :func:`canonical_lhs`): $\gcd(P, Q) = 1$ as polynomials, the
+    coefficients jointly primitive, $Q$ with a positive leading coefficient, and the
+    value positive (an LHS is taken up to sign, like the reference's ``abs``).
+    """
+
+    numerator: tuple[int, ...]
+    denominator: tuple[int, ...]
+
+    def value(self, c: mpf) -> mpf:
+        """$P(c)/Q(c)$ at the current precision."""
+        return _horner_mp(self.numerator, c) / _horner_mp(self.denominator, c)
+
+    def text(self, symbol: str = "c") -> str:
+        """Text that :func:`brouncker.constants.parse_constant` reads back.
+
+        >>> LHS((1, 0), (1, -1)).text("e")
+        'e/(e-1)'
+        >>> LHS((2, 1), (1, 0, 0)).text("tan(1)")
+        '(2*(tan(1))+1)/(tan(1))^2'
+        """
+        name = symbol if symbol.isidentifier() else f"({symbol})"
+        num = _poly_text(self.numerator, name)
+        if self.denominator == (1,):
+            return num
+        den = _poly_text(self.denominator, name)
+        if _terms(self.numerator) > 1:
+            num = f"({num})"
+        if _terms(self.denominator) > 1 or "*" in den:
+            den = f"({den})"
+        return f"{num}/{den}"
+
+    def as_dict(self) -> dict:
+        return {"numerator": list(self.numerator), "denominator": list(self.denominator)}
+
+
+def _terms(poly: Sequence[int]) -> int:
+    return sum(1 for c in poly if c)
+
+
+def _poly_text(poly: Sequence[int], name: str) -> str:
+    """Text of an integer polynomial in ``name`` with explicit ``*`` and ``^``."""
+    pieces: list[str] = []
+    top = len(poly) - 1
+    for i, coefficient in enumerate(poly):
+        if coefficient == 0:
+            continue
+        power = top - i
+        sign = "-" if coefficient < 0 else "+"
+        magnitude = abs(coefficient)
+        if power == 0:
+            body = str(magnitude)
+        else:
+            monomial = name if power == 1 else f"{name}^{power}"
+            body = monomial if magnitude == 1 else f"{magnitude}*{monomial}"
+        pieces.append(("-" if sign == "-" else "") + body if not pieces else f"{sign}{body}")
+    return "".join(pieces) if pieces else "0"
+
+
+def canonical_lhs(numerator: Sequence[int], denominator: Sequence[int], c: mpf) -> LHS | None:
+    r"""The canonical form of $\pm P(c)/Q(c)$, or ``None`` when it does not depend on $c$.
+
+    Divides out $\gcd(P, Q)$ (python-flint), makes the coefficients jointly primitive
+    and $Q$'s leading coefficient positive, and flips the sign of $P$ so the value is
+    positive. ``None`` for $P = 0$ or $Q = 0$, for $P \propto Q$, and for values that are
+    (numerically) zero, infinite or a rational $p/q$ with $q \le 10^6$ (possible only
+    for algebraic $c$).
+
+    >>> c = mpmath.e
+    >>> canonical_lhs((-2, 0), (-2, 2), c)        # -2e/(2-2e) = e/(e-1)
+    LHS(numerator=(1, 0), denominator=(1, -1))
+    >>> canonical_lhs((2, 2), (1, 1), c) is None   # (2e+2)/(e+1) = 2
+    True
+    """
+    if not any(numerator) or not any(denominator):
+        return None
+    p = flint.fmpz_poly(list(reversed([int(x) for x in numerator])))
+    q = flint.fmpz_poly(list(reversed([int(x) for x in denominator])))
+    g = p.gcd(q)
+    if g.degree() > 0:
+        p, q = p // g, q // g
+    if p.degree() <= 0 and q.degree() <= 0:
+        return None  # a rational number
+    pc = [int(x) for x in reversed(p.coeffs())]
+    qc = [int(x) for x in reversed(q.coeffs())]
+    content = math.gcd(*pc, *qc)
+    pc, qc = [x // content for x in pc], [x // content for x in qc]
+    if qc[0] < 0:
+        pc, qc = [-x for x in pc], [-x for x in qc]
+    with mp.workdps(ENUMERATION_DPS):
+        pv, qv = _horner_mp(pc, c), _horner_mp(qc, c)
+        tiny = mpf(10) ** (-(ENUMERATION_DPS // 2))
+        if abs(qv) < tiny or abs(pv) < tiny:
+            return None
+        value = pv / qv
+        if _looks_rational(value):
+            return None
+    if value < 0:
+        pc = [-x for x in pc]
+    return LHS(tuple(pc), tuple(qc))
+
+
+def _looks_rational(value: mpf) -> bool:
+    """Whether ``value`` is $p/q$ with $q \\le$ RATIONAL_HEIGHT to nearly all its digits."""
+    approx = Fraction(mpmath.nstr(value, ENUMERATION_DPS, min_fixed=-math.inf, max_fixed=math.inf)).limit_denominator(RATIONAL_HEIGHT)
+    return abs(value - mpf(approx.numerator) / approx.denominator) < mpf(10) ** (-(ENUMERATION_DPS - 10))
+
+
+def enumerate_lhs(c: mpf, degree: int, coeff_limit: int) -> list[LHS]:
+    r"""Every distinct LHS $P(c)/Q(c)$ with $\deg P, \deg Q \le$ ``degree`` and
+    coefficients in $[-L, L]$, up to sign, sorted.
+
+    *Distinct* means: different canonical forms (so $P/Q$, $(-P)/(-Q)$, $(kP)/(kQ)$,
+    $(RP)/(RQ)$ and $-P/Q$ are one LHS) and different values to ``ENUMERATION_DPS``
+    digits (which only merges further for an algebraic $c$, e.g. $\sqrt 2$). Zero vectors
+    and expressions independent of $c$ are dropped.
+
+    >>> len(enumerate_lhs(mpmath.e, 1, 1)), len(enumerate_lhs(mpmath.e, 1, 2))
+    (12, 112)
+    """
+    if degree < 0 or coeff_limit < 1:
+        raise BrounckerError("the LHS degree must be >= 0 and the coefficient limit >= 1")
+    with mp.workdps(ENUMERATION_DPS + 20):
+        c = +c
+        vectors = list(itertools.product(range(-coeff_limit, coeff_limit + 1), repeat=degree + 1))
+        seen: dict[LHS, None] = {}
+        values: set[str] = set()
+        for numerator in vectors:
+            if not any(numerator):
+                continue
+            for denominator in vectors:
+                if not any(denominator):
+                    continue
+                lhs = canonical_lhs(numerator, denominator, c)
+                if lhs is None or lhs in seen:
+                    continue
+                key = mpmath.nstr(lhs.value(c), ENUMERATION_DPS - 10)
+                if key in values:
+                    continue
+                values.add(key)
+                seen[lhs] = None
+    return sorted(seen)
+
+
+# --- the search ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ESMAResult:
+    r"""A verified conjecture $P(c)/Q(c) = a_0 + s_0/(a_1 + s_1/(a_2 + \dots))$.
+
+    ``recurrence`` is the connection polynomial $(1, c_1, \dots, c_d)$ (lowest power
+    first): $a_n = -\sum_j c_j a_{n-j}$ for $n \ge$ ``len(initial_terms)``.
+    ``digits`` agreed at depth 1000; ``convergence_rate`` in digits per term.
+    """
+
+    constant: str
+    lhs: str
+    numerator: tuple[int, ...]
+    denominator: tuple[int, ...]
+    signs: tuple[int, ...]
+    recurrence: tuple[int, ...]
+    initial_terms: tuple[int, ...]
+    partial_quotients: tuple[int, ...]  # the first few, for display
+    digits: int
+    convergence_rate: float
+    value: str  # the LHS, VALUE_KEY_DIGITS significant digits
+    depth: int  # partial quotients the search extracted
+
+    def as_dict(self) -> dict:
+        return {
+            "lhs": self.lhs,
+            "signs": list(self.signs),
+            "recurrence": list(self.recurrence),
+            "initial_terms": list(self.initial_terms),
+            "digits": self.digits,
+            "convergence_rate": self.convergence_rate,
+            "value": self.value,
+            "constant": self.constant,
+            "numerator": list(self.numerator),
+            "denominator": list(self.denominator),
+            "partial_quotients": list(self.partial_quotients),
+            "depth": self.depth,
+        }
+
+    def sort_key(self) -> tuple:
+        """Results of one value are ordered by sign period as the reference meets them."""
+        return (self.value, len(self.signs), self.signs, self.numerator, self.denominator)
+
+
+@dataclass(frozen=True, slots=True)
+class ESMATask:
+    """One shard of a search: a chunk of LHS against one sign period (picklable)."""
+
+    constant: str
+    lhs: tuple[LHS, ...]
+    signs: tuple[int, ...]
+    depth: int = DEFAULT_DEPTH
+    prime: int = DEFAULT_PRIME
+    from_start: bool = FROM_START
+
+
+@dataclass(frozen=True, slots=True)
+class ESMACounts:
+    """What happened to the (LHS, period) pairs of a search, for the record."""
+
+    pairs: int = 0
+    stopped_zero: int = 0
+    stopped_precision: int = 0
+    irregular_start: int = 0
+    approved: int = 0
+    verified: int = 0
+
+    def __add__(self, other: "ESMACounts") -> "ESMACounts":
+        return ESMACounts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (self.pairs, self.stopped_zero, self.stopped_precision, self.irregular_start, self.approved, self.verified)
+
+    def as_dict(self) -> dict:
+        names = ("pairs", "stopped_zero", "stopped_precision", "irregular_start", "approved", "verified")
+        return dict(zip(names, self.as_tuple()))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskReport:
+    """The verified results of one task and its counters."""
+
+    results: tuple[ESMAResult, ...]
+    counts: ESMACounts = field(default_factory=ESMACounts)
+
+
+def _constant(text: str | ConstantExpression) -> ConstantExpression:
+    return text if isinstance(text, ConstantExpression) else parse_constant(text)
+
+
+def max_register_length(depth: int) -> int:
+    """The largest LFSR length $L$ approved at ``depth``: $L + 1 <$ depth // 4."""
+    return depth // BEAUTY_DIVISOR - 2
+
+
+def run_esma_task(task: ESMATask) -> TaskReport:
+    """Expand, filter, rebuild and verify every LHS of the task with its sign period."""
+    constant = _constant(task.constant)
+    dps = expansion_dps(task.depth)
+    with mp.workdps(dps + GUARD_DIGITS):
+        c = constant.value(dps + GUARD_DIGITS)
+    counts = [0, 0, 0, 0, 0, 0]
+    results: list[ESMAResult] = []
+    cache: dict[int, mpf] = {}
+    limit = max_register_length(task.depth)
+    for lhs in task.lhs:
+        counts[0] += 1
+        with mp.workdps(dps + GUARD_DIGITS):
+            x = lhs.value(c)
+        expansion = signed_continued_fraction(x, task.signs, task.depth, dps=dps)
+        if expansion.stop is not None:
+            counts[1 if expansion.stop == "zero" else 2] += 1
+            continue
+        register = berlekamp_massey_mod(expansion.partial_quotients, task.prime, max_length=limit)
+        if register is None:
+            continue
+        if task.from_start and len(register.coefficients) != register.length + 1:
+            counts[3] += 1  # the first terms do not follow the recurrence
+            continue
+        counts[4] += 1
+        result = verify_candidate(constant, lhs, task.signs, expansion.partial_quotients, register, task.depth, cache)
+        if result is not None:
+            counts[5] += 1
+            results.append(result)
+    return TaskReport(tuple(results), ESMACounts(*counts))
+
+
+def rebuild(register: LinearRecurrence, partial_quotients: Sequence[int], count: int) -> list[int] | None:
+    """The partial quotients regenerated over Z from the register and its first $L$ terms;
+    ``None`` unless they reproduce every extracted term (the lift from GF(p) was right)."""
+    initial = list(partial_quotients[: register.length])
+    terms = [int(t) for t in register.extend(initial, max(count, len(partial_quotients)))]
+    if terms[: len(partial_quotients)] != list(partial_quotients):
+        return None
+    return terms[:count]
+
+
+def convergents(quotients: Sequence[int], signs: Sequence[int], depth: int,
+                keep: int = 0) -> tuple[Convergent, list[tuple[mpz, mpz]]]:
+    r"""$p(n)/q(n)$ of $a_0 + s_0/(a_1 + s_1/(\dots))$ by the three-term recurrence.
+
+    Returns the convergent at ``depth`` and the pairs $(p(n), q(n))$ for $n <$ ``keep``.
+    """
+    k = len(signs)
+    p_prev, p, q_prev, q = mpz(1), mpz(quotients[0]), mpz(0), mpz(1)
+    kept = [(p, q)] if keep > 0 else []
+    for n in range(1, depth + 1):
+        a, b = quotients[n], signs[(n - 1) % k]
+        p_prev, p = p, a * p + b * p_prev
+        q_prev, q = q, a * q + b * q_prev
+        if n < keep:
+            kept.append((p, q))
+    return Convergent(depth, p, q, p_prev, q_prev), kept
+
+
+def convergence_rate(kept: Sequence[tuple[mpz, mpz]], limit: Convergent) -> float:
+    r"""Digits per term over the second half of the kept convergents (as the reference):
+    $(E(N/2) - E(N-1)) / (N/2)$ with $E(n) = \log_{10}|p(n)/q(n) - L|$, where the deep
+    convergent stands in for $L$ exactly (no precision limit)."""
+    n = len(kept)
+    if n < 4 or limit.q == 0:
+        return math.nan
+
+    def error(i: int) -> float:
+        p, q = kept[i]
+        if q == 0:
+            return math.nan
+        return log10_abs(p * limit.q - limit.p * q) - log10_abs(q) - log10_abs(limit.q)
+
+    first, last = error(n // 2), error(n - 1)
+    if math.isnan(first) or math.isnan(last) or math.isinf(first) or math.isinf(last):
+        return math.nan
+    return (first - last) / (n / 2)
+
+
+def verify_candidate(constant: ConstantExpression, lhs: LHS, signs: Sequence[int], quotients: Sequence[int],
+                     register: LinearRecurrence, depth: int, cache: dict[int, mpf] | None = None) -> ESMAResult | None:
+    """Rebuild the partial quotients over Z and check the fraction at depth 1000 against
+    the LHS to at least ``VERIFY_DIGITS`` digits; ``None`` when it fails."""
+    terms = rebuild(register, quotients, VERIFY_DEPTH + 1)
+    if terms is None:
+        return None
+    deep, kept = convergents(terms, signs, VERIFY_DEPTH, keep=min(CONVERGENCE_TERMS, depth))
+    if deep.q == 0:
+        return None
+    trustworthy = deep.trustworthy_digits
+    dps = int(min(max(trustworthy if math.isfinite(trustworthy) else VERIFY_MAX_DPS, VERIFY_DIGITS) + 10, VERIFY_MAX_DPS))
+    cache = {} if cache is None else cache
+    if dps not in cache:
+        cache[dps] = constant.value(dps + GUARD_DIGITS)
+    with mp.workdps(dps + GUARD_DIGITS):
+        x = lhs.value(cache[dps])
+        diff = abs(mpf(int(deep.p)) / mpf(int(deep.q)) - x)
+        digits = dps if diff == 0 else min(dps, int(mpmath.floor(-mpmath.log10(diff))))
+        value = mpmath.nstr(x, VALUE_KEY_DIGITS)
+    if digits < VERIFY_DIGITS:
+        return None
+    rate = convergence_rate(kept, deep)
+    return ESMAResult(
+        constant=constant.text,
+        lhs=lhs.text(constant.text),
+        numerator=lhs.numerator,
+        denominator=lhs.denominator,
+        signs=tuple(signs),
+        recurrence=tuple(int(c) for c in register.padded()),
+        initial_terms=tuple(terms[: register.length]),
+        partial_quotients=tuple(terms[:12]),
+        digits=int(digits),
+        convergence_rate=round(rate, 6) if math.isfinite(rate) else rate,
+        value=value,
+        depth=depth,
+    )
+
+
+def dedupe(results: Iterable[ESMAResult]) -> list[ESMAResult]:
+    """One result per value: the first by sign period (length, then the reference's order)."""
+    best: dict[str, ESMAResult] = {}
+    for result in sorted(results, key=ESMAResult.sort_key):
+        best.setdefault(result.value, result)
+    return sorted(best.values(), key=lambda r: (r.numerator, r.denominator, len(r.signs), r.signs))
+
+
+@dataclass(frozen=True, slots=True)
+class ESMAConfig:
+    """What an ESMA search looks at (the CLI options and the spec file's keys)."""
+
+    constant: str
+    lhs_degree: int = 1
+    coeff_limit: int = 2
+    cycles: tuple[int, int] = (1, 2)
+    depth: int = DEFAULT_DEPTH
+    prime: int = DEFAULT_PRIME
+    from_start: bool = FROM_START
+
+    def as_dict(self) -> dict:
+        return {"constant": self.constant, "lhs_degree": self.lhs_degree, "coeff_limit": self.coeff_limit,
+                "cycles": f"{self.cycles[0]}..{self.cycles[1]}", "depth": self.depth, "prime": self.prime,
+                "from_start": self.from_start}
+
+    def check(self) -> None:
+        """Raise a one-line :class:`BrounckerError` for values the search cannot use."""
+        parse_constant(self.constant)
+        if self.lhs_degree < 0 or self.coeff_limit < 1:
+            raise BrounckerError("--lhs-degree must be >= 0 and --coeff-limit >= 1")
+        k1, k2 = self.cycles
+        if k1 < 1 or k2 < k1:
+            raise BrounckerError(f"cycles {k1}..{k2}: need 1 <= K1 <= K2")
+        if self.depth < 4 * BEAUTY_DIVISOR:
+            raise BrounckerError(f"--depth {self.depth} is too small: use at least {4 * BEAUTY_DIVISOR}")
+        if self.depth > 100_000:
+            raise BrounckerError(f"--depth {self.depth} is too large: at most 100000")
+        if self.prime < 3 or not flint.fmpz(self.prime).is_prime():
+            raise BrounckerError(f"--prime {self.prime} is not an odd prime")
+
+
+def esma_tasks(config: ESMAConfig, chunk: int = 256) -> list[ESMATask]:
+    """The shards of a search: chunks of ``chunk`` LHS × sign periods, in the reference's order."""
+    config.check()
+    expression = _constant(config.constant)
+    with mp.workdps(ENUMERATION_DPS + GUARD_DIGITS):
+        c = expression.value(ENUMERATION_DPS + GUARD_DIGITS)
+    lhs = enumerate_lhs(c, config.lhs_degree, config.coeff_limit)
+    periods = sign_periods(*config.cycles)
+    chunks = [tuple(lhs[i : i + chunk]) for i in range(0, len(lhs), chunk)]
+    return [ESMATask(expression.text, part, period, config.depth, config.prime, config.from_start)
+            for part in chunks for period in periods]
+
+
+def esma_search(config: ESMAConfig) -> list[ESMAResult]:
+    r"""Run ESMA serially and return the verified results, one per value.
+
+    The reference configuration (e, degree 1, coefficients in [−2, 2], periods of length
+    2, depth 105) gives exactly the 13 results of the reference implementation
+    (``ESMA/APITesting.py`` of RamanujanMachine). The rules that give that count:
+
+    - an LHS is a canonical rational function of $c$ up to sign (see :func:`enumerate_lhs`:
+      112 of them here), like the reference's set of ``abs(simplify(P/Q))``;
+    - an expansion with a zero partial quotient, $a_0$ included, is dropped
+      (the reference's ``0 in a_``);
+    - Berlekamp–Massey over GF(199) must give fewer than ``depth // 4`` coefficients;
+    - ``from_start``: the recurrence must hold from $a_0$ on, i.e. the connection
+      polynomial's degree equals the register length $L$. The reference trims the
+      polynomial's trailing zeros and regenerates from $\deg C$ initial terms, so a hit
+      whose first terms are irregular (e.g. $1/(e-2)$ with signs $(-1, 1)$:
+      $2, 1, 2, 2, 5, 2, 7, \dots$) fails its check; 164 pairs verify without this
+      rule (83 values), 14 with it;
+    - results are deduplicated by value, keeping the first sign period in the
+      reference's order (14 pairs → 13 values).
+
+    ``from_start=False`` keeps the irregular starts too (a superset).
+    """
+    results: list[ESMAResult] = []
+    for task in esma_tasks(config):
+        results.extend(run_esma_task(task).results)
+    return dedupe(results)
