@@ -227,6 +227,59 @@ def show_command(
     emit_rows(row["verifications"], title="verifications")
 
 
+ESMA_COLUMNS = ["lhs", "signs", "recurrence", "initial_terms", "digits", "convergence_rate"]
+
+
+@app.command("esma")
+def esma_command(
+    constant: Optional[str] = typer.Argument(None, help="A bank name or constant expression, e.g. e, tan1, 'besseli(1,2)/besseli(0,2)'."),
+    spec: Optional[str] = typer.Option(None, "--spec", help="A TOML spec (e.g. searches/esma-e.toml) instead of CONSTANT and the search options."),
+    lhs_degree: int = typer.Option(1, "--lhs-degree", help="Degree D of P and Q in the LHS P(c)/Q(c)."),
+    coeff_limit: int = typer.Option(2, "--coeff-limit", help="Coefficients of P and Q lie in [-L, L]."),
+    cycles: str = typer.Option("1..2", "--cycles", help="Sign-period lengths K1..K2."),
+    depth: int = typer.Option(100, "--depth", help="Partial quotients extracted per (LHS, sign period)."),
+    prime: int = typer.Option(199, "--prime", help="Prime of the Berlekamp-Massey filter."),
+    irregular_start: bool = typer.Option(False, "--irregular-start", help="Also keep recurrences that hold only after some first terms."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Run the shards on the executor (0 serial, N Ray workers); default in-process."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local instance)."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_OPTION_HELP + " Giving it stores the results."),
+    store: Optional[bool] = typer.Option(None, "--store/--no-store", help="Store the results as conjectures of kind esma (default: when --db is given)."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON rows."),
+) -> None:
+    """ESMA: signed continued fractions of P(c)/Q(c) whose partial quotients obey a short recurrence.
+
+    Exit 0 with results, 1 when nothing was found. With --spec the search settings come
+    from the file; --workers, --address, --db, --store and --json still apply.
+    """
+    from .esma import ESMAConfig, parse_cycles
+    from .search.esma_runner import load_spec, run_esma
+
+    name = None
+    if spec is not None:
+        if constant is not None:
+            raise BrounckerError("give either CONSTANT or --spec, not both")
+        loaded = load_spec(spec)
+        config, name = loaded.config(), loaded.name
+    else:
+        if constant is None:
+            raise BrounckerError("missing CONSTANT (a bank name or expression, e.g. e) or --spec FILE")
+        config = ESMAConfig(constant, lhs_degree, coeff_limit, parse_cycles(cycles), depth, prime, not irregular_start)
+    run = run_esma(config, workers=workers, address=address, db=db, store=bool(store if store is not None else db), name=name)
+    rows = [r.as_dict() for r in run.results]
+    if json_:
+        emit(rows, True)
+    else:
+        emit_rows(rows, title=f"ESMA {config.constant}: {len(rows)} results", columns=ESMA_COLUMNS)
+        counts = run.counts.as_dict()
+        stored = f"; stored {run.stored} new in search {run.search_id}" if run.search_id is not None else ""
+        err_console.print(f"{counts['pairs']} (LHS, period) pairs, {counts['approved']} approved by Berlekamp-Massey, "
+                          f"{counts['verified']} verified, {len(rows)} distinct values in {run.seconds:.2f} s{stored}",
+                          markup=False, highlight=False)
+    if run.failures:
+        raise BrounckerError(f"{len(run.failures)} task(s) failed, e.g. {run.failures[0]}")
+    raise typer.Exit(EXIT_OK if rows else EXIT_NEGATIVE)
+
+
 def main() -> None:
     """Entry point of the console script: one line and exit 2 for a user's mistake."""
     try:
