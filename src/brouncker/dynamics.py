@@ -1,0 +1,385 @@
+r"""Convergence-dynamics metrics of a polynomial continued fraction (the "Blind-Delta" record).
+
+Definitions follow "Unsupervised Discovery of Formulas for Mathematical Constants"
+(arXiv 2412.16818) and issue 3. Everything comes from **one** exact walk to depth $N$
+with checkpoints at the sample depths $n \in \{6, m/8, m/4, m/2, m\}$, $m = \lfloor N/2 \rfloor$,
+and at $N$. Each checkpoint carries $p(n)/q(n)$ and $p(n-1)/q(n-1)$ exactly.
+All logarithms are natural; logs of huge integers come from
+:func:`brouncker.walk.log10_abs`, never from ``float(p)``.
+
+**Limit.** $L = p(N)/q(N)$, printed to its trustworthy digits (``digits``). The DESIGN.md
+definition $\lfloor -\log_{10} |p(N)/q(N) - p(N-1)/q(N-1)| \rfloor$ is exact for an
+alternating tail. For a monotone tail it can promise too much (an error $\sim 1/n$ has
+differences $\sim 1/n^2$), so there the tail $\sum_{k > N} |p(k)/q(k) - p(k-1)/q(k-1)|$
+is estimated from the decay of the differences between $m$ and $N$, both as a geometric
+and as a power-law tail, and the larger estimate is used. Digits are never more than the
+DESIGN.md figure; an infinite count is capped: an exact rational is printed to
+``EXACT_DIGITS`` decimals and its exact value is in ``fraction``.
+
+**gcd growth.** $\ln \tilde q(n) \approx c\,n + d\,n \ln n$ at the sample depths, with
+$\tilde q(n) = |q(n)| / \gcd(p(n), q(n))$. If $|d| <$ ``FR_SLOPE_TOLERANCE`` the fraction has
+factorial reduction (``fr``): $d$ is set to 0 and $c$ refitted alone.
+
+**Eigenvalues** of $x^2 - a(n)x - b(n)$ at $n = 10^9$, evaluated exactly: with
+$\Delta = a^2 + 4b < 0$ they are complex (``complex_eigenvalues``); otherwise
+``eig_ratio_log`` $= \ln|(a + \sqrt\Delta)/(a - \sqrt\Delta)|$, computed without
+cancellation from $(a + \sqrt\Delta)(a - \sqrt\Delta) = -4b$, and
+``predicted_delta`` $= n\,|\text{eig\_ratio\_log}| / (c\,n + d\,n\ln n) - 1$ taken at
+$n = m$, the depth at which the two δ are measured (deviation: the issue leaves this
+$n$ open; at $n = 10^9$ a non-FR fraction such as $(2n+1, n^2)$ would be predicted
+$-0.43$ against a measured $-0.19$, at $n = m$ it is $-0.19$).
+
+**δ** (blind: $L$ from depth $N$, convergent at $m$):
+``delta_naive`` $= -\ln|L - p(m)/q(m)| / \ln|q(m)| - 1$ and ``delta_fr`` the same with
+$\tilde q(m)$. The distance is exact: $|p(N)q(m) - p(m)q(N)| / |q(N)q(m)|$ in logs.
+
+**Convergence dynamics.** $\ln|L - p(n)/q(n)| \approx \beta \ln n + \gamma n + \eta\, n \ln n$
+at the sample depths (linear least squares, as in the paper: no intercept), with the
+RMS residual. ``digits_per_term`` is ``digits / depth``.
+
+**Classification** (``convergence``), in this order:
+
+1. ``rational``: a finite fraction ($b$ has a positive integer root $k \le N$; the value is
+   the convergent at $k - 1$, computed by a second, tiny walk), or an exact rational limit
+   ($p(N)/q(N) = p(m)/q(m)$ exactly). A finite fraction whose value has denominator 0 is
+   ``divergent``.
+2. ``divergent``: $q(N) = 0$; or fewer than ``MIN_DIGITS`` trustworthy digits (no digits
+   settle, which includes differences that fall slower than $n^{-1/4}$, see
+   ``MIN_SETTLE_EXPONENT``, and distances $|L - p(n)/q(n)|$ that do not fall strictly
+   over the last ``SETTLE_SAMPLES`` sample depths); or $|L| \ge$ ``DIVERGENCE_BOUND``.
+3. Otherwise the type comes from the same model fitted, **with an intercept**, to
+   $\ln|p(n)/q(n) - p(n-1)/q(n-1)|$ at $n = m/8, m/4, m/2, m, N$ (deviation: these
+   differences are not biased by the blind limit, and the intercept keeps a constant
+   factor from leaking into $\gamma$; without it a polynomial error $150/n$ fits as
+   $\gamma \approx -0.1$): ``factorial`` if $\eta \le -$``FACTORIAL_ETA``, else
+   ``exponential`` if $\gamma \le -$``EXPONENTIAL_GAMMA``, else ``polynomial``
+   (only $\beta$ matters and digits per term tend to 0). A sub-exponential
+   rate such as $e^{-C\sqrt n}$ lands in one of the last two by its size at this depth.
+
+For ``rational`` and ``divergent`` fractions the δ and the convergence fit are ``None``.
+Every undefined number is ``None`` (never NaN or a sentinel), so :meth:`Dynamics.as_dict`
+is plain JSON.
+
+>>> r = dynamics((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0))      # Apéry: 6/zeta(3)
+>>> r.convergence, r.fr, round(r.delta_fr, 3), r.limit[:12]
+('exponential', True, 0.086, '4.9914442354')
+>>> dynamics((1, 0), (1, -3)).convergence                       # b(3) = 0: finite
+'rational'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from fractions import Fraction
+from typing import Any
+
+import gmpy2
+import numpy as np
+from gmpy2 import mpz
+
+from .errors import BrounckerError
+from .polynomial import Coefficients, evaluate, normalize
+from .walk import Convergent, log10_abs, walk, walk_checkpoints
+
+DEFAULT_DEPTH = 2000  # N of arXiv 2412.16818
+MIN_DEPTH = 16  # m = 8 still gives five distinct sample depths {1, 2, 4, 6, 8}
+FIRST_SAMPLE = 6  # the first sample depth (arXiv 2412.16818 reference code, depths_for_fit)
+FR_SLOPE_TOLERANCE = 0.05  # |d| below this means factorial reduction (arXiv 2412.16818; issue 3)
+EIGENVALUE_DEPTH = 10**9  # n at which the characteristic roots are compared (issue 3)
+DIVERGENCE_BOUND = 1000  # |L| at or above this counts as divergent (issue 3)
+MIN_DIGITS = 1  # fewer trustworthy digits than this: no digits settle (issue 3: divergent)
+SETTLE_SAMPLES = 3  # |L - p(n)/q(n)| must fall strictly over the last three sample depths (chosen here)
+MIN_SETTLE_EXPONENT = 0.25  # differences must fall at least like n^-1/4 from m to N (chosen here)
+FACTORIAL_ETA = 0.5  # eta <= -0.5: factorial; a factorial PCF has eta = -(2 deg a - deg b), an integer
+EXPONENTIAL_GAMMA = 0.01  # gamma <= -0.01 nats/term (0.0043 digits/term): exponential (chosen here)
+EXACT_DIGITS = 100  # decimals printed for an exact rational limit; its exact value is in `fraction`
+
+CONVERGENCE_TYPES = ("exponential", "factorial", "polynomial", "divergent", "rational")
+
+_LN10 = math.log(10.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Dynamics:
+    """The convergence-dynamics record of PCF(a, b) at one depth (see the module docstring)."""
+
+    depth: int  # N; the sample depths go up to m = N // 2
+    limit: str | None  # decimal text of p(N)/q(N) to `digits` decimals; None if divergent
+    digits: int  # trustworthy decimals of `limit` (EXACT_DIGITS for an exact rational)
+    convergence: str  # one of CONVERGENCE_TYPES
+    fr: bool  # factorial reduction: |d| < FR_SLOPE_TOLERANCE
+    c: float | None  # ln q~(n) ~ c n + d n ln n
+    d: float | None  # 0.0 when fr
+    delta_naive: float | None  # blind delta at m with q(m)
+    delta_fr: float | None  # blind delta at m with q~(m)
+    eig_ratio_log: float | None  # ln|(a + sqrt disc)/(a - sqrt disc)| at n = 10^9; None if complex
+    complex_eigenvalues: bool  # a(n)^2 + 4 b(n) < 0 at n = 10^9
+    predicted_delta: float | None  # |eig_ratio_log| / (c + d ln m) - 1
+    beta: float | None  # ln|L - p(n)/q(n)| ~ beta ln n + gamma n + eta n ln n
+    gamma: float | None
+    eta: float | None
+    digits_per_term: float | None  # digits / depth; None for an exact rational
+    growth_fit_residual: float | None  # RMS residual of the ln q~ fit (nats)
+    convergence_fit_residual: float | None  # RMS residual of the ln|L - p/q| fit (nats)
+    fraction: str | None = None  # the exact value "u/v" when convergence is rational
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON types (every undefined number is ``None``)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Dynamics":
+        """Inverse of :meth:`as_dict`; also accepts the ``"nan"``/``"inf"`` strings of the CLI."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            if isinstance(value, str) and value in ("nan", "inf", "-inf"):
+                value = None if value == "nan" else float(value)
+            if f.name in ("depth", "digits") and value is not None:
+                value = int(value)
+            elif f.name in ("fr", "complex_eigenvalues"):
+                value = bool(value)
+            elif isinstance(value, int) and not isinstance(value, bool) and f.name not in ("limit", "convergence", "fraction"):
+                value = float(value)
+            values[f.name] = value
+        return cls(**values)
+
+
+def sample_depths(depth: int) -> list[int]:
+    """The sample depths $\\{6, m/8, m/4, m/2, m\\}$ with $m = N/2$, deduplicated, in $[1, m]$.
+
+    >>> sample_depths(2000)
+    [6, 125, 250, 500, 1000]
+    """
+    m = depth // 2
+    return sorted({n for n in (FIRST_SAMPLE, m // 8, m // 4, m // 2, m) if 1 <= n <= m})
+
+
+def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, limit_digits: int | None = None) -> Dynamics:
+    """The dynamics record of PCF(a, b) at ``depth`` from one exact walk.
+
+    ``limit_digits`` caps the decimals printed in ``limit`` (for storage); ``digits`` still
+    reports every trustworthy digit.
+    """
+    a, b = normalize(a), normalize(b)
+    depth = int(depth)
+    if depth < MIN_DEPTH:
+        raise BrounckerError(f"depth must be at least {MIN_DEPTH} for the dynamics fits, got {depth}")
+    m = depth // 2
+    samples = sample_depths(depth)
+    convergents = walk_checkpoints(a, b, [*samples, depth])
+    last = convergents[-1]
+    at = dict(zip(samples, convergents[:-1]))
+
+    c, d, fr, growth_residual = _growth_fit(samples, [_ln_abs(at[n].reduced_q) for n in samples])
+    eig, complex_eig = eigenvalue_ratio_log(a, b)
+    predicted = None
+    if eig is not None and c is not None and d is not None:
+        rate = c + d * math.log(m)
+        predicted = abs(eig) / rate - 1 if rate > 0 else None
+
+    common = dict(depth=depth, fr=fr, c=c, d=d, eig_ratio_log=eig, complex_eigenvalues=complex_eig,
+                  predicted_delta=predicted, growth_fit_residual=growth_residual)
+    no_limit = dict(delta_naive=None, delta_fr=None, beta=None, gamma=None, eta=None, convergence_fit_residual=None)
+
+    exact, value = _exact_value(a, b, last, at[m])
+    if exact and value is None:  # a finite fraction equal to x/0
+        return Dynamics(limit=None, digits=0, convergence="divergent", digits_per_term=0.0, **common, **no_limit)
+    if value is not None:
+        places = EXACT_DIGITS if limit_digits is None else min(EXACT_DIGITS, limit_digits)
+        return Dynamics(limit=decimal_text(value.numerator, value.denominator, places), digits=EXACT_DIGITS,
+                        convergence="rational", digits_per_term=None, fraction=str(value), **common, **no_limit)
+
+    if last.q == 0:
+        return Dynamics(limit=None, digits=0, convergence="divergent", digits_per_term=0.0, **common, **no_limit)
+    # ln|L - p(n)/q(n)| exactly: |p(N) q(n) - p(n) q(N)| / |q(N) q(n)|
+    ln_qN = _ln_abs(last.q)
+    errors = [_ln_abs(last.p * at[n].q - at[n].p * last.q) - ln_qN - _ln_abs(at[n].q) for n in samples]
+    digits = trustworthy_digits(a, last, at[m]) if _settles(errors) else 0
+    if digits < MIN_DIGITS or abs(last.p) >= DIVERGENCE_BOUND * abs(last.q):
+        return Dynamics(limit=None, digits=digits, convergence="divergent", digits_per_term=digits / depth,
+                        **common, **no_limit)
+
+    (beta, gamma, eta), conv_residual = _fit(samples, errors, _convergence_basis)
+    ln_err_m = errors[samples.index(m)]
+    delta_naive = _delta(ln_err_m, _ln_abs(at[m].q))
+    delta_fr = _delta(ln_err_m, _ln_abs(at[m].reduced_q))
+
+    places = digits if limit_digits is None else min(digits, limit_digits)
+    return Dynamics(
+        limit=decimal_text(last.p, last.q, places),
+        digits=digits,
+        convergence=_convergence_type([c for c in convergents if c.depth >= m // 8]),
+        delta_naive=delta_naive,
+        delta_fr=delta_fr,
+        beta=beta,
+        gamma=gamma,
+        eta=eta,
+        digits_per_term=digits / depth,
+        convergence_fit_residual=conv_residual,
+        **common,
+    )
+
+
+def eigenvalue_ratio_log(a: Coefficients, b: Coefficients, n: int = EIGENVALUE_DEPTH) -> tuple[float | None, bool]:
+    r"""$(\ln|(a+\sqrt\Delta)/(a-\sqrt\Delta)|, \Delta < 0)$ for $x^2 - a(n)x - b(n)$, $\Delta = a^2 + 4b$.
+
+    The ratio is ``None`` when the roots are complex, or when one root is 0 ($b(n) = 0$).
+    Since $(a+\sqrt\Delta)(a-\sqrt\Delta) = -4b$, the smaller factor is never formed by
+    subtraction.
+
+    >>> round(eigenvalue_ratio_log((2, 1), (1, 0, 0))[0], 6)      # 2 ln(1 + sqrt 2)
+    1.762747
+    """
+    an, bn = mpz(evaluate(a, n)), mpz(evaluate(b, n))
+    disc = an * an + 4 * bn
+    if disc < 0:
+        return None, True
+    if bn == 0:
+        return None, False
+    with gmpy2.context(gmpy2.get_context(), precision=int(disc.bit_length()) + 64):
+        root = gmpy2.sqrt(gmpy2.mpfr(disc))
+        big = 2 * gmpy2.log(abs(an) + root) - gmpy2.log(gmpy2.mpfr(4 * abs(bn)))
+    return (float(big) if an >= 0 else -float(big)), False
+
+
+def trustworthy_digits(a: Coefficients, last: Convergent, middle: Convergent) -> int:
+    r"""Decimals of $p(N)/q(N)$ that the tail cannot change, at least 0 (module docstring).
+
+    ``last`` is the convergent at $N$, ``middle`` the one at $m$. The tail alternates when
+    the last two differences have opposite signs, that is when
+    $q(N)\,(q(N) - a(N)\,q(N-1)) = q(N)\,b(N)\,q(N-2) > 0$.
+    """
+    lg_last = last.log10_error_bound()
+    if not math.isfinite(lg_last):
+        return 0
+    lg_middle = middle.log10_error_bound()
+    if not math.isfinite(lg_middle):
+        return max(0, math.floor(-lg_last))
+    span = last.depth - middle.depth
+    fall = (lg_middle - lg_last) * _LN10  # ln of the decay of the differences from m to N
+    exponent = fall / math.log(last.depth / middle.depth)  # differences ~ n^-exponent
+    if exponent < MIN_SETTLE_EXPONENT:
+        return 0
+    lg_error = lg_last
+    alternating = last.q * (last.q - evaluate(a, last.depth) * last.q_prev) > 0
+    if not alternating:
+        rate = fall / span  # differences ~ exp(-rate n)
+        geometric = lg_last - math.log10(math.expm1(rate)) if rate < 700 else -math.inf
+        power = lg_last + math.log10(last.depth / (exponent - 1)) if exponent > 1 else math.inf
+        lg_error = max(lg_error, geometric, power)
+    return max(0, math.floor(-lg_error)) if math.isfinite(lg_error) else 0
+
+
+def _settles(ln_errors: Sequence[float]) -> bool:
+    """Whether $|L - p(n)/q(n)|$ falls strictly over the last ``SETTLE_SAMPLES`` sample depths.
+
+    Oscillating fractions (complex eigenvalues) can show a small last difference by
+    chance; their distances to the blind limit do not fall steadily.
+    """
+    tail = list(ln_errors[-SETTLE_SAMPLES:])
+    return all(math.isfinite(y) or y == -math.inf for y in tail) and all(x > y for x, y in zip(tail, tail[1:]))
+
+
+def decimal_text(p: int | mpz, q: int | mpz, places: int) -> str:
+    """$p/q$ rounded to ``places`` decimals, exactly (no floating point).
+
+    >>> decimal_text(-22, 7, 5), decimal_text(1, 3, 0), decimal_text(-1, 300, 2)
+    ('-3.14286', '0', '0.00')
+    """
+    p, q = mpz(p), mpz(q)
+    if q < 0:
+        p, q = -p, -q
+    scaled = (2 * abs(p) * mpz(10) ** places + q) // (2 * q)  # round half up
+    sign = "-" if p < 0 and scaled else ""
+    text = scaled.digits(10).rjust(places + 1, "0")
+    return sign + (f"{text[:-places]}.{text[-places:]}" if places > 0 else text)
+
+
+def _exact_value(a: Coefficients, b: Coefficients, last: Convergent, middle: Convergent) -> tuple[bool, Fraction | None]:
+    """``(exact, value)``: whether the value is an exact rational, and that rational.
+
+    A finite fraction whose value has denominator 0 gives ``(True, None)``; a fraction
+    that is not (known to be) rational gives ``(False, None)``.
+    """
+    if last.finite_at is not None:
+        stop = walk(a, b, last.finite_at - 1)  # the fraction ends at depth finite_at - 1
+        return True, (Fraction(int(stop.p), int(stop.q)) if stop.q != 0 else None)
+    if last.q != 0 and middle.q != 0 and last.p * middle.q == middle.p * last.q:
+        return True, Fraction(int(last.p), int(last.q))
+    return False, None
+
+
+def _convergence_type(convergents: Sequence[Convergent]) -> str:
+    r"""Factorial, exponential or polynomial, from the decay of consecutive differences.
+
+    ``convergents`` are those at $N/16, N/8, N/4, N/2, N$: a geometric grid, without the
+    pre-asymptotic depth 6, on which a pure power law fits with $|\gamma| < 0.002$ over
+    the degree-2 space at $N = 2000$ (and a true exponential has $\gamma < -0.1$).
+    """
+    points = [(c.depth, c.log10_error_bound() * _LN10) for c in convergents]
+    points = [(n, y) for n, y in points if math.isfinite(y)]
+    if len(points) < 4:
+        return "polynomial"
+    ns, ys = zip(*points)
+    (_, _, gamma, eta), _ = _fit(list(ns), list(ys), _classification_basis)
+    if eta is not None and eta <= -FACTORIAL_ETA:
+        return "factorial"
+    if gamma is not None and gamma <= -EXPONENTIAL_GAMMA:
+        return "exponential"
+    return "polynomial"
+
+
+def _growth_fit(ns: list[int], ln_q: list[float]) -> tuple[float | None, float | None, bool, float | None]:
+    """$(c, d, fr, residual)$ of $\\ln \\tilde q(n) \\approx c n + d n \\ln n$, refitted with $c$ alone under FR."""
+    (c, d), residual = _fit(ns, ln_q, _growth_basis)
+    if d is None or abs(d) >= FR_SLOPE_TOLERANCE:
+        return c, d, False, residual
+    (c,), residual = _fit(ns, ln_q, _linear_basis)
+    return c, 0.0, True, residual
+
+
+def _linear_basis(n: np.ndarray) -> list[np.ndarray]:
+    return [n]
+
+
+def _growth_basis(n: np.ndarray) -> list[np.ndarray]:
+    return [n, n * np.log(n)]
+
+
+def _convergence_basis(n: np.ndarray) -> list[np.ndarray]:
+    return [np.log(n), n, n * np.log(n)]
+
+
+def _classification_basis(n: np.ndarray) -> list[np.ndarray]:
+    return [np.ones_like(n), np.log(n), n, n * np.log(n)]
+
+
+def _fit(ns: Sequence[int], ys: Sequence[float], basis: Any) -> tuple[tuple[float | None, ...], float | None]:
+    """Linear least squares over the finite points; ``None`` when there are too few."""
+    width = len(basis(np.ones(1)))
+    kept = [(n, y) for n, y in zip(ns, ys) if math.isfinite(y)]
+    if len(kept) < width:
+        return (None,) * width, None
+    n = np.array([k[0] for k in kept], dtype=float)
+    y = np.array([k[1] for k in kept], dtype=float)
+    design = np.stack(basis(n), axis=1)
+    solution = np.linalg.lstsq(design, y, rcond=None)[0]
+    residual = float(np.sqrt(np.mean((design @ solution - y) ** 2)))
+    return tuple(float(s) for s in solution), residual
+
+
+def _delta(ln_error: float, ln_q: float) -> float | None:
+    r"""$\delta$ from $|L - p/q| = Q^{-(1+\delta)}$; ``None`` when $Q \le 1$ or the error is 0."""
+    if not math.isfinite(ln_error) or not math.isfinite(ln_q) or ln_q <= 0:
+        return None
+    return -ln_error / ln_q - 1
+
+
+def _ln_abs(x: int | mpz) -> float:
+    """$\\ln|x|$ of an integer of any size; $-\\infty$ for 0."""
+    return log10_abs(x) * _LN10
