@@ -242,6 +242,20 @@ class Store:
             from sqlalchemy.dialects.sqlite import insert
         return insert(table).on_conflict_do_nothing()
 
+    def _insert_many(self, conn: Connection, table: sa.Table, rows: list[dict]) -> int:
+        """Insert-or-ignore ``rows`` in one executemany; returns how many were new.
+
+        SQLite reports the count of an executemany; on PostgreSQL the batched insert
+        returns the new keys instead (rows skipped by ON CONFLICT return nothing).
+        """
+        if not rows:
+            return 0
+        stmt = self._insert_ignore(table)
+        if self.dialect == "postgresql":
+            key = list(table.primary_key.columns)[0]
+            return len(conn.execute(stmt.returning(key), rows).all())
+        return max(conn.execute(stmt, rows).rowcount, 0)
+
     def _seed_constants(self) -> None:
         """Make sure every bank constant has a row (new bank names arrive with new code)."""
         from ..constants import BANK
@@ -251,7 +265,7 @@ class Store:
         missing = [{"name": n, "description": c.description} for n, c in BANK.items() if n not in have]
         if missing:
             with self._write() as conn:
-                conn.execute(self._insert_ignore(constant_t), missing)
+                self._insert_many(conn, constant_t, missing)
 
     @_db_errors
     def counts(self) -> dict[str, int]:
@@ -293,7 +307,7 @@ class Store:
         if not rows:
             return 0
         with self._write() as conn:
-            return max(conn.execute(self._insert_ignore(shard_t), rows).rowcount, 0)
+            return self._insert_many(conn, shard_t, rows)
 
     @_db_errors
     def shards(self, search_id: int, status: str | None = None) -> list[ShardRow]:
@@ -393,7 +407,7 @@ class Store:
         names = sorted(set(names))
         if not names:
             return {}
-        conn.execute(self._insert_ignore(constant_t), [{"name": n, "description": None} for n in names])
+        self._insert_many(conn, constant_t, [{"name": n, "description": None} for n in names])
         out: dict[str, int] = {}
         for chunk in _chunks(names):
             out.update({n: i for n, i in conn.execute(sa.select(constant_t.c.name, constant_t.c.id).where(constant_t.c.name.in_(chunk)))})
@@ -492,8 +506,7 @@ class Store:
         n_pcf = n_metrics = n_conj = 0
         pcf_rows = [self._pcf_row(r, search_id) for r in pcfs]
         with self._write() as conn:
-            if pcf_rows:
-                n_pcf = conn.execute(self._insert_ignore(pcf_t), pcf_rows).rowcount
+            n_pcf = self._insert_many(conn, pcf_t, pcf_rows)
             keys = {m.canonical_key for m in metrics} | {c.canonical_key for c in conjectures if c.canonical_key}
             ids = self._pcf_ids(conn, keys) if keys else {}
             if metrics:
@@ -501,12 +514,12 @@ class Store:
                 if missing:
                     raise StoreError(f"metrics for a PCF that is not stored: {missing[0]!r} (write its PCFRecord in the same batch)")
                 rows = [self._metrics_row(m, ids[m.canonical_key]) for m in metrics]
-                n_metrics = conn.execute(self._insert_ignore(metrics_t), rows).rowcount
+                n_metrics = self._insert_many(conn, metrics_t, rows)
             if conjectures:
                 rows = [self._conjecture_row(c, ids.get(c.canonical_key or ""), search_id) for c in conjectures]
-                n_conj = conn.execute(self._insert_ignore(conj_t), rows).rowcount
+                n_conj = self._insert_many(conn, conj_t, rows)
                 self._link_constants(conn, rows)
-        return WriteCounts(max(n_pcf, 0), max(n_metrics, 0), max(n_conj, 0))
+        return WriteCounts(n_pcf, n_metrics, n_conj)
 
     def _link_constants(self, conn: Connection, rows: list[dict]) -> None:
         """Rows of ``conjecture_constant`` for the conjectures just written (or already there)."""
@@ -519,8 +532,7 @@ class Store:
             for cid, kind, value_key, expression in conn.execute(stmt):
                 for name in wanted.get((kind, value_key, expression), ()):
                     links.append({"conjecture_id": cid, "constant_id": constant_ids[name]})
-        if links:
-            conn.execute(self._insert_ignore(link_t), links)
+        self._insert_many(conn, link_t, links)
 
     # --- reading ---------------------------------------------------------------------------
 
