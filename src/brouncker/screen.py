@@ -1,0 +1,230 @@
+r"""Vectorised float64 screening of many PCFs at once.
+
+The three-term recurrence $p(n) = a(n) p(n-1) + b(n) p(n-2)$ (and the same for $q$) runs
+on whole arrays: one column per PCF, $p$ and $q$ stacked so that each step is three
+numpy operations over $2B$ numbers. Every few steps each column is divided by the power
+of two nearest its largest entry (exact in binary floating point), so nothing
+overflows; the ratio $p/q$ is unchanged. The terms $a(n), b(n)$ advance by forward
+differences ($\deg$ additions per step, exact while below $2^{53}$).
+
+A PCF survives the screen when its limit $L = p(N)/q(N)$ is finite, $|L| < 1000$, its
+relative change from depths $N - 1$ and $N - g$ (default $g = N/4$) is below the
+tolerance, the fraction is infinite ($b(n) \ne 0$ for $1 \le n \le N$) and $L$ is not
+a small rational $r/s$, $s \le$ ``max_denominator``. Comparing with depth $N-1$ catches
+two-cycles; with $N - g$, slow drift.
+
+>>> s = screen(np.array([[2, 1], [0, 1]]), np.array([[1, 0, 0], [1, 0, 0]]), depth=200)
+>>> abs(float(s.limits[0]) - 4 / math.pi) < 1e-14                       # Brouncker
+True
+>>> s.status.tolist()                                   # PCF(1, n^2) -> 1/ln 2 is slow
+[0, 3]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+DIVERGENCE_BOUND = 1000.0  # |L| >= this counts as divergent (arXiv 2412.16818)
+DEFAULT_TOLERANCE = 1e-12  # relative change allowed between the compared depths
+DEFAULT_MAX_DENOMINATOR = 1000
+RESCALE_HEADROOM = 900.0  # log2 of growth allowed between rescalings (float64 tops at 2^1024)
+MAX_RESCALE_INTERVAL = 64
+BLOCK = 16384  # PCFs per inner block: large enough to hide numpy's per-call overhead
+
+CONVERGED, DIVERGENT, RATIONAL, NOT_CONVERGED = 0, 1, 2, 3
+STATUS_NAMES = ("converged", "divergent", "rational", "not_converged")
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """Float limits and a status code per PCF (``CONVERGED`` ... ``NOT_CONVERGED``).
+
+    ``limits`` is $p(N)/q(N)$ for every PCF (NaN where undefined); ``change`` is the
+    largest relative change between the compared depths.
+    """
+
+    limits: np.ndarray
+    change: np.ndarray
+    status: np.ndarray
+    depth: int
+
+    @property
+    def converged(self) -> np.ndarray:
+        """Boolean mask of the survivors."""
+        return self.status == CONVERGED
+
+    def counts(self) -> dict[str, int]:
+        """How many PCFs got each status."""
+        found = np.bincount(self.status, minlength=len(STATUS_NAMES))
+        return {name: int(found[i]) for i, name in enumerate(STATUS_NAMES)}
+
+
+def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
+    r"""Forward differences $\Delta^j f(1)$, $0 \le j \le order$, of each row's polynomial
+    (exact integers, then float64): shape (order+1, count)."""
+    n = np.arange(1, order + 2, dtype=np.int64)
+    values = np.zeros((order + 1, coefficients.shape[0]), dtype=np.int64)
+    for c in coefficients.T:  # Horner, highest degree first
+        values = values * n[:, None] + c[None, :]
+    table = np.empty_like(values)
+    for j in range(order + 1):
+        table[j] = values[0]
+        values = values[1:] - values[:-1]
+    return table.astype(np.float64)
+
+
+def _rescale_interval(a: np.ndarray, b: np.ndarray, depth: int) -> int:
+    r"""Steps between rescalings: $|p(n)| \le (|a(n)| + |b(n)|) \max(|p(n-1)|, |p(n-2)|)$,
+    so $k$ steps grow by at most $(\max|a| + \max|b|)^k$ over the whole walk."""
+    top = float(depth)
+    bound_a = np.abs(a).sum(axis=1).max() * top ** (a.shape[1] - 1) if a.size else 0.0
+    bound_b = np.abs(b).sum(axis=1).max() * top ** (b.shape[1] - 1) if b.size else 0.0
+    growth = math.log2(float(bound_a) + float(bound_b) + 2.0)
+    return int(max(1, min(MAX_RESCALE_INTERVAL, RESCALE_HEADROOM // growth)))
+
+
+def finite_fraction(b: np.ndarray, depth: int) -> np.ndarray:
+    r"""Mask of the rows with $b(n) = 0$ for some $1 \le n \le depth$ (the fraction stops).
+
+    An integer root $n \ge 1$ divides the lowest non-zero coefficient, so only
+    $n \le \max_i |b_i|$ needs checking.
+
+    >>> finite_fraction(np.array([[1, -3], [1, 3], [0, 0]]), 10).tolist()   # n-3, n+3, 0
+    [True, False, True]
+    """
+    b = np.atleast_2d(np.asarray(b, dtype=np.int64))
+    top = min(depth, int(np.abs(b).max(initial=0)) or 1)
+    found = np.zeros(b.shape[0], dtype=bool)
+    value = np.zeros(b.shape[0], dtype=np.int64)
+    for n in range(1, top + 1):
+        value[:] = 0
+        for c in b.T:
+            value *= n
+            value += c
+        found |= value == 0
+    return found
+
+
+def _walk_block(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: int) -> tuple[np.ndarray, ...]:
+    """Limits at depths N, N-1 and N-gap of one block of PCFs."""
+    count = a.shape[0]
+    order = max(a.shape[1], b.shape[1]) - 1
+    # terms[j] = (Delta^j a(n), Delta^j b(n)); terms[0] is (a(n), b(n)), starting at n = 1
+    terms = np.stack([_differences(a, order), _differences(b, order)], axis=1)
+    level = [terms[j] for j in range(order + 1)]
+    cur = np.empty((2, count))  # (p, q) at n-1
+    cur[0] = a[:, -1]  # a(0)
+    cur[1] = 1.0
+    prev = np.empty((2, count))  # (p, q) at n-2
+    prev[0] = 1.0
+    prev[1] = 0.0
+    tmp = np.empty((2, count))
+    top = np.empty(count)
+    early = np.full(count, np.nan)
+    check = depth - gap
+    an, bn = level[0][0], level[0][1]
+    for n in range(1, depth + 1):
+        np.multiply(prev, bn, out=prev)
+        np.multiply(cur, an, out=tmp)
+        np.add(prev, tmp, out=prev)
+        cur, prev = prev, cur
+        for j in range(order):
+            np.add(level[j], level[j + 1], out=level[j])
+        if n % interval == 0:
+            np.abs(cur[0], out=top)
+            np.maximum(top, np.abs(cur[1]), out=top)
+            np.maximum(top, np.abs(prev[0]), out=top)
+            np.maximum(top, np.abs(prev[1]), out=top)
+            _, exponent = np.frexp(top)
+            factor = np.ldexp(1.0, -exponent)
+            np.multiply(cur, factor, out=cur)
+            np.multiply(prev, factor, out=prev)
+        if n == check:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                early = cur[0] / cur[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limit = cur[0] / cur[1]
+        before = prev[0] / prev[1]
+    return limit, before, early
+
+
+def screen(
+    a: np.ndarray,
+    b: np.ndarray,
+    depth: int = 200,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_denominator: int = DEFAULT_MAX_DENOMINATOR,
+    gap: int | None = None,
+) -> Screening:
+    r"""Screen PCFs given as coefficient rows (highest degree first), one PCF per row.
+
+    ``a`` has shape (count, deg a + 1) and ``b`` (count, deg b + 1), integers with
+    $|a(n)|, |b(n)| < 2^{53}$ up to ``depth`` so that the terms are exact in float64.
+    """
+    a = np.atleast_2d(np.asarray(a, dtype=np.int64))
+    b = np.atleast_2d(np.asarray(b, dtype=np.int64))
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"{a.shape[0]} rows of a but {b.shape[0]} rows of b")
+    if depth < 4:
+        raise ValueError("screening depth must be at least 4")
+    gap = max(2, depth // 4) if gap is None else int(gap)
+    if not 1 <= gap < depth:
+        raise ValueError(f"gap must lie in [1, depth), got {gap}")
+    count = a.shape[0]
+    limits = np.empty(count)
+    change = np.empty(count)
+    finite = finite_fraction(b, depth)
+    interval = _rescale_interval(a, b, depth)
+    for start in range(0, count, BLOCK):
+        stop = min(start + BLOCK, count)
+        limit, before, early = _walk_block(a[start:stop], b[start:stop], depth, gap, interval)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.abs(limit)
+            change[start:stop] = np.maximum(np.abs(limit - before), np.abs(limit - early)) / scale
+        limits[start:stop] = limit
+    status = np.full(count, NOT_CONVERGED, dtype=np.int8)
+    settled = np.isfinite(limits) & np.isfinite(change) & (change <= tolerance) & (np.abs(limits) < DIVERGENCE_BOUND)
+    status[settled] = CONVERGED
+    status[~np.isfinite(limits) | (np.abs(np.nan_to_num(limits, nan=np.inf)) >= DIVERGENCE_BOUND)] = DIVERGENT
+    status[limits == 0] = RATIONAL
+    near = small_rational(limits[settled], max_denominator, max(tolerance * 10, 1e-14))
+    idx = np.flatnonzero(settled)[near]
+    status[idx] = RATIONAL
+    status[finite] = RATIONAL
+    return Screening(limits=limits, change=change, status=status, depth=depth)
+
+
+def small_rational(x: np.ndarray, max_denominator: int, rtol: float) -> np.ndarray:
+    r"""Mask of the $x$ within relative ``rtol`` of a rational $r/s$ with $s \le$
+    ``max_denominator``, found among the convergents of the continued fraction of $x$
+    (any rational that close is one of them, since $rtol \cdot |x| < 1/(2s^2)$ here).
+
+    >>> small_rational(np.array([1 / 3, math.pi, 22 / 7, 0.5 + 1e-9]), 100, 1e-12).tolist()
+    [True, False, True, False]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    found = np.zeros(x.shape, dtype=bool)
+    if x.size == 0:
+        return found
+    h_prev, h = np.zeros_like(x), np.ones_like(x)
+    k_prev, k = np.ones_like(x), np.zeros_like(x)
+    y = x.copy()
+    active = np.isfinite(x)
+    bound = rtol * np.abs(x) + 1e-300
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(64):
+            if not active.any():
+                break
+            term = np.floor(y)
+            h_prev, h = h, term * h + h_prev
+            k_prev, k = k, term * k + k_prev
+            small = k <= max_denominator
+            hit = active & small & (np.abs(x - h / k) <= bound)
+            found |= hit
+            active &= small & ~hit
+            frac = y - term
+            active &= frac > 0
+            y = np.where(active, 1.0 / np.where(frac > 0, frac, 1.0), 0.0)
+    return found

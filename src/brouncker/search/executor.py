@@ -1,0 +1,171 @@
+"""Executors: run a module-level function over many tasks, serially or on Ray.
+
+Both yield :class:`TaskOutcome` objects as tasks finish. An exception raised inside the
+function is a mathematical or user error: it is caught where it happened, never
+retried, and comes back as ``TaskOutcome.error``. A worker process that dies (killed,
+out of memory, ``os._exit``) is a system failure: Ray reruns its task up to
+``max_retries`` times.
+
+:class:`RayExecutor` starts a private Ray instance on this machine
+(``ray.init(address="local")``, never a bare ``ray.init()``, which would join whatever
+cluster ``/tmp/ray`` last named), or joins a cluster when given an address or
+``$RAY_ADDRESS``. If Ray is already initialised in this process it is reused and left
+running on close. It keeps a few tasks per CPU in flight and collects them with
+``ray.wait``.
+
+>>> with SerialExecutor() as ex:
+...     [(o.index, o.result, o.error) for o in ex.imap_unordered(abs, [-2, 3])]
+[(0, 2, None), (1, 3, None)]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_MAX_RETRIES = 3  # reruns of a task whose worker process died
+DEFAULT_IN_FLIGHT_PER_CPU = 2  # tasks queued per CPU: keeps workers busy, bounds memory
+OBJECT_STORE_BYTES = 512 * 1024**2  # the embedded instance moves only small records
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutcome(Generic[T, R]):
+    """What became of one task: its result, or the error it raised (never both)."""
+
+    index: int  # position of the task in the input sequence
+    task: T
+    result: R | None
+    error: str | None  # a mathematical/user error raised inside fn (not retried)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line: the exception type, its message and where it was raised."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}{where}" if message else f"{type(exc).__name__}{where}"
+
+
+def _call(fn: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
+    """Run ``fn(task)`` and return ``(True, result)`` or ``(False, error line)``."""
+    try:
+        return True, fn(task)
+    except Exception as exc:  # noqa: BLE001 - an error inside fn is data, not a crash
+        return False, describe_exception(exc)
+
+
+class Executor(ABC):
+    """Runs ``fn`` over ``tasks``, yielding outcomes as they finish (any order)."""
+
+    workers: int
+
+    @abstractmethod
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[TaskOutcome[T, R]]:
+        """Yield one :class:`TaskOutcome` per task. ``fn`` must be a module-level function."""
+
+    def close(self) -> None:
+        """Release the workers (idempotent)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Every task in this process, in order: for tests, tiny runs and ``--workers 0``."""
+
+    workers = 1
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[TaskOutcome[T, R]]:
+        for index, task in enumerate(tasks):
+            ok, value = _call(fn, task)
+            yield TaskOutcome(index, task, value if ok else None, None if ok else value)
+
+
+class RayExecutor(Executor):
+    """Tasks on Ray: a private local instance by default, or a cluster by address."""
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        address: str | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        in_flight_per_cpu: int = DEFAULT_IN_FLIGHT_PER_CPU,
+    ) -> None:
+        import ray
+
+        self._ray = ray
+        self._owns = False
+        if not ray.is_initialized():
+            target = address or os.environ.get("RAY_ADDRESS") or None
+            if target:
+                ray.init(address=target, logging_level=logging.WARNING, log_to_driver=False)
+            else:
+                ray.init(
+                    address="local",
+                    num_cpus=workers or os.cpu_count() or 1,
+                    include_dashboard=False,
+                    logging_level=logging.WARNING,
+                    log_to_driver=False,
+                    object_store_memory=OBJECT_STORE_BYTES,
+                )
+            self._owns = True
+        cpus = int(ray.cluster_resources().get("CPU", 1)) or 1
+        self.workers = min(workers, cpus) if workers else cpus
+        self.max_retries = max_retries
+        self.in_flight = max(1, self.workers * in_flight_per_cpu)
+        self._remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_call)
+        self._closed = False
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[TaskOutcome[T, R]]:
+        ray = self._ray
+        pending: dict[Any, int] = {}
+        fn_ref = ray.put(fn)
+        position = 0
+        try:
+            while position < len(tasks) or pending:
+                while position < len(tasks) and len(pending) < self.in_flight:
+                    pending[self._remote.remote(fn_ref, tasks[position])] = position
+                    position += 1
+                ready, _ = ray.wait(list(pending), num_returns=1)
+                for ref in ready:
+                    index = pending.pop(ref)
+                    try:
+                        ok, value = ray.get(ref)
+                    except ray.exceptions.RayError as exc:  # the worker died max_retries + 1 times
+                        ok, value = False, f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+                    yield TaskOutcome(index, tasks[index], value if ok else None, None if ok else value)
+        finally:
+            for ref in pending:  # interrupted: stop what is still running
+                try:
+                    ray.cancel(ref, force=True)
+                except Exception:  # noqa: BLE001 - best effort while unwinding
+                    pass
+
+    def close(self) -> None:
+        if not self._closed and self._owns and self._ray.is_initialized():
+            self._ray.shutdown()
+        self._closed = True
+
+
+def make_executor(workers: int | None = None, address: str | None = None) -> Executor:
+    """``workers == 0`` -> :class:`SerialExecutor`; otherwise :class:`RayExecutor`."""
+    if workers == 0:
+        return SerialExecutor()
+    if workers is not None and workers < 0:
+        raise ValueError(f"workers must be 0 (serial) or positive, got {workers}")
+    return RayExecutor(workers=workers, address=address)
