@@ -280,6 +280,27 @@ def esma_command(
     raise typer.Exit(EXIT_OK if rows else EXIT_NEGATIVE)
 
 
+METRICS_TABLE_LIMIT_CHARS = 60  # the table shows this much of the limit; --json prints all of it
+
+
+@app.command("metrics")
+def metrics_command(
+    a: str = typer.Option(..., "--a", help="Partial denominators a(n), e.g. '34n^3+51n^2+27n+5'."),
+    b: str = typer.Option(..., "--b", help="Partial numerators b(n), e.g. '-n^6'."),
+    depth: int = typer.Option(2000, "--depth", help="Depth N of the walk; the samples go up to N/2."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Convergence-dynamics record of PCF(a, b): limit, digits, delta, FR, eigenvalues, fits."""
+    from .dynamics import dynamics
+    from .polynomial import parse
+
+    record = dynamics(parse(a), parse(b), depth).as_dict()
+    limit = record["limit"]
+    if not json_ and limit is not None and len(limit) > METRICS_TABLE_LIMIT_CHARS:
+        record["limit"] = limit[:METRICS_TABLE_LIMIT_CHARS] + "…"
+    emit(record, json_, title=f"dynamics of PCF({a}, {b}) at depth {depth}")
+
+
 def main() -> None:
     """Entry point of the console script: one line and exit 2 for a user's mistake."""
     try:
