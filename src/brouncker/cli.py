@@ -301,6 +301,61 @@ def metrics_command(
     emit(record, json_, title=f"dynamics of PCF({a}, {b}) at depth {depth}")
 
 
+@app.command("canonical")
+def canonical_command(
+    a: str = typer.Option(..., "--a", help="Partial denominators a(n), e.g. '(2n+1)(6n^2+6n+2)'."),
+    b: str = typer.Option(..., "--b", help="Partial numerators b(n), e.g. '-4n^6'."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Canonical form of PCF(a, b): the canonical PCF, its key, and how the input relates to it."""
+    from .pcf import PCF, canonical
+
+    emit(canonical(PCF.parse(a, b)), json_, title="canonical form")
+
+
+@app.command("identify")
+def identify_command(
+    value: Optional[str] = typer.Option(None, "--value", help="A decimal number, e.g. 1.2732395447351626862."),
+    a: Optional[str] = typer.Option(None, "--a", help="Partial denominators a(n) of a PCF to identify."),
+    b: Optional[str] = typer.Option(None, "--b", help="Partial numerators b(n) of a PCF to identify."),
+    digits: Optional[int] = typer.Option(
+        None, "--digits", help="Digits used to find a relation (default: those of --value less one; 50 for a PCF, re-checked at twice as many)."
+    ),
+    constants: Optional[str] = typer.Option(
+        None, "--constants", help="Comma-separated bank names (default: the whole bank; two-constant relations among listed ones)."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Find a closed form (rational, Möbius in one constant, or over two) for a value or a PCF's limit (exit 1 if none)."""
+    import mpmath
+
+    from .identify import DEFAULT_DIGITS, GUARD_DIGITS, RECHECK_FACTOR, InconclusiveError, identify, identify_pcf, parse_decimal, pcf_limit
+
+    if value is not None and (a is not None or b is not None):
+        raise BrounckerError("give either --value or --a and --b, not both")
+    if value is None and (a is None or b is None):
+        raise BrounckerError("give --value DECIMAL, or both --a and --b")
+    try:
+        if value is not None:
+            found_digits = digits or max(1, parse_decimal(value)[1] - 1)
+            shown = value.strip()
+            result = identify(value, found_digits, constants)
+        else:
+            assert a is not None and b is not None
+            found_digits = digits or DEFAULT_DIGITS
+            limit = pcf_limit(a, b, RECHECK_FACTOR * found_digits + GUARD_DIGITS)
+            shown = mpmath.nstr(limit.value, found_digits, strip_zeros=False)
+            result = identify_pcf(a, b, found_digits, constants, limit=limit)
+    except InconclusiveError as exc:
+        err_console.print(f"inconclusive: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INCONCLUSIVE) from None
+    if result is None:
+        empty = {"value": shown, "digits": found_digits, "expression": None, "constants": [], "relation": None, "excess_digits": None}
+        emit(empty, json_, title="no relation found")
+        raise typer.Exit(EXIT_NEGATIVE)
+    emit(result, json_, title="identification")
+
+
 def main() -> None:
     """Entry point of the console script: one line and exit 2 for a user's mistake."""
     try:

@@ -534,17 +534,20 @@ def identify_pcf(
     pairs: bool | None = None,
     max_depth: int = MAX_DEPTH,
     max_coefficient: int | None = MAX_COEFFICIENT,
+    limit: Limit | None = None,
 ) -> Identification | None:
     r"""Identify the limit of PCF(a, b): found with ``digits`` digits, re-checked on a
     deeper convergent with about twice as many.
 
     Raises :class:`InconclusiveError` when the walk cannot reach the digits by ``max_depth``.
+    ``limit`` reuses a limit from :func:`pcf_limit` with at least ``2 * digits`` digits.
 
     >>> identify_pcf("n+3", "-n", digits=30).expression
     'e'
     """
     deep = RECHECK_FACTOR * digits
-    limit = pcf_limit(a, b, deep + GUARD_DIGITS, max_depth)
+    if limit is None or limit.digits < deep:
+        limit = pcf_limit(a, b, deep + GUARD_DIGITS, max_depth)
     return identify(
         limit.value, digits, constants, margin=margin, method=method, pairs=pairs,
         deeper=limit.value, deeper_digits=deep, max_coefficient=max_coefficient,
