@@ -109,7 +109,7 @@ class PCF(Base):
     b: Mapped[list[int]] = mapped_column(JSONType)
     deg_a: Mapped[int] = mapped_column(Integer)
     deg_b: Mapped[int] = mapped_column(Integer)
-    degree: Mapped[int] = mapped_column(Integer, index=True)  # max(deg a, deg b)
+    degree: Mapped[int] = mapped_column(Integer)  # max(deg a, deg b); no index: it slows the bulk writes
     first_search_id: Mapped[int | None] = mapped_column(ForeignKey("search.id", ondelete="SET NULL"), index=True)
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="SET NULL"), index=True)
 

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import math
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -142,6 +143,19 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def _json_text(value: Any) -> str | None:
+    """JSON text for a JSON column on SQLite (a list of ints, the common case, directly).
+
+    >>> _json_text([3, -1, 0]), _json_text({"x": 1}), _json_text(None)
+    ('[3,-1,0]', '{"x": 1}', None)
+    """
+    if value is None:
+        return None
+    if type(value) is list and all(type(v) is int for v in value):
+        return "[" + ",".join(map(str, value)) + "]"
+    return json.dumps(value)
+
+
 def _float(value: Any) -> float | None:
     """A float for an indexed column; NaN and non-numbers become NULL."""
     try:
@@ -165,8 +179,13 @@ def esma_value_key(data: Mapping[str, Any] | None) -> str:
 
 
 def _degrees(a: Sequence[int], b: Sequence[int]) -> tuple[int, int, int]:
-    """``(deg a, deg b, max)``; the degree of a PCF is the larger of the two."""
-    da, db = poly_degree(tuple(a)), poly_degree(tuple(b))
+    """``(deg a, deg b, max)``; the degree of a PCF is the larger of the two.
+
+    >>> _degrees((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0))
+    (3, 6, 6)
+    """
+    da = len(a) - 1 if len(a) > 1 and a[0] else poly_degree(tuple(a))
+    db = len(b) - 1 if len(b) > 1 and b[0] else poly_degree(tuple(b))
     return da, db, max(da, db)
 
 
@@ -201,6 +220,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]]]] = {}
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -243,18 +263,45 @@ class Store:
         return insert(table).on_conflict_do_nothing()
 
     def _insert_many(self, conn: Connection, table: sa.Table, rows: list[dict]) -> int:
-        """Insert-or-ignore ``rows`` in one executemany; returns how many were new.
+        """Insert-or-ignore ``rows`` (dicts with the same keys) in one executemany;
+        returns how many were new.
 
-        SQLite reports the count of an executemany; on PostgreSQL the batched insert
-        returns the new keys instead (rows skipped by ON CONFLICT return nothing).
+        On PostgreSQL the batched insert returns the new keys (rows skipped by ON CONFLICT
+        return nothing). On SQLite, the hot path of a search, the statement is compiled
+        once per table and column set and the rows go to the driver's ``executemany`` as
+        tuples, still as bound parameters, and SQLite reports the count.
         """
         if not rows:
             return 0
-        stmt = self._insert_ignore(table)
         if self.dialect == "postgresql":
             key = list(table.primary_key.columns)[0]
-            return len(conn.execute(stmt.returning(key), rows).all())
-        return max(conn.execute(stmt, rows).rowcount, 0)
+            return len(conn.execute(self._insert_ignore(table).returning(key), rows).all())
+        sql, getter, processors = self._sqlite_plan(table, tuple(rows[0]))
+        params = []
+        for row in rows:
+            values = list(getter(row))
+            for i, process in processors:
+                values[i] = process(values[i])
+            params.append(tuple(values))
+        return max(conn.exec_driver_sql(sql, params).rowcount, 0)
+
+    def _sqlite_plan(self, table: sa.Table, columns: tuple[str, ...]) -> tuple[str, Any, list[tuple[int, Any]]]:
+        """SQL text, a getter of the parameters in order, and the bind processors (by
+        position) of an insert-or-ignore of ``columns`` into ``table``."""
+        key = (table.name, columns)
+        plan = self._plans.get(key)
+        if plan is None:
+            compiled = self._insert_ignore(table).compile(dialect=self.engine.dialect, column_keys=list(columns))
+            order = list(compiled.positiontup or ())
+            processors = []
+            for i, name in enumerate(order):
+                column_type = table.c[name].type
+                process = _json_text if isinstance(column_type, sa.JSON) else column_type.bind_processor(self.engine.dialect)
+                if process is not None:
+                    processors.append((i, process))
+            getter = operator.itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+            plan = self._plans[key] = (compiled.string, getter, processors)
+        return plan
 
     def _seed_constants(self) -> None:
         """Make sure every bank constant has a row (new bank names arrive with new code)."""
@@ -418,8 +465,8 @@ class Store:
         da, db, deg = _degrees(record.a, record.b)
         return {
             "canonical_key": record.canonical_key,
-            "a": [int(c) for c in record.a],
-            "b": [int(c) for c in record.b],
+            "a": list(record.a),  # ints, as the record promises
+            "b": list(record.b),
             "deg_a": da,
             "deg_b": db,
             "degree": deg,

@@ -85,7 +85,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_pcf"),
         sa.UniqueConstraint("canonical_key", name="uq_pcf_canonical_key"),
     )
-    op.create_index("ix_pcf_degree", "pcf", ["degree"])
     op.create_index("ix_pcf_first_search_id", "pcf", ["first_search_id"])
     op.create_table(
         "metrics",
