@@ -72,7 +72,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from fractions import Fraction
 from typing import Any
 
 import gmpy2
@@ -192,7 +191,7 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
     if value is not None:
         places = EXACT_DIGITS if limit_digits is None else min(EXACT_DIGITS, limit_digits)
         return Dynamics(limit=decimal_text(value.numerator, value.denominator, places), digits=EXACT_DIGITS,
-                        convergence="rational", digits_per_term=None, fraction=str(value), **common, **no_limit)
+                        convergence="rational", digits_per_term=None, fraction=_fraction_text(value), **common, **no_limit)
 
     if last.q == 0:
         return Dynamics(limit=None, digits=0, convergence="divergent", digits_per_term=0.0, **common, **no_limit)
@@ -300,18 +299,24 @@ def decimal_text(p: int | mpz, q: int | mpz, places: int) -> str:
     return sign + (f"{text[:-places]}.{text[-places:]}" if places > 0 else text)
 
 
-def _exact_value(a: Coefficients, b: Coefficients, last: Convergent, middle: Convergent) -> tuple[bool, Fraction | None]:
-    """``(exact, value)``: whether the value is an exact rational, and that rational.
+def _exact_value(a: Coefficients, b: Coefficients, last: Convergent, middle: Convergent) -> tuple[bool, Any]:
+    """``(exact, value)``: whether the value is an exact rational, and that rational (``mpq``).
 
     A finite fraction whose value has denominator 0 gives ``(True, None)``; a fraction
     that is not (known to be) rational gives ``(False, None)``.
     """
     if last.finite_at is not None:
         stop = walk(a, b, last.finite_at - 1)  # the fraction ends at depth finite_at - 1
-        return True, (Fraction(int(stop.p), int(stop.q)) if stop.q != 0 else None)
+        return True, (gmpy2.mpq(stop.p, stop.q) if stop.q != 0 else None)
     if last.q != 0 and middle.q != 0 and last.p * middle.q == middle.p * last.q:
-        return True, Fraction(int(last.p), int(last.q))
+        return True, gmpy2.mpq(last.p, last.q)
     return False, None
+
+
+def _fraction_text(value: Any) -> str:
+    """``"u/v"`` in lowest terms, or ``"u"`` (gmpy2 prints integers of any length)."""
+    numerator, denominator = mpz(value.numerator), mpz(value.denominator)
+    return numerator.digits(10) + ("" if denominator == 1 else "/" + denominator.digits(10))
 
 
 def _convergence_type(convergents: Sequence[Convergent]) -> str:
