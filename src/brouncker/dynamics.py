@@ -69,8 +69,9 @@ is plain JSON.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -364,18 +365,25 @@ def _classification_basis(n: np.ndarray) -> list[np.ndarray]:
     return [np.ones_like(n), np.log(n), n, n * np.log(n)]
 
 
-def _fit(ns: Sequence[int], ys: Sequence[float], basis: Any) -> tuple[tuple[float | None, ...], float | None]:
+@functools.lru_cache(maxsize=256)
+def _design(basis: Callable[[np.ndarray], list[np.ndarray]], ns: tuple[int, ...]) -> np.ndarray:
+    """The design matrix of ``basis`` at the depths ``ns`` (the same few for every PCF)."""
+    design = np.stack(basis(np.array(ns, dtype=float)), axis=1)
+    design.flags.writeable = False
+    return design
+
+
+def _fit(ns: Sequence[int], ys: Sequence[float], basis: Callable[[np.ndarray], list[np.ndarray]]) -> tuple[tuple[float | None, ...], float | None]:
     """Linear least squares over the finite points; ``None`` when there are too few."""
     width = len(basis(np.ones(1)))
     kept = [(n, y) for n, y in zip(ns, ys) if math.isfinite(y)]
     if len(kept) < width:
         return (None,) * width, None
-    n = np.array([k[0] for k in kept], dtype=float)
-    y = np.array([k[1] for k in kept], dtype=float)
-    design = np.stack(basis(n), axis=1)
+    design = _design(basis, tuple(n for n, _ in kept))
+    y = np.array([y for _, y in kept], dtype=float)
     solution = np.linalg.lstsq(design, y, rcond=None)[0]
     residual = float(np.sqrt(np.mean((design @ solution - y) ** 2)))
-    return tuple(float(s) for s in solution), residual
+    return tuple(float(v) for v in solution), residual
 
 
 def _delta(ln_error: float, ln_q: float) -> float | None:
