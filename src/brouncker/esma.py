@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import flint
+import gmpy2
 import mpmath
 from gmpy2 import mpz
 from mpmath import mp, mpf
@@ -109,8 +110,11 @@ def signed_expansion_of_interval(lo: int, hi: int, scale: int, signs: Sequence[i
         s = period[i % k]
         if v1 == 0 or v2 == 0:
             return SignedExpansion(tuple(quotients), period, "precision")
-        a = _round(u1, v1, s)
-        if a != _round(u2, v2, s):
+        if s > 0:
+            a, a2 = u1 // v1, u2 // v2
+        else:
+            a, a2 = -((-u1) // v1), -((-u2) // v2)
+        if a != a2:
             return SignedExpansion(tuple(quotients), period, "precision")
         quotients.append(a)
         if a == 0 and (i > 0 or reject_zero_integer_part):
@@ -272,21 +276,9 @@ def _poly_text(poly: Sequence[int], name: str) -> str:
     return "".join(pieces) if pieces else "0"
 
 
-def canonical_lhs(numerator: Sequence[int], denominator: Sequence[int], c: mpf) -> LHS | None:
-    r"""The canonical form of $\pm P(c)/Q(c)$, or ``None`` when it does not depend on $c$.
-
-    Divides out $\gcd(P, Q)$ (python-flint), makes the coefficients jointly primitive
-    and $Q$'s leading coefficient positive, and flips the sign of $P$ so the value is
-    positive. ``None`` for $P = 0$ or $Q = 0$, for $P \propto Q$, and for values that are
-    (numerically) zero, infinite or a rational $p/q$ with $q \le 10^6$ (possible only
-    for algebraic $c$).
-
-    >>> c = mpmath.e
-    >>> canonical_lhs((-2, 0), (-2, 2), c)        # -2e/(2-2e) = e/(e-1)
-    LHS(numerator=(1, 0), denominator=(1, -1))
-    >>> canonical_lhs((2, 2), (1, 1), c) is None   # (2e+2)/(e+1) = 2
-    True
-    """
+def _reduce(numerator: Sequence[int], denominator: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    r"""$(P, Q)$ divided by $\gcd(P, Q)$ and by the content, with $Q$'s leading coefficient
+    positive; ``None`` for a zero vector or a constant quotient."""
     if not any(numerator) or not any(denominator):
         return None
     p = flint.fmpz_poly(list(reversed([int(x) for x in numerator])))
@@ -302,6 +294,35 @@ def canonical_lhs(numerator: Sequence[int], denominator: Sequence[int], c: mpf) 
     pc, qc = [x // content for x in pc], [x // content for x in qc]
     if qc[0] < 0:
         pc, qc = [-x for x in pc], [-x for x in qc]
+    return tuple(pc), tuple(qc)
+
+
+def _up_to_sign(pc: tuple[int, ...], qc: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """One key for $P/Q$ and $-P/Q$: the numerator with a positive leading coefficient."""
+    return (pc if pc[0] > 0 else tuple(-x for x in pc)), qc
+
+
+def canonical_lhs(numerator: Sequence[int], denominator: Sequence[int], c: mpf) -> LHS | None:
+    r"""The canonical form of $\pm P(c)/Q(c)$, or ``None`` when it does not depend on $c$.
+
+    Divides out $\gcd(P, Q)$ (python-flint), makes the coefficients jointly primitive
+    and $Q$'s leading coefficient positive, and flips the sign of $P$ so the value is
+    positive. ``None`` for $P = 0$ or $Q = 0$, for $P \propto Q$, and for values that are
+    (numerically) zero, infinite or a rational $p/q$ with $q \le 10^6$ (possible only
+    for algebraic $c$).
+
+    >>> c = mpmath.e
+    >>> canonical_lhs((-2, 0), (-2, 2), c)        # -2e/(2-2e) = e/(e-1)
+    LHS(numerator=(1, 0), denominator=(1, -1))
+    >>> canonical_lhs((2, 2), (1, 1), c) is None   # (2e+2)/(e+1) = 2
+    True
+    """
+    reduced = _reduce(numerator, denominator)
+    return None if reduced is None else _signed(*_up_to_sign(*reduced), c)
+
+
+def _signed(pc: tuple[int, ...], qc: tuple[int, ...], c: mpf) -> LHS | None:
+    r"""The LHS $\pm P/Q$ with a positive value, or ``None`` for a degenerate value."""
     with mp.workdps(ENUMERATION_DPS):
         pv, qv = _horner_mp(pc, c), _horner_mp(qc, c)
         tiny = mpf(10) ** (-(ENUMERATION_DPS // 2))
@@ -311,13 +332,20 @@ def canonical_lhs(numerator: Sequence[int], denominator: Sequence[int], c: mpf) 
         if _looks_rational(value):
             return None
     if value < 0:
-        pc = [-x for x in pc]
-    return LHS(tuple(pc), tuple(qc))
+        pc = tuple(-x for x in pc)
+    return LHS(pc, qc)
 
 
 def _looks_rational(value: mpf) -> bool:
-    """Whether ``value`` is $p/q$ with $q \\le$ RATIONAL_HEIGHT to nearly all its digits."""
-    approx = Fraction(mpmath.nstr(value, ENUMERATION_DPS, min_fixed=-math.inf, max_fixed=math.inf)).limit_denominator(RATIONAL_HEIGHT)
+    r"""Whether ``value`` is $p/q$ with $q \le$ RATIONAL_HEIGHT to nearly all its digits.
+
+    A float screen first: the best approximation with $q \le 10^6$ of the double is
+    $p/q$ itself when the value is $p/q$ (neighbouring fractions are $10^{-12}$ apart).
+    """
+    f = float(value)
+    approx = Fraction(f).limit_denominator(RATIONAL_HEIGHT)
+    if abs(f - approx) > 1e-9 * max(1.0, abs(f)):
+        return False
     return abs(value - mpf(approx.numerator) / approx.denominator) < mpf(10) ** (-(ENUMERATION_DPS - 10))
 
 
@@ -337,24 +365,25 @@ def enumerate_lhs(c: mpf, degree: int, coeff_limit: int) -> list[LHS]:
         raise BrounckerError("the LHS degree must be >= 0 and the coefficient limit >= 1")
     with mp.workdps(ENUMERATION_DPS + 20):
         c = +c
-        vectors = list(itertools.product(range(-coeff_limit, coeff_limit + 1), repeat=degree + 1))
-        seen: dict[LHS, None] = {}
-        values: set[str] = set()
+        vectors = [v for v in itertools.product(range(-coeff_limit, coeff_limit + 1), repeat=degree + 1) if any(v)]
+        keys: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
         for numerator in vectors:
-            if not any(numerator):
-                continue
             for denominator in vectors:
-                if not any(denominator):
-                    continue
-                lhs = canonical_lhs(numerator, denominator, c)
-                if lhs is None or lhs in seen:
-                    continue
-                key = mpmath.nstr(lhs.value(c), ENUMERATION_DPS - 10)
-                if key in values:
-                    continue
-                values.add(key)
-                seen[lhs] = None
-    return sorted(seen)
+                reduced = _reduce(numerator, denominator)
+                if reduced is not None:
+                    keys.add(_up_to_sign(*reduced))
+        found: list[LHS] = []
+        values: set[str] = set()
+        for key in sorted(keys):
+            lhs = _signed(*key, c)
+            if lhs is None:
+                continue
+            value = mpmath.nstr(lhs.value(c), ENUMERATION_DPS - 10)
+            if value in values:
+                continue
+            values.add(value)
+            found.append(lhs)
+    return sorted(found)
 
 
 # --- the search ----------------------------------------------------------------------
@@ -464,11 +493,12 @@ def run_esma_task(task: ESMATask) -> TaskReport:
     results: list[ESMAResult] = []
     cache: dict[int, mpf] = {}
     limit = max_register_length(task.depth)
+    bits = int((dps + GUARD_DIGITS) * 3.3219280948873626)
+    c_fast = _to_mpfr(c, bits)
     for lhs in task.lhs:
         counts[0] += 1
-        with mp.workdps(dps + GUARD_DIGITS):
-            x = lhs.value(c)
-        expansion = signed_continued_fraction(x, task.signs, task.depth, dps=dps)
+        lo, hi, scale = _fast_interval(lhs, c_fast, dps, bits)
+        expansion = signed_expansion_of_interval(lo, hi, scale, task.signs, task.depth)
         if expansion.stop is not None:
             counts[1 if expansion.stop == "zero" else 2] += 1
             continue
@@ -484,6 +514,30 @@ def run_esma_task(task: ESMATask) -> TaskReport:
             counts[5] += 1
             results.append(result)
     return TaskReport(tuple(results), ESMACounts(*counts))
+
+
+def _to_mpfr(x: mpf, bits: int) -> gmpy2.mpfr:
+    """An mpmath number as an MPFR number (exactly, when ``bits`` suffice)."""
+    sign, mantissa, exponent, _ = x._mpf_
+    with gmpy2.context(gmpy2.get_context(), precision=bits):
+        y = gmpy2.mul_2exp(gmpy2.mpfr(mpz(mantissa)), exponent)
+        return -y if sign else y
+
+
+def _fast_interval(lhs: LHS, c: gmpy2.mpfr, dps: int, bits: int) -> tuple[int, int, int]:
+    """:func:`value_interval` of $P(c)/Q(c)$, computed with MPFR (the search's hot path)."""
+    with gmpy2.context(gmpy2.get_context(), precision=bits):
+        p = gmpy2.mpfr(0)
+        for coefficient in lhs.numerator:
+            p = p * c + coefficient
+        q = gmpy2.mpfr(0)
+        for coefficient in lhs.denominator:
+            q = q * c + coefficient
+        x = p / q
+        magnitude = int(gmpy2.floor(gmpy2.log2(abs(x)))) + 1 if x != 0 else 0
+        k = int(dps * 3.3219280948873626) - max(magnitude, 0)
+        centre = int(gmpy2.floor(gmpy2.mul_2exp(x, k)))
+    return centre - INTERVAL_ULPS, centre + INTERVAL_ULPS, 1 << k if k >= 0 else 1
 
 
 def rebuild(register: LinearRecurrence, partial_quotients: Sequence[int], count: int) -> list[int] | None:

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
-import numpy as np
 
 DEFAULT_PRIME = 199  # the prime of the ESMA reference implementation (arXiv 2212.09470)
 CHECK_TERMS = 5  # terms beyond those used by a P-recursive guess that it must also predict
@@ -171,29 +170,30 @@ def berlekamp_massey_mod(
     the symmetric range, so small integer recurrences come back as they are over
     $\mathbb{Z}$. With ``max_length``, gives up (``None``) as soon as $L$ exceeds it: $L$
     never decreases, and most sequences are rejected after about $2\,$``max_length`` terms.
-    Vectorised with numpy (machine integers while the dot products fit in 64 bits).
+    Plain integer lists: for the short registers ESMA looks for, faster than numpy.
 
     >>> berlekamp_massey_mod([1, 2, 3, 2, 5, 2, 7, 2, 9, 2, 11, 2])
     LinearRecurrence(coefficients=(1, 0, -2, 0, 1), length=4)
     """
     if p < 2:
         raise ValueError(f"the modulus must be a prime >= 2, got {p}")
-    dtype = np.int64 if p * p * (len(sequence) + 2) < 2**63 else object  # no overflow
-    s = np.array([int(x) % p for x in sequence], dtype=dtype)
-    size = len(s) + 2
-    c = np.zeros(size, dtype=dtype)
-    b = np.zeros(size, dtype=dtype)
-    c[0] = b[0] = 1
+    s = [int(x) % p for x in sequence]
+    c: list[int] = [1]  # current connection polynomial, lowest power first
+    b: list[int] = [1]  # the polynomial before the last length change
     length, shift, last = 0, 1, 1
     for n in range(len(s)):
-        # discrepancy d = sum_{j=0}^{L} c_j s_{n-j}
-        d = int(np.dot(c[: length + 1], s[n - length : n + 1][::-1]) % p) if length else int(s[n])
+        d = s[n]
+        for j in range(1, min(len(c), length + 1)):  # deg C <= L <= n
+            d += c[j] * s[n - j]
+        d %= p
         if d == 0:
             shift += 1
             continue
         factor = d * pow(last, p - 2, p) % p
-        new = c.copy()
-        new[shift:] = (new[shift:] - factor * b[: size - shift]) % p
+        new = c + [0] * (len(b) + shift - len(c))
+        for j, bj in enumerate(b):
+            if bj:
+                new[j + shift] = (new[j + shift] - factor * bj) % p
         if 2 * length <= n:
             b, last, length, shift = c, d, n + 1 - length, 1
             if max_length is not None and length > max_length:
@@ -201,7 +201,7 @@ def berlekamp_massey_mod(
         else:
             shift += 1
         c = new
-    coefficients = tuple(symmetric_lift(int(x), p) for x in c[: length + 1])
+    coefficients = tuple(symmetric_lift(x, p) for x in c[: length + 1])
     return LinearRecurrence(_trim(coefficients), length)
 
 
