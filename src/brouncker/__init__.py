@@ -11,11 +11,14 @@ from .walk import Convergent, walk, walk_checkpoints, walk_sequential
 from .pcf import PCF
 from .constants import BANK, constant_value, parse_constant
 from .verify import Verification, verify
+from .dynamics import Dynamics, dynamics
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BANK",
+    "Dynamics",
+    "dynamics",
     "PCF",
     "Verification",
     "constant_value",
