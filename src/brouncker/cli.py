@@ -356,6 +356,114 @@ def identify_command(
     emit(result, json_, title="identification")
 
 
+# --- search ---------------------------------------------------------------------------
+
+FINDING_COLUMNS = ["id", "expression", "a", "b", "digits", "delta", "status"]
+WORKERS_HELP = "Parallel workers: 0 runs serially in this process; default: every CPU (Ray)."
+ADDRESS_HELP = "Join this Ray cluster (default: $RAY_ADDRESS, else a private local instance)."
+
+
+def _search_outcome(report: Any, json_: bool) -> None:
+    """Print a search report (findings table and summary, or JSON) and set the exit code."""
+    if json_:
+        emit(report, True)
+    else:
+        c = report.counters
+        emit_rows(report.findings, title=f"findings of search {report.search_id} ({report.name})", columns=FINDING_COLUMNS)
+        console.print(
+            f"search {report.search_id}: {report.status}; {int(c.get('pcfs', 0)):,} PCFs screened, "
+            f"{int(c.get('converged', 0)):,} converged, {int(c.get('matched', 0)):,} matched, "
+            f"{int(c.get('confirmed', 0)):,} confirmed, {int(c.get('exact', 0)):,} exact records; "
+            f"this run {report.seconds:.1f} s ({report.pcfs_per_second:,.0f} PCFs/s)",
+            highlight=False,
+        )
+    for line in report.errors[:20]:
+        err_console.print(f"failed {line}", markup=False, highlight=False, soft_wrap=True)
+    if report.status == "interrupted":
+        err_console.print(f"interrupted: resume with 'brouncker search resume {report.search_id}'", markup=False)
+        raise typer.Exit(130)
+    if report.status == "failed":
+        raise typer.Exit(EXIT_NEGATIVE)
+
+
+@search_app.command("run")
+def search_run_command(
+    spec: str = typer.Argument(..., metavar="SPEC", help="A TOML search spec, e.g. searches/quickstart.toml."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help=ADDRESS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, help=WORKERS_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print the report as JSON (no progress bar)."),
+) -> None:
+    """Run the search of SPEC (the same spec again resumes it; nothing is stored twice)."""
+    from .search.runner import run_search
+    from .search.spec import load_spec
+    from .store import open_store
+
+    search_spec = load_spec(spec)
+    with open_store(db) as store:
+        report = run_search(store, search_spec, workers=workers, address=address, progress=not json_, console=err_console)
+    _search_outcome(report, json_)
+
+
+@search_app.command("resume")
+def search_resume_command(
+    search_id: int = typer.Argument(..., metavar="ID", help="The search's id (see 'search list')."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help=ADDRESS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, help=WORKERS_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print the report as JSON (no progress bar)."),
+) -> None:
+    """Run the shards of a stored search that are not done yet."""
+    from .search.runner import resume_search
+    from .store import open_store
+
+    with open_store(db) as store:
+        report = resume_search(store, search_id, workers=workers, address=address, progress=not json_, console=err_console)
+    _search_outcome(report, json_)
+
+
+@search_app.command("status")
+def search_status_command(
+    search_id: int = typer.Argument(..., metavar="ID", help="The search's id."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """A search's state: shards by status, counters, and its spec (exit 1 when unknown)."""
+    from .store import open_store
+
+    with open_store(db) as store:
+        row = store.search(search_id)
+        failed = [s for s in store.shards(search_id, status="failed")] if row else []
+    if row is None:
+        err_console.print(f"no search with id {search_id}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_NEGATIVE)
+    row["failed_shards"] = [{"shard": s.shard_index, "error": s.error} for s in failed]
+    if json_:
+        emit(row, True)
+        return
+    emit({k: v for k, v in row.items() if k not in ("spec", "counters", "failed_shards")}, False, title=f"search {search_id}")
+    if row.get("counters"):
+        emit(row["counters"], False, title="counters")
+    if row["failed_shards"]:
+        emit_rows(row["failed_shards"], title="failed shards")
+
+
+@search_app.command("list")
+def search_list_command(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Every search in the database, newest first."""
+    from .store import open_store
+
+    with open_store(db) as store:
+        rows = store.searches()
+    if json_:
+        emit(rows, True)
+        return
+    emit_rows(rows, title="searches", columns=["id", "name", "status", "shards", "created_at", "updated_at"])
+
+
 def main() -> None:
     """Entry point of the console script: one line and exit 2 for a user's mistake."""
     try:

@@ -1,0 +1,190 @@
+r"""One shard of a search, start to finish: pure (no database, no Ray), returns records.
+
+Both modes start with the vectorised float64 screen of the whole shard
+(:func:`brouncker.screen.screen`), which drops divergent, rational and non-converging
+PCFs. Then:
+
+* ``identify`` (the Ramanujan Machine's meet-in-the-middle): the float limits are
+  matched against the sorted Möbius tables of the spec's constants
+  (:func:`brouncker.match.match`); only the matches get exact work: the canonical form,
+  an exact walk to twice the spec's digits, the LLL identification with its exact
+  re-check (:func:`brouncker.identify.confirm`, one constant at a time, the cheapest
+  accepted relation wins), and the dynamics record of each confirmed conjecture.
+* ``dynamics`` (the Blind-Delta way): every survivor gets the canonical form, an exact
+  walk and the full dynamics record; identification is as above.
+
+Results are deduplicated by canonical key, and the exact work runs on the **canonical**
+PCF: every member of an equivalence class yields the same records (same key, same
+coefficients, same expression), so shards may overlap in classes and the store's
+insert-or-ignore keeps one copy, whatever order the shards finish in. The conjecture's
+``a, b`` are therefore the canonical coefficients; the PCF as met in the space (and its
+index) is kept in the conjecture's ``data``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..dynamics import dynamics
+from ..identify import GUARD_DIGITS, RECHECK_FACTOR, Identification, InconclusiveError, confirm, pcf_limit
+from ..match import MoebiusMatch, match, moebius_tables
+from ..pcf import PCF, canonical
+from ..records import ConjectureRecord, MetricsRecord, PCFRecord
+from ..screen import screen
+from .space import Shard
+from .spec import SearchSpec
+
+COUNT_KEYS = (
+    "pcfs", "converged", "divergent", "rational", "not_converged",
+    "matched", "classes", "exact", "confirmed", "unconfirmed", "inconclusive",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ShardTask:
+    """What a worker needs: the spec, the shard, and the search the records belong to."""
+
+    spec: SearchSpec
+    shard: Shard
+    search_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShardResult:
+    """The records of one shard and how many PCFs reached each stage (``counts``)."""
+
+    shard: Shard
+    pcfs: tuple[PCFRecord, ...]
+    metrics: tuple[MetricsRecord, ...]
+    conjectures: tuple[ConjectureRecord, ...]
+    counts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """Canonical keys of every PCF this shard recorded."""
+        return frozenset(p.canonical_key for p in self.pcfs)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "shard": self.shard.as_dict(),
+            "pcfs": [p.as_dict() for p in self.pcfs],
+            "metrics": [m.as_dict() for m in self.metrics],
+            "conjectures": [c.as_dict() for c in self.conjectures],
+            "counts": dict(self.counts),
+        }
+
+
+def _coefficients(row: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(x) for x in row)
+
+
+class _Shard:
+    """The mutable state of one shard's run (records gathered, counters, classes seen)."""
+
+    def __init__(self, spec: SearchSpec, shard: Shard, search_id: int | None) -> None:
+        self.spec = spec
+        self.shard = shard
+        self.search_id = search_id
+        self.pcfs: list[PCFRecord] = []
+        self.metrics: list[MetricsRecord] = []
+        self.conjectures: list[ConjectureRecord] = []
+        self.seen: set[str] = set()
+        self.counts: dict[str, float] = dict.fromkeys(COUNT_KEYS, 0)
+
+    def identify(self, pcf: PCF, constants: list[str]) -> Identification | None:
+        """The cheapest relation of the limit with one of ``constants``, re-checked exactly."""
+        digits = self.spec.digits
+        try:
+            limit = pcf_limit(pcf.a, pcf.b, RECHECK_FACTOR * digits + GUARD_DIGITS, self.spec.exact.depth)
+        except InconclusiveError:
+            self.counts["inconclusive"] += 1
+            return None
+        best: Identification | None = None
+        for name in constants:
+            found = confirm(pcf.a, pcf.b, name, digits, limit=limit)
+            if found is not None and (best is None or found.excess_digits > best.excess_digits):
+                best = found
+        self.counts["confirmed" if best else "unconfirmed"] += 1
+        return best
+
+    def record(self, pcf: PCF, key: str, identification: Identification | None, found: PCF, index: int) -> None:
+        """Add the records of one canonical PCF: the PCF, its dynamics, its conjecture."""
+        dyn = dynamics(pcf.a, pcf.b, self.spec.exact.dynamics_depth, limit_digits=self.spec.digits)
+        self.counts["exact"] += 1
+        self.metrics.append(MetricsRecord(key, self.spec.exact.dynamics_depth, dyn.as_dict()))
+        self.pcfs.append(PCFRecord(key, pcf.a, pcf.b, self.search_id))
+        if identification is None:
+            return
+        delta = None if dyn is None else (dyn.delta_fr if dyn.delta_fr is not None else dyn.delta_naive)
+        self.conjectures.append(
+            ConjectureRecord(
+                kind="pcf",
+                expression=identification.expression,
+                constants=identification.constants,
+                relation=identification.relation,
+                digits=identification.checked_digits or identification.digits,
+                canonical_key=key,
+                a=pcf.a,
+                b=pcf.b,
+                delta=delta,
+                limit=identification.value,
+                data={"found_index": index, "found_a": list(found.a), "found_b": list(found.b)},
+                search_id=self.search_id,
+            )
+        )
+
+    def result(self, started: float) -> ShardResult:
+        self.counts["seconds"] = round(time.perf_counter() - started, 4)
+        return ShardResult(self.shard, tuple(self.pcfs), tuple(self.metrics), tuple(self.conjectures), self.counts)
+
+
+def run_shard(spec: SearchSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
+    """Screen, match, and do the exact work of one shard; see the module docstring."""
+    started = time.perf_counter()
+    state = _Shard(spec, shard, search_id)
+    a_rows, b_rows = spec.space().coefficients(shard.start, shard.stop)
+    screened = screen(
+        a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
+        max_denominator=spec.screen.max_denominator,
+    )
+    state.counts["pcfs"] = len(shard)
+    state.counts.update(screened.counts())
+    survivors = np.flatnonzero(screened.converged)
+    tables = moebius_tables(tuple(spec.constants), spec.match.bound)
+    found = match(screened.limits[survivors], tables, spec.match.tolerance, spec.screen.max_denominator)
+    by_row: dict[int, list[str]] = {}
+    for m in found:
+        names = by_row.setdefault(int(survivors[m.index]), [])
+        if m.constant not in names:
+            names.append(m.constant)
+    state.counts["matched"] = len(by_row)
+
+    rows = survivors.tolist() if spec.mode == "dynamics" else sorted(by_row)
+    for row in rows:
+        found_pcf = PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row]))
+        canon = canonical(found_pcf)
+        if canon.key in state.seen:
+            continue
+        state.seen.add(canon.key)
+        state.counts["classes"] += 1
+        names = by_row.get(row)
+        identification = state.identify(canon.pcf, names) if names else None
+        if spec.mode == "identify" and identification is None:
+            continue
+        state.record(canon.pcf, canon.key, identification, found_pcf, shard.start + row)
+    return state.result(started)
+
+
+def run_task(task: ShardTask) -> ShardResult:
+    """The executor's entry point (module level, so it pickles by reference)."""
+    return run_shard(task.spec, task.shard, task.search_id)
+
+
+def matches_of(spec: SearchSpec, limits: np.ndarray) -> list[MoebiusMatch]:
+    """The Möbius matches of float limits under a spec's constants, bound and tolerance."""
+    tables = moebius_tables(tuple(spec.constants), spec.match.bound)
+    return match(limits, tables, spec.match.tolerance, spec.screen.max_denominator)

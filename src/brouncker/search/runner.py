@@ -1,0 +1,269 @@
+"""The driver of a search: spec -> shards -> executor -> records -> database.
+
+The same spec twice is the same search (found by its hash): its shards are added once,
+and only shards not yet ``done`` run again, so a rerun or a ``resume`` after a crash or
+Ctrl-C adds nothing twice. Workers return records; only this driver writes them, in
+batches, each batch in one transaction **before** its shards are marked ``done``: a
+driver killed between the two leaves shards to redo, whose records the store ignores as
+already present. An error raised inside a shard marks it ``failed`` with the message; a
+later run or resume tries it again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from ..errors import BrounckerError, StoreError
+from ..records import ConjectureRecord, MetricsRecord, PCFRecord
+from .executor import Executor, TaskOutcome, make_executor
+from .pipeline import COUNT_KEYS, ShardResult, ShardTask, run_task
+from .space import Shard
+from .spec import SearchSpec, parse_spec
+
+BATCH_RECORDS = 2000  # records buffered before a write
+BATCH_SECONDS = 5.0  # ... or seconds since the last write, whichever comes first
+TO_RUN = ("pending", "running", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchReport:
+    """How a run of a search ended, and what the search holds."""
+
+    search_id: int
+    name: str
+    status: str  # done | failed (some shards failed) | interrupted
+    shards: dict[str, int]  # shards by status
+    counters: dict[str, float]  # summed over done shards
+    seconds: float  # this run
+    pcfs_per_second: float  # this run
+    written: dict[str, int] = field(default_factory=dict)  # rows this run added
+    findings: list[dict] = field(default_factory=list)  # the search's conjectures (contract rows)
+    errors: list[str] = field(default_factory=list)  # "shard N: message" for failed shards
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "search_id": self.search_id,
+            "name": self.name,
+            "status": self.status,
+            "shards": dict(self.shards),
+            "counters": dict(self.counters),
+            "seconds": self.seconds,
+            "pcfs_per_second": self.pcfs_per_second,
+            "written": dict(self.written),
+            "findings": list(self.findings),
+            "errors": list(self.errors),
+        }
+
+
+class _Batch:
+    """Records waiting to be written, and the shards they complete."""
+
+    def __init__(self) -> None:
+        self.pcfs: list[PCFRecord] = []
+        self.metrics: list[MetricsRecord] = []
+        self.conjectures: list[ConjectureRecord] = []
+        self.shards: list[tuple[int, dict]] = []
+        self.since = time.monotonic()
+
+    def add(self, result: ShardResult) -> None:
+        self.pcfs.extend(result.pcfs)
+        self.metrics.extend(result.metrics)
+        self.conjectures.extend(result.conjectures)
+        self.shards.append((result.shard.index, dict(result.counts)))
+
+    @property
+    def size(self) -> int:
+        return len(self.pcfs) + len(self.metrics) + len(self.conjectures)
+
+    def due(self) -> bool:
+        return self.size >= BATCH_RECORDS or (bool(self.shards) and time.monotonic() - self.since >= BATCH_SECONDS)
+
+
+def _sum_counts(rows: list[Any]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for row in rows:
+        for key, value in (row.counts or {}).items():
+            if isinstance(value, (int, float)):
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def _progress(console: Console | None, enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]:>10,.0f} PCFs/s"),
+        TextColumn("hits {task.fields[hits]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not enabled,
+        transient=False,
+    )
+
+
+class SearchRunner:
+    """Runs one search of a store to completion (or until interrupted)."""
+
+    def __init__(
+        self,
+        store: Any,
+        spec: SearchSpec,
+        search_id: int,
+        executor: Executor,
+        *,
+        progress: bool = True,
+        console: Console | None = None,
+        task_fn: Callable[[ShardTask], ShardResult] = run_task,
+    ) -> None:
+        self.store = store
+        self.spec = spec
+        self.search_id = search_id
+        self.executor = executor
+        self.progress = progress
+        self.console = console or Console(stderr=True)
+        self.task_fn = task_fn
+        self.written = {"pcfs": 0, "metrics": 0, "conjectures": 0}
+        self.errors: list[str] = []
+
+    def _flush(self, batch: _Batch) -> _Batch:
+        if batch.shards:
+            counts = self.store.write_records(
+                pcfs=batch.pcfs, metrics=batch.metrics, conjectures=batch.conjectures, search_id=self.search_id
+            )
+            for key, value in counts.as_dict().items():
+                self.written[key] += value
+            for index, shard_counts in batch.shards:
+                self.store.set_shard_status(self.search_id, index, "done", counts=shard_counts)
+        return _Batch()
+
+    def run(self) -> SearchReport:
+        started = time.perf_counter()
+        todo = [s for s in self.store.shards(self.search_id) if s.status in TO_RUN]
+        tasks = [ShardTask(self.spec, Shard(s.shard_index, s.start, s.stop), self.search_id) for s in todo]
+        total = sum(len(t.shard) for t in tasks)
+        for s in todo:
+            self.store.set_shard_status(self.search_id, s.shard_index, "running")
+        self.store.set_search_status(self.search_id, "running")
+        done_pcfs = 0
+        hits = 0
+        status = "done"
+        batch = _Batch()
+        pending = {t.shard.index for t in tasks}
+        try:
+            with _progress(self.console, self.progress) as bar:
+                job = bar.add_task(self.spec.name, total=max(total, 1), rate=0.0, hits=0)
+                outcome: TaskOutcome[ShardTask, ShardResult]
+                for outcome in self.executor.imap_unordered(self.task_fn, tasks):
+                    shard = outcome.task.shard
+                    pending.discard(shard.index)
+                    if outcome.error is not None or outcome.result is None:
+                        message = outcome.error or "no result"
+                        self.errors.append(f"shard {shard.index}: {message}")
+                        self.store.set_shard_status(self.search_id, shard.index, "failed", error=message[:2000])
+                    else:
+                        batch.add(outcome.result)
+                        hits += len(outcome.result.conjectures)
+                        if batch.due():
+                            batch = self._flush(batch)
+                    done_pcfs += len(shard)
+                    elapsed = max(time.perf_counter() - started, 1e-9)
+                    bar.update(job, completed=done_pcfs, rate=done_pcfs / elapsed, hits=hits)
+                batch = self._flush(batch)
+        except KeyboardInterrupt:
+            status = "interrupted"
+            try:
+                batch = self._flush(batch)
+            finally:
+                for index in pending:
+                    self.store.set_shard_status(self.search_id, index, "pending")
+        return self._report(status, time.perf_counter() - started, done_pcfs)
+
+    def _report(self, status: str, seconds: float, done_pcfs: int) -> SearchReport:
+        shards = self.store.shards(self.search_id)
+        by_status: dict[str, int] = {}
+        for s in shards:
+            by_status[s.status] = by_status.get(s.status, 0) + 1
+        counters = _sum_counts([s for s in shards if s.status == "done"])
+        if status != "interrupted":
+            status = "failed" if by_status.get("failed") else "done"
+        counters_out = {k: counters.get(k, 0) for k in (*COUNT_KEYS, "seconds")}
+        self.store.set_search_status(self.search_id, status, counters=counters_out)
+        errors = self.errors or [f"shard {s.shard_index}: {s.error}" for s in shards if s.status == "failed"]
+        return SearchReport(
+            search_id=self.search_id,
+            name=self.spec.name,
+            status=status,
+            shards=by_status,
+            counters=counters_out,
+            seconds=round(seconds, 3),
+            pcfs_per_second=round(done_pcfs / seconds, 1) if seconds > 0 else 0.0,
+            written=dict(self.written),
+            findings=self.store.query(search=self.search_id, sort="id"),
+            errors=errors,
+        )
+
+
+def prepare_search(store: Any, spec: SearchSpec) -> int:
+    """The search of this spec in the store (created if new), with all its shards."""
+    spec_hash = spec.hash
+    search_id = store.find_search_by_hash(spec_hash)
+    if search_id is None:
+        search_id = store.create_search(spec.name, spec.as_dict(), spec_hash)
+    space = spec.space()
+    store.add_shards(search_id, [(s.index, s.start, s.stop) for s in space.shards(spec.shard_size)])
+    return search_id
+
+
+def stored_spec(store: Any, search_id: int) -> SearchSpec:
+    """The spec of a stored search; :class:`StoreError` if there is no such search."""
+    row = store.search(search_id)
+    if row is None:
+        raise StoreError(f"no search with id {search_id}")
+    return parse_spec(row["spec"], f"search {search_id}")
+
+
+def run_search(
+    store: Any,
+    spec: SearchSpec,
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    search_id: int | None = None,
+    progress: bool = True,
+    console: Console | None = None,
+    task_fn: Callable[[ShardTask], ShardResult] = run_task,
+) -> SearchReport:
+    """Run (or resume) the search of ``spec`` in ``store`` until no shard is left.
+
+    ``executor`` defaults to :func:`make_executor` with ``workers`` and ``address``
+    (closed at the end); ``task_fn`` replaces the shard function (fault-injection tests).
+    """
+    if search_id is None:
+        search_id = prepare_search(store, spec)
+    own = executor is None
+    if executor is None:
+        try:
+            executor = make_executor(workers=workers, address=address)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise BrounckerError(f"cannot start the executor: {' '.join(str(exc).split())[:300]}") from None
+    try:
+        return SearchRunner(store, spec, search_id, executor, progress=progress, console=console, task_fn=task_fn).run()
+    finally:
+        if own:
+            executor.close()
+
+
+def resume_search(store: Any, search_id: int, **kwargs: Any) -> SearchReport:
+    """Run the shards of a stored search that are not done yet."""
+    spec = stored_spec(store, search_id)
+    return run_search(store, spec, search_id=search_id, **kwargs)
