@@ -12,10 +12,16 @@ from .pcf import PCF
 from .constants import BANK, constant_value, parse_constant
 from .verify import Verification, verify
 from .dynamics import Dynamics, dynamics
+from .records import ConjectureRecord, MetricsRecord, PCFRecord
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConjectureRecord",
+    "MetricsRecord",
+    "PCFRecord",
+    "Store",
+    "open_store",
     "BANK",
     "Dynamics",
     "dynamics",
@@ -36,3 +42,12 @@ __all__ = [
     "walk_checkpoints",
     "walk_sequential",
 ]
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    """``open_store`` and ``Store`` load the store (and SQLAlchemy) on first use only."""
+    if name in ("open_store", "Store"):
+        from . import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module 'brouncker' has no attribute {name!r}")
