@@ -119,6 +119,12 @@ def test_oscillating_fraction_is_divergent():
     assert record.convergence == "divergent" and record.limit is None and record.digits == 0
 
 
+def test_logarithmically_slow_fraction_has_no_settled_digits():
+    # (2n + 1, -n^2): p(n)/q(n) = 1/H(n+1) -> 0 like 1/ln n; at N = 2000 it is still 0.12
+    record = dynamics((2, 1), (-1, 0, 0), depth=2000)
+    assert record.convergence == "divergent" and record.digits == 0 and record.limit is None
+
+
 def test_a_limit_beyond_the_bound_is_divergent():
     record = dynamics((1, 5000), (1,), depth=100)  # 5000 + 1/(5001 + ...)
     assert record.convergence == "divergent" and record.limit is None

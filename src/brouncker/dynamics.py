@@ -44,7 +44,7 @@ RMS residual. ``digits_per_term`` is ``digits / depth``.
    ($p(N)/q(N) = p(m)/q(m)$ exactly). A finite fraction whose value has denominator 0 is
    ``divergent``.
 2. ``divergent``: $q(N) = 0$; or fewer than ``MIN_DIGITS`` trustworthy digits (no digits
-   settle, which includes differences that fall slower than $n^{-1/4}$, see
+   settle, which includes an error that falls slower than $n^{-1/2}$, see
    ``MIN_SETTLE_EXPONENT``, and distances $|L - p(n)/q(n)|$ that do not fall strictly
    over the last ``SETTLE_SAMPLES`` sample depths); or $|L| \ge$ ``DIVERGENCE_BOUND``.
 3. Otherwise the type comes from the same model fitted, **with an intercept**, to
@@ -91,7 +91,7 @@ EIGENVALUE_DEPTH = 10**9  # n at which the characteristic roots are compared (is
 DIVERGENCE_BOUND = 1000  # |L| at or above this counts as divergent (issue 3)
 MIN_DIGITS = 1  # fewer trustworthy digits than this: no digits settle (issue 3: divergent)
 SETTLE_SAMPLES = 3  # |L - p(n)/q(n)| must fall strictly over the last three sample depths (chosen here)
-MIN_SETTLE_EXPONENT = 0.25  # differences must fall at least like n^-1/4 from m to N (chosen here)
+MIN_SETTLE_EXPONENT = 0.5  # the error must fall at least like n^-1/2 from m to N (chosen here)
 FACTORIAL_ETA = 0.5  # eta <= -0.5: factorial; a factorial PCF has eta = -(2 deg a - deg b), an integer
 EXPONENTIAL_GAMMA = 0.01  # gamma <= -0.01 nats/term (0.0043 digits/term): exponential (chosen here)
 EXACT_DIGITS = 100  # decimals printed for an exact rational limit; its exact value is in `fraction`
@@ -263,10 +263,12 @@ def trustworthy_digits(a: Coefficients, last: Convergent, middle: Convergent) ->
     span = last.depth - middle.depth
     fall = (lg_middle - lg_last) * _LN10  # ln of the decay of the differences from m to N
     exponent = fall / math.log(last.depth / middle.depth)  # differences ~ n^-exponent
-    if exponent < MIN_SETTLE_EXPONENT:
+    alternating = last.q * (last.q - evaluate(a, last.depth) * last.q_prev) > 0
+    # an error ~ n^-s has differences ~ n^-s when it alternates and ~ n^-(s+1) otherwise;
+    # s < 1/2 lets through slow tails such as 1/H(n) ~ 1/ln n, whose digits never settle
+    if exponent < MIN_SETTLE_EXPONENT + (0 if alternating else 1):
         return 0
     lg_error = lg_last
-    alternating = last.q * (last.q - evaluate(a, last.depth) * last.q_prev) > 0
     if not alternating:
         rate = fall / span  # differences ~ exp(-rate n)
         geometric = lg_last - math.log10(math.expm1(rate)) if rate < 700 else -math.inf
