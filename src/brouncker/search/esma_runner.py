@@ -54,7 +54,7 @@ from ..esma import (
 )
 from ..records import ConjectureRecord
 
-TASK_LHS = 64  # LHS per task: about 0.5 s of work per task with 4 periods (DESIGN: >= 0.5 s)
+TASK_LHS = 512  # LHS per task (one sign period): about 0.5 s of work at depth 100 (DESIGN: >= 0.5 s)
 
 
 class ESMASpec(BaseModel):
@@ -191,12 +191,14 @@ def run_esma(
     name: str | None = None,
     task_lhs: int = TASK_LHS,
     progress: Callable[[int, int], None] | None = None,
+    executor: Any = None,
 ) -> ESMARun:
     """Run the search and return its deduplicated results.
 
     ``workers`` None runs in this process; otherwise the shards go through
     ``brouncker.search.executor.make_executor(workers, address)`` (0: its serial
-    executor). With ``store`` the results are written to the database ``db`` as
+    executor); an ``executor`` given is used as it is and left open. With ``store``
+    the results are written to the database ``db`` as
     conjectures of kind ``esma``, under a search row shared by equal configurations.
     """
     started = time.perf_counter()
@@ -217,7 +219,12 @@ def run_esma(
         repository.set_search_status(search_id, "running")
 
     outcomes: list[tuple[int, TaskReport | None, str | None]] = []
-    if workers is None:
+    if executor is not None:
+        for outcome in executor.imap_unordered(run_esma_task, tasks):
+            outcomes.append((outcome.index, outcome.result, outcome.error))
+            if progress:
+                progress(len(outcomes), len(tasks))
+    elif workers is None:
         for index, report, error in _serial(tasks):
             outcomes.append((index, report, error))
             if progress:
@@ -225,8 +232,8 @@ def run_esma(
     else:
         from .executor import make_executor
 
-        with make_executor(workers, address) as executor:
-            for outcome in executor.imap_unordered(run_esma_task, tasks):
+        with make_executor(workers, address) as pool:
+            for outcome in pool.imap_unordered(run_esma_task, tasks):
                 outcomes.append((outcome.index, outcome.result, outcome.error))
                 if progress:
                     progress(len(outcomes), len(tasks))

@@ -1,0 +1,91 @@
+"""Benchmark the ESMA search: in-process, and sharded on Ray.
+
+Two configurations (issue 6): the reference one (e, LHS degree 1, coefficients in
+[-2, 2], sign periods of length 2, depth 105: 112 LHS x 4 periods, 13 results) and a
+larger one (degree 2, coefficients in [-2, 2], periods of length 1..3, depth 100:
+3344 LHS x 10 periods). Ray is started once (its start-up time is reported apart)
+and each configuration is timed with the same executor; times are medians.
+
+    python scripts/bench_esma.py [--repeat 3] [--large-repeat 1] [--workers 2] [--skip-large] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from brouncker.esma import ESMAConfig, enumerate_lhs, sign_periods
+from brouncker.constants import parse_constant
+from brouncker.search.esma_runner import run_esma
+
+REFERENCE = ESMAConfig("e", lhs_degree=1, coeff_limit=2, cycles=(2, 2), depth=105)
+LARGE = ESMAConfig("e", lhs_degree=2, coeff_limit=2, cycles=(1, 3), depth=100)
+
+
+def pairs(config: ESMAConfig) -> int:
+    c = parse_constant(config.constant).value(80)
+    return len(enumerate_lhs(c, config.lhs_degree, config.coeff_limit)) * len(sign_periods(*config.cycles))
+
+
+def timed(config: ESMAConfig, repeat: int, **kwargs: object) -> tuple[float, int]:
+    times, found = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run = run_esma(config, **kwargs)  # type: ignore[arg-type]
+        times.append(time.perf_counter() - start)
+        found = len(run.results)
+    return statistics.median(times), found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the reference configuration")
+    parser.add_argument("--large-repeat", type=int, default=1, help="runs of the larger configuration")
+    parser.add_argument("--workers", type=int, default=2, help="Ray workers")
+    parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args()
+
+    configs = [("reference: e, deg 1, L 2, cycles 2..2, depth 105", REFERENCE, args.repeat)]
+    if not args.skip_large:
+        configs.append(("larger: e, deg 2, L 2, cycles 1..3, depth 100", LARGE, args.large_repeat))
+
+    rows = []
+    for name, config, repeat in configs:
+        seconds, found = timed(config, repeat)
+        rows.append({"configuration": name, "pairs": pairs(config), "executor": "in-process",
+                     "median_s": round(seconds, 3), "results": found})
+
+    from brouncker.search.executor import RayExecutor
+
+    start = time.perf_counter()
+    executor = RayExecutor(workers=args.workers)
+    startup = time.perf_counter() - start
+    try:
+        run_esma(REFERENCE, executor=executor)  # warm the workers (imports, constants)
+        for name, config, repeat in configs:
+            seconds, found = timed(config, repeat, executor=executor)
+            rows.append({"configuration": name, "pairs": pairs(config), "executor": f"Ray, {executor.workers} workers",
+                         "median_s": round(seconds, 3), "results": found})
+    finally:
+        executor.close()
+
+    if args.json:
+        print(json.dumps({"ray_startup_s": round(startup, 2), "cpus": os.cpu_count(), "rows": rows}, indent=2))
+        return
+    table = Table(title=f"ESMA search, median seconds ({os.cpu_count()} CPUs; Ray start-up {startup:.1f} s, not included)")
+    for column in ("configuration", "pairs", "executor", "median_s", "results"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("configuration", "pairs", "executor", "median_s", "results")))
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
