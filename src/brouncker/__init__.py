@@ -13,10 +13,21 @@ from .constants import BANK, constant_value, parse_constant
 from .verify import Verification, verify
 from .dynamics import Dynamics, dynamics
 from .records import ConjectureRecord, MetricsRecord, PCFRecord
+from .sequences import LinearRecurrence, PRecurrence, berlekamp_massey, berlekamp_massey_mod, guess_p_recursive
+from .esma import ESMAConfig, ESMAResult, esma_search, signed_continued_fraction
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ESMAConfig",
+    "ESMAResult",
+    "LinearRecurrence",
+    "PRecurrence",
+    "berlekamp_massey",
+    "berlekamp_massey_mod",
+    "esma_search",
+    "guess_p_recursive",
+    "signed_continued_fraction",
     "ConjectureRecord",
     "MetricsRecord",
     "PCFRecord",
