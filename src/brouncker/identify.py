@@ -251,9 +251,22 @@ def _basis(names: Sequence[str]) -> tuple[str, ...]:
 
 
 def _columns(x_scaled: int, s: int, names: Sequence[str]) -> list[int]:
+    r"""$[X, 10^s, K_i 10^s, X K_i]$ as integers, with $X = \lfloor 10^s x \rceil$.
+
+    The constants carry guard digits beyond $s$ as many as $|x|$ has integer digits, so
+    that $x K_i$ is as accurate as $X$ itself.
+    """
     one = 10**s
-    ks = [_scaled(k, s) for k in names]
-    return [x_scaled, one, *ks, *((x_scaled * k + one // 2) // one for k in ks)]
+    guard = max(3, int(abs(x_scaled).bit_length() * 0.30103) - s + 4)
+    unit = 10**guard
+    big = one * unit
+    ks = [_scaled(k, s + guard) for k in names]
+    return [
+        x_scaled,
+        one,
+        *((k + unit // 2) // unit for k in ks),
+        *((x_scaled * k + big // 2) // big for k in ks),
+    ]
 
 
 def _read(relation: tuple[int, ...], names: tuple[str, ...], columns: Sequence[int] | None = None) -> _Form | None:
