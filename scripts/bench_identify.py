@@ -21,13 +21,27 @@ from brouncker.identify import confirm, identify, identify_pcf
 from brouncker.pcf import PCF, canonical, inflate
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
+def median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Median wall-clock and CPU milliseconds (CPU time is steadier on a shared machine)."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
+        cpu.append((time.process_time() - c) * 1e3)
+        wall.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def per_item_ms(fn: Callable[[object], object], items: list, repeat: int = 3) -> tuple[float, float]:
+    """Median over ``repeat`` passes of the mean time per item."""
+    wall, cpu = [], []
+    for _ in range(repeat):
+        t, c = time.perf_counter(), time.process_time()
+        for item in items:
+            fn(item)
+        cpu.append((time.process_time() - c) * 1e3 / len(items))
+        wall.append((time.perf_counter() - t) * 1e3 / len(items))
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def decimal(x: mpmath.mpf, digits: int) -> str:
@@ -44,15 +58,9 @@ def main() -> None:
 
     # canonical forms over the degree-2, coefficients-in-[-5, 5] space
     space = [PCF(tuple(rng.randint(-5, 5) for _ in range(3)), tuple(rng.randint(-5, 5) for _ in range(3))) for _ in range(20000)]
-    t = time.perf_counter()
-    for p in space:
-        canonical(p)
-    rows.append(("canonical, degree-2 space (per PCF)", "-", (time.perf_counter() - t) * 1e3 / len(space)))
+    rows.append(("canonical, degree-2 space (per PCF)", "-", per_item_ms(canonical, space)))
     inflated = [inflate(p, (2, 1)) for p in space[:2000]]
-    t = time.perf_counter()
-    for p in inflated:
-        canonical(p)
-    rows.append(("canonical, inflated by 2n+1 (per PCF)", "-", (time.perf_counter() - t) * 1e3 / len(inflated)))
+    rows.append(("canonical, inflated by 2n+1 (per PCF)", "-", per_item_ms(canonical, inflated)))
 
     digits = 100
     with mp.workdps(digits + 20):
@@ -63,9 +71,7 @@ def main() -> None:
             "random (no relation)": mpmath.mpf(rng.randrange(10**110)) / 10**110,
         }
     texts = {k: decimal(v, digits) for k, v in values.items()}
-    t = time.perf_counter()
-    identify(texts["4/pi"], digits)
-    rows.append(("identify 4/pi, whole bank, cold cache", str(digits), (time.perf_counter() - t) * 1e3))
+    rows.append(("identify 4/pi, whole bank, cold cache", str(digits), median_ms(lambda: identify(texts["4/pi"], digits), 1)))
     for name, text in texts.items():
         rows.append((f"identify {name}, whole bank ({len(BANK)})", str(digits), median_ms(lambda: identify(text, digits), args.repeat)))
     five = ["pi", "e", "zeta3", "catalan", "ln2"]
@@ -78,9 +84,9 @@ def main() -> None:
     rows.append(("confirm 2n+1, n^2 with mobius (4,0,0,1)", "50", median_ms(lambda: confirm("2n+1", "n^2", "pi", 50, mobius=(4, 0, 0, 1)), args.repeat)))
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'what':{width}}  digits  median ms")
-    for what, d, ms in rows:
-        print(f"{what:{width}}  {d:>6}  {ms:9.4f}")
+    print(f"{'what':{width}}  digits  median ms  (CPU ms)")
+    for what, d, (wall, cpu) in rows:
+        print(f"{what:{width}}  {d:>6}  {wall:9.4f}  {cpu:9.4f}")
 
 
 if __name__ == "__main__":
