@@ -8,7 +8,8 @@ store and the search engine.
 from .errors import BrounckerError, ParseError, SpecError, StoreError, UnknownConstantError
 from .polynomial import format_polynomial, parse
 from .walk import Convergent, walk, walk_checkpoints, walk_sequential
-from .pcf import PCF
+from .pcf import PCF, Canonical, Inflation, canonical, inflate
+from .identify import Identification, InconclusiveError, confirm, identify, identify_pcf
 from .constants import BANK, constant_value, parse_constant
 from .verify import Verification, verify
 from .dynamics import Dynamics, dynamics
@@ -19,6 +20,15 @@ from .esma import ESMAConfig, ESMAResult, esma_search, signed_continued_fraction
 __version__ = "0.1.0"
 
 __all__ = [
+    "Canonical",
+    "Identification",
+    "InconclusiveError",
+    "Inflation",
+    "canonical",
+    "confirm",
+    "identify",
+    "identify_pcf",
+    "inflate",
     "ESMAConfig",
     "ESMAResult",
     "LinearRecurrence",
