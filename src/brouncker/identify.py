@@ -472,7 +472,7 @@ def identify(
         else:
             deeper_value = deeper
             deeper_digits = deeper_digits or RECHECK_FACTOR * digits
-    elif text_digits is not None and text_digits > digits:  # the text itself is deeper
+    elif text_digits is not None and text_digits - 1 > digits:  # the text itself is deeper
         deeper_value, deeper_digits = x, text_digits - 1
     else:
         deeper_value = None
