@@ -349,6 +349,26 @@ def test_unknown_newer_schema_is_refused(db_url) -> None:  # type: ignore[no-unt
         open_store(db_url)
 
 
+@pytest.mark.slow  # three interpreters start at once
+def test_concurrent_first_use_creates_the_schema_once(db_url) -> None:  # type: ignore[no-untyped-def]
+    code = "import sys; from brouncker.store import open_store; open_store(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    with open_store(db_url) as store:
+        assert store.counts()["constant"] == len(BANK)
+
+
+def test_tables_without_a_revision_are_not_taken_for_a_brouncker_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE pcf (x INTEGER)"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="no schema revision"):
+        open_store(url)
+
+
 @pytest.mark.parametrize("url", ["nosuchdialect://x", "not a url", "mysql://u@h/d", "postgresql+psycopg://postgres@127.0.0.1:1/test",
                                  "sqlite:////nonexistent-dir/x/y.db"])
 def test_bad_urls_give_one_line(url: str) -> None:
@@ -371,13 +391,18 @@ def brouncker(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
                           env={**os.environ, "BROUNCKER_DB": "nosuchdialect://unused"})
 
 
-def test_cli_upgrade_and_empty_query(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'c.db'}"
-    done = brouncker("db", "upgrade", "--db", url, "--json", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+def test_cli_upgrade_and_empty_query(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from brouncker.cli import app
+
+    monkeypatch.chdir(tmp_path)  # the migrations are found from any directory
+    monkeypatch.setenv("BROUNCKER_DB", f"sqlite:///{tmp_path / 'c.db'}")
+    done = CliRunner().invoke(app, ["db", "upgrade", "--json"])
+    assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["revision"] == SCHEMA_REVISION
-    done = brouncker("query", "--db", url, "--format", "json", cwd=tmp_path)
-    assert (done.returncode, done.stdout.strip()) == (0, "[]")
+    done = CliRunner().invoke(app, ["query", "--format", "json"])
+    assert (done.exit_code, done.stdout.strip()) == (0, "[]")
 
 
 def test_cli_bad_url_exits_2_without_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -31,6 +31,7 @@ SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # a second writer waits this long for the lock, then fails
 PG_CONNECT_TIMEOUT_S = 10  # an unreachable server fails after this long, not the OS default
 URL_HINT = "use sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DATABASE"
+MIGRATION_LOCK = 0x62726F756E636B  # PostgreSQL advisory lock key held while migrating
 WRITE_OPTION = "brouncker_write"  # execution option of connections that write
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -126,13 +127,17 @@ def check_connection(engine: Engine) -> None:
         raise connect_error(exc, engine.url) from None
 
 
+UNVERSIONED = "unversioned"
+
+
 def current_revision(engine: Engine) -> str | None:
-    """The Alembic revision of the database: None when it has no tables at all,
-    ``"base"`` when it has tables but no revision."""
+    """The Alembic revision of the database: None when it has none of the store's
+    tables, ``"base"`` when its revision table is empty, :data:`UNVERSIONED` when it has
+    store tables but no revision table (not made by brouncker)."""
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
         if "alembic_version" not in tables:
-            return "base" if tables & set(TABLES) else None
+            return UNVERSIONED if tables & set(TABLES) else None
         rev = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         return rev or "base"
 
@@ -180,8 +185,11 @@ def migrate(engine: Engine, revision: str = "head") -> str:
             sqlite = engine.dialect.name == "sqlite"
             if sqlite:  # outside any transaction, where SQLite honours this pragma
                 conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+            conn.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE, one migrator at a time
             try:
                 with conn.begin():
+                    if engine.dialect.name == "postgresql":  # one migrator at a time
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
                     config = alembic_config()
                     config.attributes["connection"] = conn
                     command.upgrade(config, revision)
@@ -212,6 +220,8 @@ def ensure_schema(engine: Engine, create: bool = True) -> None:
             raise StoreError(f"database {where!r} has no brouncker schema: run `brouncker db upgrade --db URL`")
         migrate(engine)
         return
+    if rev == UNVERSIONED:
+        raise StoreError(f"database {where!r} has tables named like brouncker's but no schema revision: use a new database")
     if rev == "base" or rev in known_revisions():
         raise StoreError(
             f"database {where!r} has schema revision {rev}, older than this brouncker ({SCHEMA_REVISION}): "
