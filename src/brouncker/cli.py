@@ -324,6 +324,9 @@ def identify_command(
     constants: Optional[str] = typer.Option(
         None, "--constants", help="Comma-separated bank names (default: the whole bank; two-constant relations among listed ones)."
     ),
+    pairs: Optional[bool] = typer.Option(
+        None, "--pairs/--no-pairs", help="Try two-constant relations (default: only among --constants; --pairs tries every bank pair)."
+    ),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Find a closed form (rational, Möbius in one constant, or over two) for a value or a PCF's limit (exit 1 if none)."""
@@ -339,13 +342,13 @@ def identify_command(
         if value is not None:
             found_digits = digits or max(1, parse_decimal(value)[1] - 1)
             shown = value.strip()
-            result = identify(value, found_digits, constants)
+            result = identify(value, found_digits, constants, pairs=pairs)
         else:
             assert a is not None and b is not None
             found_digits = digits or DEFAULT_DIGITS
             limit = pcf_limit(a, b, RECHECK_FACTOR * found_digits + GUARD_DIGITS)
             shown = mpmath.nstr(limit.value, found_digits, strip_zeros=False)
-            result = identify_pcf(a, b, found_digits, constants, limit=limit)
+            result = identify_pcf(a, b, found_digits, constants, pairs=pairs, limit=limit)
     except InconclusiveError as exc:
         err_console.print(f"inconclusive: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INCONCLUSIVE) from None
