@@ -174,7 +174,9 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SearchSpec:
     try:
         return SearchSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(f"{source}: {_describe(exc.errors()[0])}") from None
+        errors = exc.errors()
+        unknown = [e for e in errors if e["type"] == "extra_forbidden"]  # a typo explains the rest
+        raise SpecError(f"{source}: {_describe((unknown or errors)[0])}") from None
 
 
 def load_spec(path: str | Path) -> SearchSpec:

@@ -1,0 +1,111 @@
+"""Fault tolerance: a crashed worker is retried, a killed driver is resumed, and either way
+the search ends with exactly the records of an undisturbed run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from brouncker.search.executor import RayExecutor, SerialExecutor
+from brouncker.search.pipeline import ShardResult, ShardTask, run_task
+from brouncker.search.runner import run_search
+from brouncker.search.spec import load_spec, parse_spec
+from brouncker.store import open_store
+
+pytest_plugins = ["tests.conftest_ray"]
+
+SPEC = {
+    "constants": ["pi", "e", "ln2", "sqrt2", "phi"],
+    "digits": 20,
+    "family": {"a": {"degree": 1, "range": [-3, 3]}, "b": {"degree": 2, "range": [-1, 1]}},
+    "screen": {"depth": 150},
+    "exact": {"depth": 2000, "dynamics_depth": 200},
+}
+
+
+def crash_once(task: ShardTask) -> ShardResult:
+    """Kills its worker process the first time it meets shard 2 (a marker file remembers)."""
+    marker = Path(tempfile.gettempdir(), f"brouncker-{task.spec.name}-crashed")
+    if task.shard.index == 2 and not marker.exists():
+        marker.touch()
+        os._exit(1)
+    return run_task(task)
+
+
+def stored(url: str) -> dict[str, object]:
+    """What a search left in the database: keys, conjectures, and whether any is doubled."""
+    with open_store(url) as store:
+        conjectures = [(r["canonical_key"], r["expression"]) for r in store.query()]
+        counts = store.counts()
+    return {"conjectures": sorted(conjectures), "pcf": counts["pcf"], "metrics": counts["metrics"],
+            "doubled": len(conjectures) != len(set(conjectures))}
+
+
+@pytest.mark.ray
+def test_a_crashed_worker_changes_nothing(ray_local, tmp_path):
+    import ray
+
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    spec = parse_spec({**SPEC, "name": f"crash-{os.getpid()}-{time.time_ns()}", "shard_size": 100})
+    calm, shaken = f"sqlite:///{tmp_path}/calm.db", f"sqlite:///{tmp_path}/shaken.db"
+    with open_store(calm) as store:
+        run_search(store, spec, executor=SerialExecutor(), progress=False)
+    with open_store(shaken) as store, RayExecutor(workers=2, max_retries=2) as executor:
+        report = run_search(store, spec, executor=executor, progress=False, task_fn=crash_once)
+    assert Path(tempfile.gettempdir(), f"brouncker-{spec.name}-crashed").exists()  # it did crash
+    assert report.status == "done" and report.errors == []
+    assert stored(shaken) == stored(calm) and stored(calm)["conjectures"]
+
+
+def _done_shards(db_file: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM shard WHERE status = 'done'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_a_killed_driver_resumes_without_loss_or_duplicates(tmp_path):
+    spec_file = tmp_path / "long.toml"
+    spec_file.write_text(
+        'name = "long"\nconstants = ["pi", "e", "ln2", "sqrt2", "phi"]\ndigits = 20\nshard_size = 400\n'
+        "[family.a]\ndegree = 1\nrange = [-5, 5]\n[family.b]\ndegree = 2\nrange = [-2, 2]\n"
+        "[screen]\ndepth = 150\n[exact]\ndepth = 2000\ndynamics_depth = 200\n"
+    )
+    spec = load_spec(spec_file)
+    shards = len(spec.space().shards(spec.shard_size))
+    db_file = tmp_path / "killed.db"
+    url = f"sqlite:///{db_file}"
+    # the command line's own driver, writing after every shard so that it is caught mid-run
+    script = (
+        "import sys; from brouncker.search import runner; runner.BATCH_SECONDS = 0; "
+        "from brouncker.cli import main; sys.argv = ['brouncker', *sys.argv[1:]]; main()"
+    )
+    command = [sys.executable, "-c", script, "search", "run", str(spec_file), "--db", url, "--workers", "0", "--json"]
+    driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while _done_shards(db_file) < 3 and time.monotonic() < deadline and driver.poll() is None:
+        time.sleep(0.05)
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+    done_at_kill = _done_shards(db_file)
+    assert 3 <= done_at_kill < shards, "the driver was not stopped mid-run"
+
+    resumed = subprocess.run([sys.executable, "-m", "brouncker.cli", "search", "resume", "1", "--db", url, "--workers", "0"],
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _done_shards(db_file) == shards
+
+    calm = f"sqlite:///{tmp_path}/calm.db"
+    with open_store(calm) as store:
+        run_search(store, spec, executor=SerialExecutor(), progress=False)
+    assert stored(url) == stored(calm) and not stored(url)["doubled"] and stored(url)["conjectures"]
