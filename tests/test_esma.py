@@ -150,7 +150,7 @@ def test_enumeration_drops_constants_and_duplicates():
 
 
 def test_lhs_text_reads_back_as_the_same_value():
-    for lhs in enumerate_lhs(+mp.e, 2, 1)[:40]:
+    for lhs in enumerate_lhs(+mp.e, 2, 1)[::3]:
         with mp.workdps(40):
             direct = lhs.value(+mp.e)
         assert abs(parse_constant(lhs.text("e")).value(30) - direct) < mpf(10) ** -25

@@ -39,7 +39,7 @@ import mpmath
 from gmpy2 import mpz
 from mpmath import mp, mpf
 
-from .constants import BANK, ConstantExpression, parse_constant
+from .constants import ConstantExpression, parse_constant
 from .errors import BrounckerError
 from .sequences import DEFAULT_PRIME, LinearRecurrence, berlekamp_massey_mod
 from .walk import Convergent, log10_abs
@@ -86,11 +86,6 @@ class SignedExpansion:
         return {"partial_quotients": list(self.partial_quotients), "signs": list(self.signs), "stop": self.stop}
 
 
-def _round(num: int, den: int, sign: int) -> int:
-    """floor(num/den) when sign > 0, else ceil(num/den); exact for any signs of num, den."""
-    return num // den if sign > 0 else -((-num) // den)
-
-
 def signed_expansion_of_interval(lo: int, hi: int, scale: int, signs: Sequence[int], depth: int,
                                  reject_zero_integer_part: bool = REJECT_ZERO_INTEGER_PART) -> SignedExpansion:
     r"""The signed expansion of every number in $[lo, hi] / scale$, as far as they agree.
@@ -130,9 +125,9 @@ def value_interval(value: mpf, dps: int) -> tuple[int, int, int]:
     with mp.workdps(dps + 20):
         x = mpf(value)
         magnitude = int(mpmath.mag(x)) if x != 0 else 0
-        k = int(dps * 3.3219280948873626) - max(magnitude, 0)
+        k = max(int(dps * 3.3219280948873626) - max(magnitude, 0), 0)
         centre = int(mpmath.floor(x * mpf(2) ** k))
-    return centre - INTERVAL_ULPS, centre + INTERVAL_ULPS, 1 << k if k >= 0 else 1
+    return centre - INTERVAL_ULPS, centre + INTERVAL_ULPS, 1 << k
 
 
 def signed_continued_fraction(value: mpf, signs: Sequence[int], depth: int, dps: int | None = None,
@@ -231,26 +226,38 @@ class LHS:
         return _horner_mp(self.numerator, c) / _horner_mp(self.denominator, c)
 
     def text(self, symbol: str = "c") -> str:
-        """Text that :func:`brouncker.constants.parse_constant` reads back.
+        """Text that :func:`brouncker.constants.parse_constant` reads back; of $P/Q$ and
+        $(-P)/(-Q)$ the one with fewer minus signs in front.
 
         >>> LHS((1, 0), (1, -1)).text("e")
         'e/(e-1)'
+        >>> LHS((-1, 1), (1, -2)).text("tan1")
+        '(1-tan1)/(tan1-2)'
+        >>> LHS((-1, 0), (1, -1)).text("e")
+        'e/(1-e)'
         >>> LHS((2, 1), (1, 0, 0)).text("tan(1)")
         '(2*(tan(1))+1)/(tan(1))^2'
         """
         name = symbol if symbol.isidentifier() else f"({symbol})"
-        num = _poly_text(self.numerator, name)
-        if self.denominator == (1,):
-            return num
-        den = _poly_text(self.denominator, name)
-        if _terms(self.numerator) > 1:
-            num = f"({num})"
-        if _terms(self.denominator) > 1 or "*" in den:
-            den = f"({den})"
-        return f"{num}/{den}"
+        negated = (tuple(-x for x in self.numerator), tuple(-x for x in self.denominator))
+        forms = [_quotient_text(self.numerator, self.denominator, name), _quotient_text(*negated, name)]
+        return min(forms, key=lambda text: (text.startswith("-") + text.count("/-") + text.count("/(-"),
+                                            forms.index(text)))
 
     def as_dict(self) -> dict:
         return {"numerator": list(self.numerator), "denominator": list(self.denominator)}
+
+
+def _quotient_text(numerator: Sequence[int], denominator: Sequence[int], name: str) -> str:
+    num = _poly_text(numerator, name)
+    if tuple(denominator) == (1,):
+        return num
+    den = _poly_text(denominator, name)
+    if _terms(numerator) > 1:
+        num = f"({num})"
+    if _terms(denominator) > 1 or "*" in den or den.startswith("-"):
+        den = f"({den})"
+    return f"{num}/{den}"
 
 
 def _terms(poly: Sequence[int]) -> int:
@@ -258,10 +265,14 @@ def _terms(poly: Sequence[int]) -> int:
 
 
 def _poly_text(poly: Sequence[int], name: str) -> str:
-    """Text of an integer polynomial in ``name`` with explicit ``*`` and ``^``."""
+    """Text of an integer polynomial in ``name`` with explicit ``*`` and ``^``; written
+    from the constant term up when that avoids a leading minus (``1-e``)."""
     pieces: list[str] = []
     top = len(poly) - 1
-    for i, coefficient in enumerate(poly):
+    order = list(enumerate(poly))
+    if len(poly) > 1 and poly[0] < 0 and poly[-1] > 0:
+        order.reverse()
+    for i, coefficient in order:
         if coefficient == 0:
             continue
         power = top - i
@@ -395,7 +406,8 @@ class ESMAResult:
 
     ``recurrence`` is the connection polynomial $(1, c_1, \dots, c_d)$ (lowest power
     first): $a_n = -\sum_j c_j a_{n-j}$ for $n \ge$ ``len(initial_terms)``.
-    ``digits`` agreed at depth 1000; ``convergence_rate`` in digits per term.
+    ``digits`` agreed at depth 1000 (measured up to ``VERIFY_MAX_DPS``);
+    ``convergence_rate`` in digits per term.
     """
 
     constant: str
@@ -535,9 +547,9 @@ def _fast_interval(lhs: LHS, c: gmpy2.mpfr, dps: int, bits: int) -> tuple[int, i
             q = q * c + coefficient
         x = p / q
         magnitude = int(gmpy2.floor(gmpy2.log2(abs(x)))) + 1 if x != 0 else 0
-        k = int(dps * 3.3219280948873626) - max(magnitude, 0)
+        k = max(int(dps * 3.3219280948873626) - max(magnitude, 0), 0)
         centre = int(gmpy2.floor(gmpy2.mul_2exp(x, k)))
-    return centre - INTERVAL_ULPS, centre + INTERVAL_ULPS, 1 << k if k >= 0 else 1
+    return centre - INTERVAL_ULPS, centre + INTERVAL_ULPS, 1 << k
 
 
 def rebuild(register: LinearRecurrence, partial_quotients: Sequence[int], count: int) -> list[int] | None:
