@@ -171,6 +171,7 @@ def test_reference_configuration_gives_13_results(reference_results):
     e_over = next(r for r in results if r.lhs == "e/(e-1)")
     assert e_over.partial_quotients[:8] == (1, 2, 3, 2, 5, 2, 7, 2)
     assert e_over.initial_terms == (1, 2, 3, 2)
+    assert e_over.closed_form == "a(2m) = 2m + 1; a(2m+1) = 2"
     assert len({r.value for r in results}) == 13
 
 

@@ -16,6 +16,7 @@ from brouncker.sequences import (
     berlekamp_massey_mod,
     extend_linear,
     guess_p_recursive,
+    interleaved_polynomials,
     symmetric_lift,
 )
 
@@ -127,3 +128,23 @@ def test_symmetric_lift(x, p):
 def test_extend_linear_needs_l_initial_terms():
     with pytest.raises(ValueError):
         extend_linear((1, -1, -1), [1], 5)
+
+
+def test_closed_form_of_e_squared_partial_quotients():
+    """e^2 = [7; 2, 1, 1, 3, 18, 5, 1, 1, 6, 30, ...]: after a(0), period 5 with channels
+    3m+2, 1, 1, 3m+3, 12m+18 (computed here from an exact rational within 1e-100 of e^2)."""
+    x = sum(Fraction(2**k, factorial(k)) for k in range(120))
+    terms = []
+    for _ in range(60):
+        a = x.numerator // x.denominator
+        terms.append(a)
+        x = 1 / (x - a)
+    form = interleaved_polynomials(terms, start=1)
+    assert form is not None and form.period == 5
+    assert str(form) == "a(5m+1) = 3m + 2; a(5m+2) = 1; a(5m+3) = 1; a(5m+4) = 3m + 3; a(5m+5) = 12m + 18"
+    assert all(form.term(n) == terms[n] for n in range(1, 60))
+    assert interleaved_polynomials(terms) is None  # a(0) = 7 breaks the pattern
+
+
+def test_closed_form_with_rational_coefficients():
+    assert str(interleaved_polynomials([comb(n + 2, 2) for n in range(12)])) == "a(m) = (m^2 + 3m + 2)/2"

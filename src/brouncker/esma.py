@@ -16,7 +16,7 @@ compared with $x$ to at least 100 digits. In the notation of DESIGN.md it is the
 fraction with $a(n) = a_n$ and $b(n) = s_{n-1}$.
 
 >>> x = parse_constant("e/(e-1)").value(600)
->>> signed_continued_fraction(x, (1, -1), 12).partial_quotients
+>>> signed_continued_fraction(x, (1, -1), 12, dps=600).partial_quotients
 (1, 2, 3, 2, 5, 2, 7, 2, 9, 2, 11, 2)
 
 The expansion is exact interval arithmetic over the integers: the value is known to
@@ -41,7 +41,7 @@ from mpmath import mp, mpf
 
 from .constants import ConstantExpression, parse_constant
 from .errors import BrounckerError
-from .sequences import DEFAULT_PRIME, LinearRecurrence, berlekamp_massey_mod
+from .sequences import DEFAULT_PRIME, LinearRecurrence, berlekamp_massey_mod, interleaved_polynomials
 from .walk import Convergent, log10_abs
 
 DEFAULT_DEPTH = 100  # partial quotients extracted per (LHS, sign period), as in the paper
@@ -54,6 +54,7 @@ VERIFY_DEPTH = 1000  # depth of the continued fraction rebuilt over Z (reference
 VERIFY_DIGITS = 100  # digits that must agree with the LHS (reference)
 VERIFY_MAX_DPS = 3000  # digits agreed are measured up to this precision
 CONVERGENCE_TERMS = 200  # the convergence rate is a slope over the second half of these
+CLOSED_FORM_TERMS = 200  # terms a closed form of the partial quotients must reproduce
 VALUE_KEY_DIGITS = 50  # results with equal values to this many digits are duplicates
 ENUMERATION_DPS = 60  # precision of the LHS values when the enumeration dedupes them
 RATIONAL_HEIGHT = 10**6  # an LHS value equal to p/q with q up to this is "independent of c"
@@ -422,6 +423,7 @@ class ESMAResult:
     convergence_rate: float
     value: str  # the LHS, VALUE_KEY_DIGITS significant digits
     depth: int  # partial quotients the search extracted
+    closed_form: str | None = None  # e.g. "a(2m) = 2m + 1; a(2m+1) = 2", when the channels are polynomials
 
     def as_dict(self) -> dict:
         return {
@@ -437,6 +439,7 @@ class ESMAResult:
             "denominator": list(self.denominator),
             "partial_quotients": list(self.partial_quotients),
             "depth": self.depth,
+            "closed_form": self.closed_form,
         }
 
     def sort_key(self) -> tuple:
@@ -623,6 +626,8 @@ def verify_candidate(constant: ConstantExpression, lhs: LHS, signs: Sequence[int
     if digits < VERIFY_DIGITS:
         return None
     rate = convergence_rate(kept, deep)
+    irregular = register.length - (len(register.coefficients) - 1)  # terms before the recurrence holds
+    form = interleaved_polynomials(terms[:CLOSED_FORM_TERMS], max_period=max(register.length, 1), start=irregular)
     return ESMAResult(
         constant=constant.text,
         lhs=lhs.text(constant.text),
@@ -636,6 +641,7 @@ def verify_candidate(constant: ConstantExpression, lhs: LHS, signs: Sequence[int
         convergence_rate=round(rate, 6) if math.isfinite(rate) else rate,
         value=value,
         depth=depth,
+        closed_form=None if form is None else str(form),
     )
 
 

@@ -205,6 +205,104 @@ def berlekamp_massey_mod(
     return LinearRecurrence(_trim(coefficients), length)
 
 
+# --- interleaved polynomials ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Interleaved:
+    r"""$u(\mathrm{start} + k m + r) = P_r(m)$ for $r = 0, \dots, k-1$ and $m \ge 0$: the
+    closed form of a sequence whose channels modulo $k$ are polynomials (what the
+    partial quotients of ESMA results usually are). ``polynomials[r]`` has rational
+    coefficients, highest degree first."""
+
+    period: int
+    polynomials: tuple[tuple[Fraction, ...], ...]
+    start: int = 0
+
+    def term(self, n: int) -> Fraction:
+        m, r = divmod(n - self.start, self.period)
+        acc = Fraction(0)
+        for c in self.polynomials[r]:
+            acc = acc * m + c
+        return acc
+
+    def __str__(self) -> str:
+        from .polynomial import format_polynomial
+
+        parts = []
+        for r, poly in enumerate(self.polynomials):
+            index = _index_text(self.period, r + self.start)
+            denominator = 1
+            for c in poly:
+                denominator = denominator * c.denominator // _gcd(denominator, c.denominator)
+            text = format_polynomial(tuple(int(c * denominator) for c in poly), variable="m")
+            if denominator != 1:
+                text = f"({text})/{denominator}"
+            parts.append(f"a({index}) = {text}")
+        return "; ".join(parts)
+
+
+def _index_text(period: int, offset: int) -> str:
+    if period == 1:
+        return "m" if offset == 0 else f"m+{offset}"
+    return f"{period}m" if offset == 0 else f"{period}m+{offset}"
+
+
+def _interpolate(values: Sequence[int], degree: int) -> tuple[Fraction, ...]:
+    r"""The polynomial of ``degree`` through $(m, values[m])$ for $m \le$ degree (exact)."""
+    coefficients = [Fraction(0)] * (degree + 1)  # highest degree first
+    for i in range(degree + 1):
+        basis = [Fraction(1)]  # prod_{j != i} (m - j) / (i - j), highest first
+        scale = Fraction(1)
+        for j in range(degree + 1):
+            if j != i:
+                basis = [a - j * b for a, b in zip(basis + [Fraction(0)], [Fraction(0)] + basis)]
+                scale *= i - j
+        for k, b in enumerate(basis):
+            coefficients[k] += values[i] * b / scale
+    return tuple(coefficients)
+
+
+def interleaved_polynomials(terms: Sequence[int], max_period: int = 12, max_degree: int = 4,
+                            start: int = 0, check: int = 3) -> Interleaved | None:
+    """The shortest period $k$, then smallest degree, whose channels are polynomials.
+
+    Each channel needs ``check`` terms beyond those that fix its polynomial; all terms
+    from ``start`` on must agree.
+
+    >>> str(interleaved_polynomials([1, 2, 3, 2, 5, 2, 7, 2, 9, 2, 11, 2, 13, 2]))
+    'a(2m) = 2m + 1; a(2m+1) = 2'
+    """
+    for period in range(1, max_period + 1):
+        for degree in range(max_degree + 1):
+            channels = [list(terms[start + r :: period]) for r in range(period)]
+            if min(len(c) for c in channels) < degree + 1 + check:
+                break
+            polys = []
+            for values in channels:
+                poly = _interpolate(values, degree)
+                if any(_value(poly, m) != v for m, v in enumerate(values)):
+                    break
+                polys.append(_strip_fraction(poly))
+            else:
+                return Interleaved(period, tuple(polys), start)
+    return None
+
+
+def _value(poly: Sequence[Fraction], m: int) -> Fraction:
+    acc = Fraction(0)
+    for c in poly:
+        acc = acc * m + c
+    return acc
+
+
+def _strip_fraction(poly: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+    i = 0
+    while i < len(poly) - 1 and poly[i] == 0:
+        i += 1
+    return poly[i:]
+
+
 # --- P-recursive recurrences ---------------------------------------------------------
 
 
