@@ -236,13 +236,15 @@ class LHS:
         '(1-tan1)/(tan1-2)'
         >>> LHS((-1, 0), (1, -1)).text("e")
         'e/(1-e)'
+        >>> LHS((-1, -1), (2, -2)).text("e")
+        '(e+1)/(2-2*e)'
         >>> LHS((2, 1), (1, 0, 0)).text("tan(1)")
         '(2*(tan(1))+1)/(tan(1))^2'
         """
         name = symbol if symbol.isidentifier() else f"({symbol})"
         negated = (tuple(-x for x in self.numerator), tuple(-x for x in self.denominator))
         forms = [_quotient_text(self.numerator, self.denominator, name), _quotient_text(*negated, name)]
-        return min(forms, key=lambda text: (text.startswith("-") + text.count("/-") + text.count("/(-"),
+        return min(forms, key=lambda text: (text.startswith(("-", "(-")) + text.count("/-") + text.count("/(-"),
                                             forms.index(text)))
 
     def as_dict(self) -> dict:
