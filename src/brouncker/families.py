@@ -78,9 +78,14 @@ class Family:
 
     @property
     def recurrence_text(self) -> str:
-        """``y(k+1) = -(R0 + R1 y(k))/(R2 + R3 y(k))`` written out."""
-        r = [format_polynomial(c, "k") for c in self.recurrence]
-        return f"y(k+1) = -(({r[0]}) + ({r[1]})*y(k))/(({r[2]}) + ({r[3]})*y(k))"
+        """The recurrence written out, e.g. ``y(k+1) = y(k)/(y(k) - k - 1)``."""
+        r0, r1, r2, r3 = self.recurrence
+        numerator = _combination(_negate(r0), _negate(r1))
+        denominator = _combination(r2, r3)
+        if denominator == "1":
+            return f"y(k+1) = {numerator}"
+        wrap = (lambda t: f"({t})" if " " in t else t)
+        return f"y(k+1) = {wrap(numerator)}/{wrap(denominator)}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +97,31 @@ class Family:
             "form_degree": self.form_degree, "anchor_k": self.anchor_k, "anchor_expression": self.anchor_expression,
             "checked_k": list(self.checked_k), "verified_k": list(self.verified_k), "status": self.status,
         }
+
+
+def _negate(p: Coefficients) -> Coefficients:
+    return tuple(-c for c in p)
+
+
+def _combination(constant: Coefficients, linear: Coefficients) -> str:
+    """``C(k) + L(k) y(k)`` as text, zero terms left out.
+
+    >>> _combination((0,), (1,)), _combination((-1, -1), (1,)), _combination((2, 0), (-1, 3))
+    ('y(k)', '-k - 1 + y(k)', '2k + (-k + 3)*y(k)')
+    """
+    parts = []
+    if any(constant):
+        parts.append(format_polynomial(constant, "k"))
+    if any(linear):
+        text = format_polynomial(linear, "k")
+        term = "y(k)" if text == "1" else ("-y(k)" if text == "-1" else (f"{text}*y(k)" if " " not in text else f"({text})*y(k)"))
+        parts.append(term)
+    if not parts:
+        return "0"
+    out = parts[0]
+    for p in parts[1:]:
+        out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+    return out
 
 
 def polynomial_in_k(base: Sequence[int], step: Sequence[int], a_length: int) -> tuple[str, str]:
