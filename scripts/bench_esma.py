@@ -4,7 +4,9 @@ Two configurations (issue 6): the reference one (e, LHS degree 1, coefficients i
 [-2, 2], sign periods of length 2, depth 105: 112 LHS x 4 periods, 13 results) and a
 larger one (degree 2, coefficients in [-2, 2], periods of length 1..3, depth 100:
 3344 LHS x 10 periods). Ray is started once (its start-up time is reported apart)
-and each configuration is timed with the same executor; times are medians.
+and each configuration is timed with the same executor; times are medians (wall
+clock, and the CPU time of this process, which on a loaded machine is the steadier
+figure for the in-process runs).
 
     python scripts/bench_esma.py [--repeat 3] [--large-repeat 1] [--workers 2] [--skip-large] [--json]
 """
@@ -33,14 +35,16 @@ def pairs(config: ESMAConfig) -> int:
     return len(enumerate_lhs(c, config.lhs_degree, config.coeff_limit)) * len(sign_periods(*config.cycles))
 
 
-def timed(config: ESMAConfig, repeat: int, **kwargs: object) -> tuple[float, int]:
-    times, found = [], 0
+def timed(config: ESMAConfig, repeat: int, **kwargs: object) -> tuple[float, float, int]:
+    """Median wall seconds, median CPU seconds of this process, and the results found."""
+    times, cpu, found = [], [], 0
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run = run_esma(config, **kwargs)  # type: ignore[arg-type]
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         found = len(run.results)
-    return statistics.median(times), found
+    return statistics.median(times), statistics.median(cpu), found
 
 
 def main() -> None:
@@ -58,9 +62,9 @@ def main() -> None:
 
     rows = []
     for name, config, repeat in configs:
-        seconds, found = timed(config, repeat)
+        seconds, cpu, found = timed(config, repeat)
         rows.append({"configuration": name, "pairs": pairs(config), "executor": "in-process",
-                     "median_s": round(seconds, 3), "results": found})
+                     "median_s": round(seconds, 3), "driver_cpu_s": round(cpu, 3), "results": found})
 
     from brouncker.search.executor import RayExecutor
 
@@ -70,9 +74,9 @@ def main() -> None:
     try:
         run_esma(REFERENCE, executor=executor)  # warm the workers (imports, constants)
         for name, config, repeat in configs:
-            seconds, found = timed(config, repeat, executor=executor)
+            seconds, cpu, found = timed(config, repeat, executor=executor)
             rows.append({"configuration": name, "pairs": pairs(config), "executor": f"Ray, {executor.workers} workers",
-                         "median_s": round(seconds, 3), "results": found})
+                         "median_s": round(seconds, 3), "driver_cpu_s": round(cpu, 3), "results": found})
     finally:
         executor.close()
 
@@ -80,10 +84,11 @@ def main() -> None:
         print(json.dumps({"ray_startup_s": round(startup, 2), "cpus": os.cpu_count(), "rows": rows}, indent=2))
         return
     table = Table(title=f"ESMA search, median seconds ({os.cpu_count()} CPUs; Ray start-up {startup:.1f} s, not included)")
-    for column in ("configuration", "pairs", "executor", "median_s", "results"):
+    columns = ("configuration", "pairs", "executor", "median_s", "driver_cpu_s", "results")
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row[c]) for c in ("configuration", "pairs", "executor", "median_s", "results")))
+        table.add_row(*(str(row[c]) for c in columns))
     Console().print(table)
 
 
