@@ -194,7 +194,7 @@ def query_command(
     elif fmt == "latex":
         sys.stdout.write(rows_as_latex(rows))
     else:
-        emit_rows(rows, title="conjectures", columns=CONTRACT_FIELDS)
+        emit_rows(rows, title="conjectures", columns=[c for c in CONTRACT_FIELDS if c != "canonical_key"])
 
 
 SHOW_METRIC_COLUMNS = ("depth", "digits", "convergence", "fr", "delta_naive", "delta_fr", "c", "d", "gamma", "eta")

@@ -29,6 +29,7 @@ DEFAULT_URL = "sqlite:///brouncker.db"
 ENV_VAR = "BROUNCKER_DB"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # a second writer waits this long for the lock, then fails
+SQLITE_CACHE_KIB = 65_536  # page cache per connection; the pcf key index of a big search fits
 PG_CONNECT_TIMEOUT_S = 10  # an unreachable server fails after this long, not the OS default
 URL_HINT = "use sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DATABASE"
 MIGRATION_LOCK = 0x62726F756E636B  # PostgreSQL advisory lock key held while migrating
@@ -100,6 +101,7 @@ def _configure_sqlite(engine: Engine, foreign_keys: bool) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: no corruption, fewer fsyncs
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         cursor.close()
 

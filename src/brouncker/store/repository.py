@@ -146,13 +146,16 @@ def json_safe(value: Any) -> Any:
 def _json_text(value: Any) -> str | None:
     """JSON text for a JSON column on SQLite (a list of ints, the common case, directly).
 
-    >>> _json_text([3, -1, 0]), _json_text({"x": 1}), _json_text(None)
-    ('[3,-1,0]', '{"x": 1}', None)
+    >>> _json_text([3, -1, 0]), _json_text([True, 2.5]), _json_text({"x": 1}), _json_text(None)
+    ('[3,-1,0]', '[true, 2.5]', '{"x": 1}', None)
     """
     if value is None:
         return None
-    if type(value) is list and all(type(v) is int for v in value):
-        return "[" + ",".join(map(str, value)) + "]"
+    if type(value) is list:
+        try:  # int.__repr__ accepts ints only (True gives '1'); anything else takes json.dumps
+            return "[" + ",".join(map(int.__repr__, value)) + "]"
+        except TypeError:
+            pass
     return json.dumps(value)
 
 
