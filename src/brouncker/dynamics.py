@@ -175,7 +175,8 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
     last = convergents[-1]
     at = dict(zip(samples, convergents[:-1]))
 
-    c, d, fr, growth_residual = _growth_fit(samples, [_ln_abs(at[n].reduced_q) for n in samples])
+    ln_reduced_q = {n: _ln_abs(at[n].reduced_q) for n in samples}  # one gcd per sample depth
+    c, d, fr, growth_residual = _growth_fit(samples, [ln_reduced_q[n] for n in samples])
     eig, complex_eig = eigenvalue_ratio_log(a, b)
     predicted = None
     if eig is not None and c is not None and d is not None:
@@ -207,7 +208,7 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
     (beta, gamma, eta), conv_residual = _fit(samples, errors, _convergence_basis)
     ln_err_m = errors[samples.index(m)]
     delta_naive = _delta(ln_err_m, _ln_abs(at[m].q))
-    delta_fr = _delta(ln_err_m, _ln_abs(at[m].reduced_q))
+    delta_fr = _delta(ln_err_m, ln_reduced_q[m])
 
     places = digits if limit_digits is None else min(digits, limit_digits)
     return Dynamics(
