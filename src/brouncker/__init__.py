@@ -16,10 +16,22 @@ from .dynamics import Dynamics, dynamics
 from .records import ConjectureRecord, MetricsRecord, PCFRecord
 from .sequences import LinearRecurrence, PRecurrence, berlekamp_massey, berlekamp_massey_mod, guess_p_recursive
 from .esma import ESMAConfig, ESMAResult, esma_search, signed_continued_fraction
+from .screen import Screening, screen
+from .match import MoebiusMatch, match, moebius_tables
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Screening",
+    "screen",
+    "MoebiusMatch",
+    "match",
+    "moebius_tables",
+    "SearchSpec",
+    "load_spec",
+    "run_search",
+    "resume_search",
+    "make_executor",
     "Canonical",
     "Identification",
     "InconclusiveError",
@@ -65,10 +77,17 @@ __all__ = [
 ]
 
 
+_SEARCH_NAMES = ("SearchSpec", "load_spec", "run_search", "resume_search", "make_executor")
+
+
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
     """``open_store`` and ``Store`` load the store (and SQLAlchemy) on first use only."""
     if name in ("open_store", "Store"):
         from . import store
 
         return getattr(store, name)
+    if name in _SEARCH_NAMES:  # the search engine loads on first use (its executor imports Ray lazily)
+        from .search import executor, runner, spec
+
+        return getattr({"SearchSpec": spec, "load_spec": spec, "make_executor": executor}.get(name, runner), name)
     raise AttributeError(f"module 'brouncker' has no attribute {name!r}")

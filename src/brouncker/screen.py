@@ -32,7 +32,7 @@ DEFAULT_TOLERANCE = 1e-12  # relative change allowed between the compared depths
 DEFAULT_MAX_DENOMINATOR = 1000
 RESCALE_HEADROOM = 900.0  # log2 of growth allowed between rescalings (float64 tops at 2^1024)
 MAX_RESCALE_INTERVAL = 64
-BLOCK = 16384  # PCFs per inner block: large enough to hide numpy's per-call overhead
+BLOCK = 32768  # PCFs per inner block: large enough to hide numpy's per-call overhead
 
 CONVERGED, DIVERGENT, RATIONAL, NOT_CONVERGED = 0, 1, 2, 3
 STATUS_NAMES = ("converged", "divergent", "rational", "not_converged")
@@ -206,25 +206,25 @@ def small_rational(x: np.ndarray, max_denominator: int, rtol: float) -> np.ndarr
     """
     x = np.asarray(x, dtype=np.float64)
     found = np.zeros(x.shape, dtype=bool)
-    if x.size == 0:
-        return found
-    h_prev, h = np.zeros_like(x), np.ones_like(x)
-    k_prev, k = np.ones_like(x), np.zeros_like(x)
-    y = x.copy()
-    active = np.isfinite(x)
-    bound = rtol * np.abs(x) + 1e-300
+    alive = np.flatnonzero(np.isfinite(x))  # positions still being expanded
+    xs = x[alive]
+    bound = rtol * np.abs(xs) + 1e-300
+    h_prev, h = np.zeros_like(xs), np.ones_like(xs)
+    k_prev, k = np.ones_like(xs), np.zeros_like(xs)
+    y = xs.copy()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(64):
-            if not active.any():
+            if alive.size == 0:
                 break
             term = np.floor(y)
             h_prev, h = h, term * h + h_prev
             k_prev, k = k, term * k + k_prev
-            small = k <= max_denominator
-            hit = active & small & (np.abs(x - h / k) <= bound)
-            found |= hit
-            active &= small & ~hit
+            hit = np.abs(xs - h / k) <= bound
+            hit &= k <= max_denominator
+            found[alive[hit]] = True
             frac = y - term
-            active &= frac > 0
-            y = np.where(active, 1.0 / np.where(frac > 0, frac, 1.0), 0.0)
+            keep = ~hit & (k <= max_denominator) & (frac > 0)
+            alive, xs, bound, y, frac = alive[keep], xs[keep], bound[keep], y[keep], frac[keep]
+            h_prev, h, k_prev, k = h_prev[keep], h[keep], k_prev[keep], k[keep]
+            y = 1.0 / frac
     return found

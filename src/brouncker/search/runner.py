@@ -195,7 +195,7 @@ class SearchRunner:
         counters = _sum_counts([s for s in shards if s.status == "done"])
         if status != "interrupted":
             status = "failed" if by_status.get("failed") else "done"
-        counters_out = {k: counters.get(k, 0) for k in (*COUNT_KEYS, "seconds")}
+        counters_out = {k: counters.get(k, 0) for k in (*COUNT_KEYS, "seconds", "cpu_seconds")}
         self.store.set_search_status(self.search_id, status, counters=counters_out)
         errors = self.errors or [f"shard {s.shard_index}: {s.error}" for s in shards if s.status == "failed"]
         return SearchReport(

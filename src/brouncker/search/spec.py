@@ -111,7 +111,7 @@ class MatchSettings(_Model):
 class ExactSettings(_Model):
     """Exact work on survivors: walk depth of identification and of the dynamics record."""
 
-    depth: int = Field(default=1000, ge=10, le=1_000_000)
+    depth: int = Field(default=4096, ge=10, le=1_000_000)  # deepest walk for identification
     dynamics_depth: int = Field(default=2000, ge=16, le=1_000_000)
 
 
