@@ -19,7 +19,8 @@ import random
 import statistics
 import time
 
-from brouncker.dynamics import dynamics
+from brouncker.dynamics import dynamics, sample_depths
+from brouncker.walk import walk_checkpoints
 
 COEFFICIENT_LIMIT = 5
 
@@ -61,10 +62,16 @@ def main() -> None:
         slowest = max(slowest, (elapsed, (a, b)))
     if profiler:
         profiler.disable()
+    walk_cpu: list[float] = []  # the exact walk alone, for comparison
+    checkpoints = [*sample_depths(args.depth), args.depth]
+    for a, b in pcfs:
+        start_cpu = time.thread_time()
+        walk_checkpoints(a, b, checkpoints)
+        walk_cpu.append((time.thread_time() - start_cpu) * 1000)
 
     print(f"dynamics record at N = {args.depth}, {args.count} PCFs of the degree-2 space (seed {args.seed}), one core")
     print(f"{'per PCF':>12} {'median ms':>10} {'p95 ms':>10} {'max ms':>10} {'mean ms':>10} {'total s':>10}")
-    for label, values in (("wall clock", times), ("CPU time", cpu)):
+    for label, values in (("wall clock", times), ("CPU time", cpu), ("walk CPU", walk_cpu)):
         values = sorted(values)
         p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
         print(f"{label:>12} {statistics.median(values):10.2f} {p95:10.2f} {values[-1]:10.2f} "
