@@ -223,7 +223,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]]]] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, list[str] | None, list[tuple[str, Any]]]] = {}
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -269,41 +269,47 @@ class Store:
         """Insert-or-ignore ``rows`` (dicts with the same keys) in one executemany;
         returns how many were new.
 
-        On PostgreSQL the batched insert returns the new keys (rows skipped by ON CONFLICT
-        return nothing). On SQLite, the hot path of a search, the statement is compiled
-        once per table and column set and the rows go to the driver's ``executemany`` as
-        tuples, still as bound parameters, and SQLite reports the count.
+        This is the hot path of a search, so the statement is compiled once per table and
+        column set, JSON is turned into text directly, and the rows go straight to the
+        driver's ``executemany``, still as bound parameters. Both drivers report the rows
+        actually inserted (ON CONFLICT DO NOTHING skips the others).
         """
         if not rows:
             return 0
-        if self.dialect == "postgresql":
-            key = list(table.primary_key.columns)[0]
-            return len(conn.execute(self._insert_ignore(table).returning(key), rows).all())
-        sql, getter, processors = self._sqlite_plan(table, tuple(rows[0]))
-        params = []
-        for row in rows:
-            values = list(getter(row))
-            for i, process in processors:
-                values[i] = process(values[i])
-            params.append(tuple(values))
+        sql, order, processors = self._plan(table, tuple(rows[0]))
+        params: list[Any] = []
+        if order is None:  # named parameters (psycopg)
+            for row in rows:
+                row = dict(row)
+                for name, process in processors:
+                    row[name] = process(row[name])
+                params.append(row)
+        else:  # positional parameters (sqlite3)
+            getter = operator.itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+            index = {name: i for i, name in enumerate(order)}
+            for row in rows:
+                values = list(getter(row))
+                for name, process in processors:
+                    values[index[name]] = process(values[index[name]])
+                params.append(tuple(values))
         return max(conn.exec_driver_sql(sql, params).rowcount, 0)
 
-    def _sqlite_plan(self, table: sa.Table, columns: tuple[str, ...]) -> tuple[str, Any, list[tuple[int, Any]]]:
-        """SQL text, a getter of the parameters in order, and the bind processors (by
-        position) of an insert-or-ignore of ``columns`` into ``table``."""
+    def _plan(self, table: sa.Table, columns: tuple[str, ...]) -> tuple[str, list[str] | None, list[tuple[str, Any]]]:
+        """SQL text, the positional parameter order (None for named parameters) and the
+        bind processors of an insert-or-ignore of ``columns`` into ``table``."""
         key = (table.name, columns)
         plan = self._plans.get(key)
         if plan is None:
-            compiled = self._insert_ignore(table).compile(dialect=self.engine.dialect, column_keys=list(columns))
-            order = list(compiled.positiontup or ())
+            stmt = self._insert_ignore(table).inline()  # inline: no RETURNING of the new keys
+            compiled = stmt.compile(dialect=self.engine.dialect, column_keys=list(columns))
             processors = []
-            for i, name in enumerate(order):
+            for name in columns:
                 column_type = table.c[name].type
                 process = _json_text if isinstance(column_type, sa.JSON) else column_type.bind_processor(self.engine.dialect)
                 if process is not None:
-                    processors.append((i, process))
-            getter = operator.itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
-            plan = self._plans[key] = (compiled.string, getter, processors)
+                    processors.append((name, process))
+            order = list(compiled.positiontup) if compiled.positiontup else None
+            plan = self._plans[key] = (compiled.string, order, processors)
         return plan
 
     def _seed_constants(self) -> None:
