@@ -33,9 +33,13 @@ re-checked at :data:`RECHECK_DIGITS` digits on deeper convergents. A cluster wit
 anchor tries to identify its :data:`IDENTIFY_SAMPLE` most precise members against the bank
 (:func:`brouncker.identify.identify`); failing that its members are related to each other
 (up to :data:`MEMBER_REPRESENTATIVES` representatives); failing that too it still gets a
-label of its own. Clusters with no constant are labelled ``unknown-N`` and marked as
-candidate discoveries; unknown clusters whose representatives are related share one label
-(union-find again).
+label of its own. Clusters with no constant are labelled ``unknown-N``; unknown clusters
+whose representatives are related share one label (union-find again). Such a cluster is a
+*candidate discovery* when some of its members are related to each other (they share one
+unknown value); a cluster whose members relate to nothing is only unlabelled (deviation:
+the issue marks every unknown cluster; a group of unrelated numbers conjectures nothing).
+Members that converge only polynomially, or too slowly to give :data:`RELATION_DIGITS`
+digits within :data:`MAX_VALUE_DEPTH` terms, are not checked.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -99,6 +103,7 @@ class Point:
     constants: tuple[str, ...] = ()
     pcf_id: int | None = None
     conjecture_ids: tuple[int, ...] = ()
+    convergence: str | None = None  # the dynamics record's type: exponential, factorial, polynomial
 
     @classmethod
     def from_metrics(cls, key: str, a: Sequence[int] | str, b: Sequence[int] | str, metrics: Mapping[str, Any], **extra: Any) -> "Point":
@@ -120,6 +125,7 @@ class Point:
         cb = parse(b) if isinstance(b, str) else normalize(b)
         extra["constants"] = tuple(extra.get("constants") or ())
         extra["conjecture_ids"] = tuple(extra.get("conjecture_ids") or ())
+        extra.setdefault("convergence", metrics.get("convergence"))
         return cls(key, ca, cb, features, number("digits_per_term"), **extra)
 
     @property
@@ -413,6 +419,8 @@ class Values:
 
         want = self.digits + GUARD
         rate = point.digits_per_term
+        if point.convergence == "polynomial" or (rate is not None and rate * self.max_depth < RELATION_DIGITS + GUARD):
+            return None, 0  # too slow to give the digits a relation needs: not worth the walks
         depth = 64 if not rate or rate <= 0 else max(64, int(1.15 * want / rate) + 16)
         depth = min(depth, self.max_depth)
         while True:
@@ -600,7 +608,7 @@ def cluster_points(
     clusters = tuple(
         Cluster(
             index=i, plane=d.plane, label=d.label, constants=d.constants, reference=d.reference, source=d.source,
-            anchor=d.anchor, is_candidate=not d.constants and not d.rational, members=tuple(p.key for p in d.members), center=d.center,
+            anchor=d.anchor, is_candidate=_is_candidate(d), members=tuple(p.key for p in d.members), center=d.center,
             checked=d.checked, related=sum(1 for r in d.relations if r.confirmed), relations=tuple(d.relations),
             disagreeing=d.disagreeing,
         )
@@ -619,6 +627,11 @@ def cluster_points(
         points=len(ordered), clusterable=len(usable), planes=tuple(summaries), clusters=clusters, noise=noise,
         families=found, seconds=round(time.perf_counter() - started, 3), walks=values.walks,
     )
+
+
+def _is_candidate(draft: _Draft) -> bool:
+    """No constant of the bank, and members that share one unknown value (a relation)."""
+    return not draft.constants and not draft.rational and any(r.confirmed for r in draft.relations)
 
 
 def _groups(points: Sequence[Point], labels: np.ndarray) -> list[list[Point]]:
@@ -658,7 +671,7 @@ def _label(
                 for sub in split:
                     out.extend(_label(sub, plane_index + 1, planes, values, check_sample, identify_constants, plane_options))
                 return out
-        main = max(classes, key=lambda c: (len(c), -min(members.index(p) for p in c)))
+        main = sorted(classes, key=lambda c: (-len(c), min(p.key for p in c)))[0]
         first = main[0]
         draft.reference, draft.constants = _reference_of(first)
         draft.label = ",".join(draft.constants) if draft.constants else (first.expression or "")
@@ -672,22 +685,28 @@ def _label(
 
 
 def _anchor_classes(anchors: list[Point], values: Values) -> list[list[Point]]:
-    """Anchors grouped by Möbius equivalence of their values (union-find)."""
+    """Anchors grouped by Möbius equivalence of their values (union-find).
+
+    Anchors over the same constants form one group without computation (a Möbius map of
+    one constant relates to any other); groups are related pairwise through their first
+    anchor, so the cost grows with the number of distinct constant sets, not of anchors.
+    """
+    groups: dict[tuple[str, ...], list[Point]] = {}
+    for p in anchors:
+        groups.setdefault(tuple(p.constants), []).append(p)
+    keys = list(groups)
     uf = UnionFind()
-    refs = [_reference_of(p) for p in anchors]
-    for i, p in enumerate(anchors):
+    for i, key in enumerate(keys):
         uf.find(i)
         for j in range(i):
             if uf.find(i) == uf.find(j):
                 continue
-            if refs[i][0] == refs[j][0] and len(refs[i][1]) == 1:
-                uf.union(i, j)
-                continue
-            x, y = values.expression(refs[j][0]), values.expression(refs[i][0])
+            x = values.expression(_reference_of(groups[keys[j]][0])[0])
+            y = values.expression(_reference_of(groups[key][0])[0])
             relation, confirmed = relate(x, values.digits, y, values.digits)
             if relation is not None and confirmed:
                 uf.union(i, j)
-    return [[anchors[i] for i in g] for g in uf.groups(range(len(anchors)))]
+    return [[p for i in g for p in groups[keys[i]]] for g in uf.groups(range(len(keys)))]
 
 
 def _split(members: list[Point], plane_index: int, planes: Sequence[Sequence[str]], options: Mapping[str, Any]) -> list[list[Point]]:

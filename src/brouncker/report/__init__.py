@@ -90,7 +90,8 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
         ("converging (clustered)", converging),
         ("clusters", len(clusters)),
         ("labelled clusters", sum(1 for c in clusters if not c["is_candidate"])),
-        ("candidate discoveries (unknown clusters)", sum(1 for c in clusters if c["is_candidate"])),
+        ("candidate discoveries (unknown value shared by related members)", sum(1 for c in clusters if c["is_candidate"])),
+        ("unlabelled clusters (no member related to another)", sum(1 for c in clusters if _unlabelled(c))),
         ("PCF conjectures", len(pcf_conj)),
         ("of which found by clustering", len(from_cluster)),
     ]
@@ -177,11 +178,15 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
         d = c.get("description") or {}
         unknown_rows.append((c["id"], c["label"], c["size"], c["plane"], ", ".join(f"{x:.3f}" for x in d.get("center") or []),
                              d.get("reference") or "", d.get("related", ""), d.get("source", "")))
+    unlabelled_rows = [(c["id"], c["label"], c["size"], c["plane"], ", ".join(f"{x:.3f}" for x in (c.get("description") or {}).get("center") or []),
+                        (c.get("description") or {}).get("checked", "")) for c in clusters if _unlabelled(c)]
     new_rows = [(c["id"], c["expression"], c["a"], c["b"], c.get("delta"), labels.get(c.get("cluster") or -1, "")) for c in from_cluster]
     sections.append(h.section(
         "Candidate discoveries",
-        h.paragraph("Clusters whose members match no constant of the bank (their members are related to each other where 'related' > 0):"),
+        h.paragraph("Clusters whose members match no constant of the bank but are related to each other (they share one unknown value):"),
         h.table(("id", "label", "size", "plane", "center", "representative", "related", "source"), unknown_rows),
+        h.paragraph("Unlabelled clusters: no bank constant, and no member related to another among those checked:"),
+        h.table(("id", "label", "size", "plane", "center", "checked"), unlabelled_rows),
         h.paragraph("Formulas found by relating members of a labelled cluster to its constant (not identified by the search itself):"),
         h.table(("id", "expression", "a(n)", "b(n)", "δ", "cluster"), new_rows[:ROWS_PER_CONSTANT]),
         anchor="candidates",
@@ -189,6 +194,10 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = f"brouncker report: search {search.get('id')} ({search.get('name')})"
     return h.page(title, sections, subtitle=f"generated {generated}"), images
+
+
+def _unlabelled(cluster: Mapping[str, Any]) -> bool:
+    return str(cluster["label"]).startswith("unknown-") and not cluster["is_candidate"]
 
 
 def _source(conjecture: Mapping[str, Any]) -> str:
