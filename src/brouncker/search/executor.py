@@ -9,7 +9,8 @@ out of memory, ``os._exit``) is a system failure: Ray reruns its task up to
 :class:`RayExecutor` starts a private Ray instance on this machine
 (``ray.init(address="local")``, never a bare ``ray.init()``, which would join whatever
 cluster ``/tmp/ray`` last named), or joins a cluster when given an address or
-``$RAY_ADDRESS``. If Ray is already initialised in this process it is reused and left
+``$RAY_ADDRESS`` (with token authentication, the default of ``ray start --head``, when
+a token is at hand: ``$RAY_AUTH_TOKEN`` or ``~/.ray/auth_token``). If Ray is already initialised in this process it is reused and left
 running on close. It keeps a few tasks per CPU in flight and collects them with
 ``ray.wait``.
 
@@ -34,6 +35,7 @@ R = TypeVar("R")
 DEFAULT_MAX_RETRIES = 3  # reruns of a task whose worker process died
 DEFAULT_IN_FLIGHT_PER_CPU = 2  # tasks queued per CPU: keeps workers busy, bounds memory
 OBJECT_STORE_BYTES = 512 * 1024**2  # the embedded instance moves only small records
+AUTH_NOTICE_LOGGER = "ray._private.authentication.authentication_token_setup"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,26 @@ def describe_exception(exc: BaseException) -> str:
     where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}{where}" if message else f"{type(exc).__name__}{where}"
+
+
+def _token_available() -> bool:
+    """Whether a Ray authentication token is at hand ($RAY_AUTH_TOKEN or its file)."""
+    if os.environ.get("RAY_AUTH_TOKEN"):
+        return True
+    path = os.environ.get("RAY_AUTH_TOKEN_PATH") or os.path.join("~", ".ray", "auth_token")
+    return os.path.isfile(os.path.expanduser(path))
+
+
+def _enable_token_auth() -> None:
+    """Send the token to the cluster: ``RAY_AUTH_MODE=token``, which Ray reads into its
+    cached C++ config (refreshed through Ray's own helper where it exists)."""
+    os.environ["RAY_AUTH_MODE"] = "token"
+    try:
+        from ray._raylet import Config
+
+        Config.initialize("")
+    except (ImportError, AttributeError):  # a Ray without the cached config reads the variable itself
+        pass
 
 
 def _call(fn: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
@@ -113,8 +135,18 @@ class RayExecutor(Executor):
         if not ray.is_initialized():
             target = address or os.environ.get("RAY_ADDRESS") or None
             if target:
-                ray.init(address=target, logging_level=logging.WARNING, log_to_driver=False)
+                if "RAY_AUTH_MODE" not in os.environ and _token_available():
+                    _enable_token_auth()  # what `ray start --head` expects by default
+                try:
+                    ray.init(address=target, logging_level=logging.WARNING, log_to_driver=False)
+                except ConnectionError as exc:
+                    raise ConnectionError(
+                        f"{exc}; is the cluster up (`ray start --head --port PORT`), and does this machine hold "
+                        "its token (~/.ray/auth_token or $RAY_AUTH_TOKEN)?"
+                    ) from None
             else:
+                # a private instance on this machine: its token-auth notice is noise here
+                logging.getLogger(AUTH_NOTICE_LOGGER).setLevel(logging.ERROR)
                 ray.init(
                     address="local",
                     num_cpus=workers or os.cpu_count() or 1,

@@ -159,7 +159,7 @@ class SearchRunner:
         batch = _Batch()
         pending = {t.shard.index for t in tasks}
         try:
-            with _progress(self.console, self.progress) as bar:
+            with _progress(self.console, self.progress and bool(tasks)) as bar:
                 job = bar.add_task(self.spec.name, total=max(total, 1), rate=0.0, hits=0)
                 outcome: TaskOutcome[ShardTask, ShardResult]
                 for outcome in self.executor.imap_unordered(self.task_fn, tasks):
