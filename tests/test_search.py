@@ -101,6 +101,20 @@ def test_dynamics_mode_records_every_survivor():
         assert m.depth == 200 and m.dynamics["convergence"] in ("exponential", "factorial", "polynomial", "divergent", "rational")
 
 
+def test_dynamics_mode_records_each_class_once_across_shards(tmp_path):
+    """Shards leave a class to the shard holding its canonical member: together they
+    record exactly the classes of one undivided run."""
+    whole_run = run_shard(small_spec("dynamics"), whole(small_spec("dynamics")))
+    spec = small_spec("dynamics", shard_size=40)
+    results = [run_shard(spec, s) for s in spec.space().shards(spec.shard_size)]
+    assert sum(r.counts["elsewhere"] for r in results) > 0
+    keys = [p.canonical_key for r in results for p in r.pcfs]
+    assert set(keys) == whole_run.keys
+    assert len(keys) < 2 * len(set(keys))  # few classes are done twice
+    conjectures = {(c.canonical_key, c.expression) for r in results for c in r.conjectures}
+    assert conjectures == {(c.canonical_key, c.expression) for c in whole_run.conjectures}
+
+
 def test_running_a_spec_twice_adds_nothing(tmp_path):
     spec = small_spec()
     with open_store(f"sqlite:///{tmp_path}/s.db") as store:

@@ -32,7 +32,7 @@ import numpy as np
 from ..dynamics import dynamics
 from ..identify import GUARD_DIGITS, RECHECK_FACTOR, Identification, InconclusiveError, confirm, pcf_limit
 from ..match import MoebiusMatch, match, moebius_tables
-from ..pcf import PCF, canonical
+from ..pcf import PCF, Canonical, canonical
 from ..records import ConjectureRecord, MetricsRecord, PCFRecord
 from ..screen import screen
 from .space import Shard
@@ -40,7 +40,7 @@ from .spec import SearchSpec
 
 COUNT_KEYS = (
     "pcfs", "converged", "divergent", "rational", "not_converged",
-    "matched", "classes", "exact", "confirmed", "unconfirmed", "inconclusive",
+    "matched", "classes", "elsewhere", "exact", "confirmed", "unconfirmed", "inconclusive",
 )
 
 
@@ -165,10 +165,12 @@ def run_shard(spec: SearchSpec, shard: Shard, search_id: int | None = None) -> S
     state.counts["matched"] = len(by_row)
 
     rows = survivors.tolist() if spec.mode == "dynamics" else sorted(by_row)
-    for row in rows:
-        found_pcf = PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row]))
-        canon = canonical(found_pcf)
-        if canon.key in state.seen:
+    found_pcfs = [PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row])) for row in rows]
+    canons = [canonical(f) for f in found_pcfs]
+    skip = _done_elsewhere(spec, shard, rows, found_pcfs, canons, by_row) if spec.mode == "dynamics" else set()
+    state.counts["elsewhere"] = len(skip)
+    for row, found_pcf, canon in zip(rows, found_pcfs, canons):
+        if canon.key in state.seen or row in skip:
             continue
         state.seen.add(canon.key)
         state.counts["classes"] += 1
@@ -178,6 +180,44 @@ def run_shard(spec: SearchSpec, shard: Shard, search_id: int | None = None) -> S
             continue
         state.record(canon.pcf, canon.key, identification, found_pcf, shard.start + row)
     return state.result(started, cpu_started)
+
+
+def _done_elsewhere(
+    spec: SearchSpec, shard: Shard, rows: list[int], found: list[PCF], canons: list[Canonical], by_row: dict[int, list[str]]
+) -> set[int]:
+    """Rows whose class another shard records: the one that holds the canonical member.
+
+    That shard records the class exactly when the canonical member survives its screen
+    (checked here on the same rows: the screen is per column and rescales by powers of
+    two, so it gives the same verdict) and, for a matched row, when the canonical limit
+    is matched too, which a pure sign change guarantees (the tables are symmetric). In a
+    box symmetric under $a \to -a$ this halves the exact work of dynamics mode.
+    """
+    space = spec.space()
+    width_a, width_b = len(space.a.values), len(space.b.values)
+    elsewhere: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = []
+    for row, pcf, canon in zip(rows, found, canons):
+        c = canon.pcf
+        if c == pcf or len(c.a) > width_a or len(c.b) > width_b:
+            continue
+        sign_only = canon.scale.constant == 1 and canon.scale.numerator == (1,) and canon.scale.denominator == (1,)
+        if row in by_row and not sign_only:
+            continue
+        a = (0,) * (width_a - len(c.a)) + c.a
+        b = (0,) * (width_b - len(c.b)) + c.b
+        try:
+            index = space.index_of(a, b)
+        except ValueError:  # the canonical member is outside the box
+            continue
+        if not shard.start <= index < shard.stop:
+            elsewhere.append((row, a, b))
+    if not elsewhere:
+        return set()
+    check = screen(
+        np.array([e[1] for e in elsewhere]), np.array([e[2] for e in elsewhere]), depth=spec.screen.depth,
+        tolerance=spec.screen.tolerance, max_denominator=spec.screen.max_denominator,
+    )
+    return {row for (row, _, _), ok in zip(elsewhere, check.converged) if ok}
 
 
 def run_task(task: ShardTask) -> ShardResult:
