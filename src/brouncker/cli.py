@@ -467,7 +467,7 @@ def search_list_command(
     emit_rows(rows, title="searches", columns=["id", "name", "status", "shards", "created_at", "updated_at"])
 
 
-CLUSTER_COLUMNS = ("id", "plane", "label", "size", "checked", "related", "candidate", "anchor")
+CLUSTER_COLUMNS = ("id", "plane", "label", "size", "anchors", "checked", "related", "candidate", "anchor")
 
 
 @app.command("cluster")
@@ -501,7 +501,8 @@ def cluster_command(
         emit({"search_id": search_id, **data, "saved": saved}, True)
         return
     rows = [
-        {"id": cid, "plane": c.plane, "label": c.label, "size": c.size, "checked": c.checked, "related": c.related,
+        {"id": cid, "plane": c.plane, "label": c.label, "size": c.size, "anchors": c.anchors, "checked": c.checked,
+         "related": c.related,
          "candidate": "yes" if c.is_candidate else "", "anchor": c.anchor or ""}
         for c, cid in zip(clustering.clusters, ids)
     ]

@@ -35,9 +35,10 @@ anchor tries to identify its :data:`IDENTIFY_SAMPLE` most precise members agains
 (up to :data:`MEMBER_REPRESENTATIVES` representatives); failing that too it still gets a
 label of its own. Clusters with no constant are labelled ``unknown-N``; unknown clusters
 whose representatives are related share one label (union-find again). Such a cluster is a
-*candidate discovery* when some of its members are related to each other (they share one
-unknown value); a cluster whose members relate to nothing is only unlabelled (deviation:
-the issue marks every unknown cluster; a group of unrelated numbers conjectures nothing).
+*candidate discovery* when most of its checked members (:data:`CANDIDATE_FRACTION`) are
+related to each other (they share one unknown value); otherwise it is only unlabelled
+(deviation: the issue marks every unknown cluster, but a group of unrelated numbers, with
+a few shifted copies of one PCF among them, conjectures nothing).
 Members that converge only polynomially, or too slowly to give :data:`RELATION_DIGITS`
 digits within :data:`MAX_VALUE_DEPTH` terms, are not checked.
 
@@ -81,6 +82,7 @@ MARGIN = 12  # digits beyond the coefficients' cost (DESIGN.md: identification)
 IDENTIFY_SAMPLE = 5  # members of an unanchored cluster identified against the bank (chosen here)
 MEMBER_REPRESENTATIVES = 3  # representatives of an unknown cluster the others are related to (chosen here)
 MAX_VALUE_DEPTH = 1 << 15  # deepest walk spent on one member's value (chosen here)
+CANDIDATE_FRACTION = 0.5  # an unknown cluster is a candidate when this share of checked members relate (chosen here)
 MAX_UNKNOWN_PAIRS = 20_000  # unknown clusters related pairwise up to this many pairs (chosen here)
 GUARD = 10  # working digits beyond those compared
 
@@ -492,6 +494,7 @@ class Cluster:
     center: tuple[float, float]
     checked: int  # members whose value was tried against the reference
     related: int  # of those, confirmed relations
+    anchors: int = 0  # identified members that agree with the label (not checked again)
     relations: tuple[MemberRelation, ...] = ()
     disagreeing: tuple[str, ...] = ()  # anchors left out of the label (no plane left to split on)
 
@@ -504,7 +507,7 @@ class Cluster:
             "index": self.index, "plane": self.plane, "label": self.label, "constants": list(self.constants),
             "reference": self.reference, "source": self.source, "anchor": self.anchor,
             "is_candidate": self.is_candidate, "size": self.size, "center": list(self.center),
-            "checked": self.checked, "related": self.related,
+            "checked": self.checked, "related": self.related, "anchors": self.anchors,
             "relations": [r.as_dict() for r in self.relations], "disagreeing": list(self.disagreeing),
             "members": list(self.members),
         }
@@ -569,6 +572,7 @@ class _Draft:
     relations: list[MemberRelation] = field(default_factory=list)
     checked: int = 0
     disagreeing: tuple[str, ...] = ()
+    anchors: int = 0
     representative: Point | None = None
     rational: bool = False
 
@@ -610,6 +614,7 @@ def cluster_points(
             index=i, plane=d.plane, label=d.label, constants=d.constants, reference=d.reference, source=d.source,
             anchor=d.anchor, is_candidate=_is_candidate(d), members=tuple(p.key for p in d.members), center=d.center,
             checked=d.checked, related=sum(1 for r in d.relations if r.confirmed), relations=tuple(d.relations),
+            anchors=d.anchors,
             disagreeing=d.disagreeing,
         )
         for i, d in enumerate(drafts)
@@ -630,8 +635,9 @@ def cluster_points(
 
 
 def _is_candidate(draft: _Draft) -> bool:
-    """No constant of the bank, and members that share one unknown value (a relation)."""
-    return not draft.constants and not draft.rational and any(r.confirmed for r in draft.relations)
+    """No constant of the bank, and most checked members share one unknown value."""
+    related = sum(1 for r in draft.relations if r.confirmed)
+    return not draft.constants and not draft.rational and related >= 2 and related >= CANDIDATE_FRACTION * draft.checked
 
 
 def _groups(points: Sequence[Point], labels: np.ndarray) -> list[list[Point]]:
@@ -768,6 +774,7 @@ def _check_members(draft: _Draft, values: Values, check_sample: int) -> None:
         if draft.representative is not None and p.key == draft.representative.key:
             continue
         if draft.source == "anchor" and p.expression and p.constants and _reference_of(p)[0] == draft.reference:
+            draft.anchors += 1
             continue  # an agreeing anchor needs no check
         y, y_digits = values.pcf(p)
         if y is None:

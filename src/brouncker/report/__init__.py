@@ -89,9 +89,9 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
         ("PCFs with a dynamics record", len(points)),
         ("converging (clustered)", converging),
         ("clusters", len(clusters)),
-        ("labelled clusters", sum(1 for c in clusters if not c["is_candidate"])),
+        ("labelled clusters (a bank constant, or rational)", sum(1 for c in clusters if not str(c["label"]).startswith("unknown-"))),
         ("candidate discoveries (unknown value shared by related members)", sum(1 for c in clusters if c["is_candidate"])),
-        ("unlabelled clusters (no member related to another)", sum(1 for c in clusters if _unlabelled(c))),
+        ("unlabelled clusters (members mostly unrelated)", sum(1 for c in clusters if _unlabelled(c))),
         ("PCF conjectures", len(pcf_conj)),
         ("of which found by clustering", len(from_cluster)),
     ]
@@ -106,13 +106,13 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
     for c in clusters:
         d = c.get("description") or {}
         center = d.get("center") or []
-        cluster_rows.append((c["id"], c["plane"], c["label"], c["size"], d.get("checked", ""), d.get("related", ""),
+        cluster_rows.append((c["id"], c["plane"], c["label"], c["size"], d.get("anchors", ""), d.get("checked", ""), d.get("related", ""),
                              ", ".join(f"{x:.3f}" for x in center), "yes" if c["is_candidate"] else "", c.get("anchor") or ""))
     sections.append(h.section(
         "Clusters",
         h.paragraph("Planes used: " + (", ".join(plane_used) or "none") + ". Grey points are noise; the largest clusters are named."),
         '<div class="plots">' + "".join(h.figure(png, f"plane {name}") for name, png in scatter) + "</div>",
-        h.table(("id", "plane", "label", "size", "checked", "related", "center", "candidate", "anchor"), cluster_rows),
+        h.table(("id", "plane", "label", "size", "anchors", "checked", "related", "center", "candidate", "anchor"), cluster_rows),
     ))
 
     # conjectures per constant
@@ -179,14 +179,15 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
         unknown_rows.append((c["id"], c["label"], c["size"], c["plane"], ", ".join(f"{x:.3f}" for x in d.get("center") or []),
                              d.get("reference") or "", d.get("related", ""), d.get("source", "")))
     unlabelled_rows = [(c["id"], c["label"], c["size"], c["plane"], ", ".join(f"{x:.3f}" for x in (c.get("description") or {}).get("center") or []),
-                        (c.get("description") or {}).get("checked", "")) for c in clusters if _unlabelled(c)]
+                        (c.get("description") or {}).get("checked", ""), (c.get("description") or {}).get("related", ""))
+                       for c in clusters if _unlabelled(c)]
     new_rows = [(c["id"], c["expression"], c["a"], c["b"], c.get("delta"), labels.get(c.get("cluster") or -1, "")) for c in from_cluster]
     sections.append(h.section(
         "Candidate discoveries",
         h.paragraph("Clusters whose members match no constant of the bank but are related to each other (they share one unknown value):"),
         h.table(("id", "label", "size", "plane", "center", "representative", "related", "source"), unknown_rows),
-        h.paragraph("Unlabelled clusters: no bank constant, and no member related to another among those checked:"),
-        h.table(("id", "label", "size", "plane", "center", "checked"), unlabelled_rows),
+        h.paragraph("Unlabelled clusters: no bank constant, and most checked members related to no other:"),
+        h.table(("id", "label", "size", "plane", "center", "checked", "related"), unlabelled_rows),
         h.paragraph("Formulas found by relating members of a labelled cluster to its constant (not identified by the search itself):"),
         h.table(("id", "expression", "a(n)", "b(n)", "δ", "cluster"), new_rows[:ROWS_PER_CONSTANT]),
         anchor="candidates",

@@ -68,6 +68,7 @@ def scatter_png(points: Sequence[Mapping[str, Any]], plane: Sequence[str], label
             sel = cid == c
             ax.annotate(labels.get(c, str(c)), (float(np.median(x[sel])), float(np.median(y[sel]))), fontsize=8,
                         ha="center", va="bottom", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0})
+        _robust_limits(ax, x, y)
     else:
         ax.text(0.5, 0.5, "no points with these features", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlabel(AXIS_NAMES.get(x_name, x_name))
@@ -75,6 +76,17 @@ def scatter_png(points: Sequence[Mapping[str, Any]], plane: Sequence[str], label
     ax.set_title(title or f"({x_name}, {y_name})")
     ax.grid(alpha=0.3)
     return _png(fig)
+
+
+def _robust_limits(ax: Any, x: np.ndarray, y: np.ndarray) -> None:
+    """Axis limits that hold 99% of the points, so a few outliers do not squash the rest."""
+    for values, setter in ((x, ax.set_xlim), (y, ax.set_ylim)):
+        finite_values = values[np.isfinite(values)]
+        if len(finite_values) < 20:
+            continue
+        lo, hi = np.percentile(finite_values, [0.5, 99.5])
+        pad = max(0.05 * (hi - lo), 0.01)
+        setter(lo - pad, hi + pad)
 
 
 def planes_pngs(points: Sequence[Mapping[str, Any]], labels: Mapping[int, str]) -> list[tuple[str, bytes]]:
