@@ -472,10 +472,11 @@ class MemberRelation:
     expression: str  # the member's limit in the reference's terms, e.g. "4/pi"
     confirmed: bool  # held again at RECHECK_DIGITS digits
     new: bool  # the member had no identification before
+    constants: tuple[str, ...] = ()  # bank constants of the expression (a minority anchor's, when it is one)
 
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "relation": list(self.relation), "expression": self.expression,
-                "confirmed": self.confirmed, "new": self.new}
+                "confirmed": self.confirmed, "new": self.new, "constants": list(self.constants)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -573,6 +574,7 @@ class _Draft:
     checked: int = 0
     disagreeing: tuple[str, ...] = ()
     anchors: int = 0
+    others: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # minority anchors' references
     representative: Point | None = None
     rational: bool = False
 
@@ -683,6 +685,7 @@ def _label(
         draft.label = ",".join(draft.constants) if draft.constants else (first.expression or "")
         draft.source, draft.anchor = "anchor", f"{first.text} = {first.expression}"
         draft.disagreeing = tuple(sorted({p.expression for c in classes if c is not main for p in c if p.expression}))
+        draft.others = [_reference_of(c[0]) for c in classes if c is not main]
         draft.reference_value = (values.expression(draft.reference), values.digits)
     else:
         _identify_or_relate(draft, values, identify_constants)
@@ -776,20 +779,38 @@ def _check_members(draft: _Draft, values: Values, check_sample: int) -> None:
         if draft.source == "anchor" and p.expression and p.constants and _reference_of(p)[0] == draft.reference:
             draft.anchors += 1
             continue  # an agreeing anchor needs no check
+        if p.expression and p.constants and any(_reference_of(p)[0] == ref for ref, _ in draft.others):
+            continue  # a minority anchor: known already, and unrelated to the label
         y, y_digits = values.pcf(p)
         if y is None:
             continue
         draft.checked += 1
         relation, confirmed = relate(x, x_digits, y, y_digits)
         if relation is None:
-            unrelated.append(p)
+            found = _relate_to_others(draft, y, y_digits, values)
+            if found is None:
+                unrelated.append(p)
+            else:
+                relation, confirmed, ref, constants = found
+                text = mobius_expression(relation, ref)
+                draft.relations.append(MemberRelation(p.key, relation, text, confirmed, p.expression is None, constants))
             continue
         text = mobius_expression(relation, x_text or "x")
-        draft.relations.append(MemberRelation(p.key, relation, text, confirmed, new=p.expression is None))
+        draft.relations.append(MemberRelation(p.key, relation, text, confirmed, p.expression is None, draft.constants))
         if confirmed:
             related_to_rep.append(p)
     if draft.source == "members":
         _more_representatives(draft, unrelated, values)
+
+
+def _relate_to_others(draft: _Draft, y: mpf, y_digits: int, values: Values) -> tuple[Relation, bool, str, tuple[str, ...]] | None:
+    """A member unrelated to the label may be related to a minority anchor's constant
+    (a cluster whose anchors disagree and could not be split, such as ϖ and Gauss' ϖ/π)."""
+    for ref, constants in draft.others:
+        relation, confirmed = relate(values.expression(ref), values.digits, y, y_digits)
+        if relation is not None and confirmed:
+            return relation, confirmed, ref, constants
+    return None
 
 
 def _more_representatives(draft: _Draft, unrelated: list[Point], values: Values) -> None:

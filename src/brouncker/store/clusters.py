@@ -95,7 +95,7 @@ def new_conjectures(clustering: Clustering, points: Sequence[Point], search_id: 
                 continue
             out.append(
                 ConjectureRecord(
-                    kind="pcf", expression=r.expression, constants=c.constants, relation=r.relation,
+                    kind="pcf", expression=r.expression, constants=r.constants or c.constants, relation=r.relation,
                     digits=RECHECK_DIGITS, canonical_key=p.key, a=p.a, b=p.b, delta=p.feature("delta_fr"),
                     data={"source": CLUSTER_SOURCE, "cluster_label": c.label, "reference": c.reference,
                           "basis": ["1", "x", "y", "x*y"], "x": c.reference, "y": "limit"},
