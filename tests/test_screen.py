@@ -80,6 +80,25 @@ def test_finite_fraction_is_exact():
     assert finite_fraction(b, 3).tolist() == [True, False, False]
 
 
+def test_freezing_settled_columns_changes_no_verdict(monkeypatch):
+    """The walk that drops settled columns agrees with the walk that carries every column."""
+    import sys
+
+    from brouncker.search.space import Space
+
+    module = sys.modules["brouncker.screen"]
+    space = Space.box(2, (-5, 5), 2, (-5, 5))
+    a, b = space.coefficients(0, len(space))
+    pick = np.random.default_rng(3).choice(len(space), 4000, replace=False)
+    a, b = a[pick], b[pick]
+    frozen = screen(a, b, depth=600)
+    monkeypatch.setattr(module, "FREEZE_EVERY", 10**9)
+    full = screen(a, b, depth=600)
+    assert frozen.status.tolist() == full.status.tolist()
+    ok = full.converged
+    assert np.allclose(frozen.limits[ok], full.limits[ok], rtol=1e-12, atol=0)
+
+
 def test_small_rational():
     x = np.array([7 / 13, -22 / 7, 1 / 997, math.sqrt(2), math.pi, 0.0, 1 / 1009])
     assert small_rational(x, 1000, 1e-13).tolist() == [True, True, True, False, False, True, False]
