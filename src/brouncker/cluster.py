@@ -771,7 +771,6 @@ def _check_members(draft: _Draft, values: Values, check_sample: int) -> None:
     if x is None:
         return
     x_text = draft.reference if draft.source != "members" else "x"
-    related_to_rep: list[Point] = []
     unrelated: list[Point] = []
     for p in members:
         if draft.representative is not None and p.key == draft.representative.key:
@@ -797,8 +796,6 @@ def _check_members(draft: _Draft, values: Values, check_sample: int) -> None:
             continue
         text = mobius_expression(relation, x_text or "x")
         draft.relations.append(MemberRelation(p.key, relation, text, confirmed, p.expression is None, draft.constants))
-        if confirmed:
-            related_to_rep.append(p)
     if draft.source == "members":
         _more_representatives(draft, unrelated, values)
 
