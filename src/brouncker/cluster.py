@@ -604,12 +604,15 @@ def cluster_points(
     usable = [p for p in ordered if p.clusterable]
     values = values or Values()
     plane_index, labels, summaries = choose_plane(usable, planes, max_clusters, **plane_options)
-    say(f"plane {plane_name(planes[plane_index])}: {int(labels.max()) + 1 if len(labels) else 0} clusters")
+    for summary in summaries:
+        say(f"plane {summary.plane}: {summary.sampled} sampled of {summary.points}, {summary.clusters} clusters"
+            f"{' (kept)' if summary.kept else ''} ({time.perf_counter() - started:.0f} s)")
     drafts: list[_Draft] = []
     groups = _groups(usable, labels)
-    for members in groups:
+    for i, members in enumerate(groups, start=1):
         drafts.extend(_label(members, plane_index, planes, values, check_sample, identify_constants, plane_options))
-        say(f"labelled {len(drafts)} clusters ({values.walks} walks)")
+        if i % 25 == 0 or i == len(groups):
+            say(f"labelled {i}/{len(groups)} clusters ({values.walks} walks, {time.perf_counter() - started:.0f} s)")
     _name_unknowns(drafts, values)
     clusters = tuple(
         Cluster(
