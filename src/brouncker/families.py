@@ -87,9 +87,16 @@ class Family:
         wrap = (lambda t: f"({t})" if " " in t else t)
         return f"y(k+1) = {wrap(numerator)}/{wrap(denominator)}"
 
+    @property
+    def text(self) -> str:
+        """The whole conjecture in one line."""
+        return (f"PCF({self.a_text}, {self.b_text}) for integer k: {self.recurrence_text}, "
+                f"y({self.anchor_k}) = {self.anchor_expression}")
+
     def as_dict(self) -> dict[str, Any]:
         return {
-            "cluster": self.cluster, "label": self.label, "parameter": "k",
+            "text": self.text,
+            "cluster_index": self.cluster, "label": self.label, "parameter": "k",
             "a": self.a_text, "b": self.b_text,
             "base": list(self.base), "step": list(self.step), "a_length": self.a_length,
             "k_values": list(self.k_values), "members": list(self.members),

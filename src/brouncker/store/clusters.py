@@ -107,7 +107,7 @@ def new_conjectures(clustering: Clustering, points: Sequence[Point], search_id: 
         key = "family:" + ",".join(map(str, f.base)) + "|" + ",".join(map(str, f.step)) + f"|{f.a_length}"
         out.append(
             ConjectureRecord(
-                kind="pcf", expression=f"family k: y({f.anchor_k}) = {f.anchor_expression}", constants=cluster.constants,
+                kind="pcf", expression=f.text, constants=cluster.constants,
                 relation=tuple(c for p in f.recurrence for c in p), digits=RECHECK_DIGITS, canonical_key=key,
                 data={"source": CLUSTER_SOURCE, "family": f.as_dict()}, search_id=search_id,
             )
