@@ -401,6 +401,9 @@ def _candidates(
             found = [] if one is None else [one]
         else:
             raise BrounckerError(f"unknown method '{method}'; use 'lll' or 'pslq'")
+        # LLL's rows are not sorted by cost, and an algebraic K (phi, sqrt2, ...) satisfies
+        # several independent relations: keep the cheapest valid one of the group
+        group: list[_Candidate] = []
         for relation in found:
             if max_coefficient is not None and max(abs(r) for r in relation) > max_coefficient:
                 continue
@@ -410,13 +413,13 @@ def _candidates(
                 if relation[0] == 0:
                     continue
                 text, relation = _rational_text(relation)  # type: ignore[arg-type]
-                out.append(_Candidate(cost(relation), order, text, (), relation))
-                break
-            form = _read(relation, names, columns)
-            if form is None:
+                group.append(_Candidate(cost(relation), order, text, (), relation))
                 continue
-            out.append(_Candidate(cost(form.relation), order, expression(form), names, form.relation))
-            break
+            form = _read(relation, names, columns)
+            if form is not None:
+                group.append(_Candidate(cost(form.relation), order, expression(form), names, form.relation))
+        if group:
+            out.append(min(group, key=lambda c: (c.cost, sum(r * r for r in c.relation))))
     return out
 
 
