@@ -362,6 +362,7 @@ def identify_command(
 # --- search ---------------------------------------------------------------------------
 
 FINDING_COLUMNS = ["id", "expression", "a", "b", "digits", "delta", "status"]
+MAX_FINDINGS_SHOWN = 200  # rows of the final table; the rest are a query away
 WORKERS_HELP = "Parallel workers: 0 runs serially in this process; default: every CPU (Ray)."
 ADDRESS_HELP = "Join this Ray cluster (default: $RAY_ADDRESS, else a private local instance)."
 
@@ -372,7 +373,10 @@ def _search_outcome(report: Any, json_: bool) -> None:
         emit(report, True)
     else:
         c = report.counters
-        emit_rows(report.findings, title=f"findings of search {report.search_id} ({report.name})", columns=FINDING_COLUMNS)
+        shown = report.findings[:MAX_FINDINGS_SHOWN]
+        emit_rows(shown, title=f"findings of search {report.search_id} ({report.name})", columns=FINDING_COLUMNS)
+        if len(report.findings) > len(shown):
+            console.print(f"... and {len(report.findings) - len(shown)} more: brouncker query --search {report.search_id}", highlight=False)
         console.print(
             f"search {report.search_id}: {report.status}; {int(c.get('pcfs', 0)):,} PCFs screened, "
             f"{int(c.get('converged', 0)):,} converged, {int(c.get('matched', 0)):,} matched, "

@@ -106,7 +106,9 @@ class _Shard:
         best: Identification | None = None
         for name in constants:
             found = confirm(pcf.a, pcf.b, name, digits, limit=limit)
-            if found is not None and (best is None or found.excess_digits > best.excess_digits):
+            if found is None or not found.constants:  # none, or a rational: not a formula for a constant
+                continue
+            if best is None or found.excess_digits > best.excess_digits:
                 best = found
         self.counts["confirmed" if best else "unconfirmed"] += 1
         return best
@@ -119,7 +121,7 @@ class _Shard:
         self.pcfs.append(PCFRecord(key, pcf.a, pcf.b, self.search_id))
         if identification is None:
             return
-        delta = None if dyn is None else (dyn.delta_fr if dyn.delta_fr is not None else dyn.delta_naive)
+        delta = dyn.delta_fr if dyn.delta_fr is not None else dyn.delta_naive
         self.conjectures.append(
             ConjectureRecord(
                 kind="pcf",
