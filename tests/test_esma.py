@@ -35,6 +35,8 @@ from brouncker.search.esma_runner import conjecture_record, load_spec, run_esma
 BROUNCKER = shutil.which("brouncker") or f"{sys.executable} -m brouncker.cli"
 REFERENCE = ESMAConfig("e", lhs_degree=1, coeff_limit=2, cycles=(2, 2), depth=105)
 
+pytest_plugins = ["tests.conftest_ray"]
+
 
 def cf_value(quotients, signs, dps=120):
     """a0 + s0/(a1 + s1/(a2 + ...)) evaluated from the bottom with exact fractions."""
@@ -269,7 +271,7 @@ def test_cli_bad_input_exits_2_with_one_line(args):
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_ray_executor_gives_the_same_results(reference_results):
+def test_ray_executor_gives_the_same_results(reference_results, ray_local):
     run = run_esma(REFERENCE, workers=2, task_lhs=30)
     assert run.tasks == 16 and not run.failures
     assert list(run.results) == reference_results
