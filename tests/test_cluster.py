@@ -93,6 +93,24 @@ def test_two_blobs_two_clusters_and_a_far_point_is_noise():
     assert labels[-1] == -1
 
 
+def test_knn_graph_hdbscan_agrees_with_exact_hdbscan():
+    """The k-NN-graph path for large samples finds the same clusters as the exact one."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from brouncker.cluster import hdbscan_labels, knn_graph
+
+    rng = np.random.default_rng(5)
+    centers = rng.uniform(-1, 1, size=(25, 2))
+    x = centers[rng.integers(0, 25, size=4000)] + rng.normal(0, 0.01, size=(4000, 2))
+    x = x[grid_sample(x)]
+    exact, sparse = hdbscan_labels(x), hdbscan_labels(x, exact_limit=0)
+    assert adjusted_rand_score(exact, sparse) > 0.95
+    assert abs(int(exact.max()) - int(sparse.max())) <= 3
+    from scipy.sparse.csgraph import connected_components
+
+    assert connected_components(knn_graph(x, 5), directed=False)[0] == 1  # joined into one graph
+
+
 def _synthetic(groups):
     """Points with real coefficients and given features (delta_fr, c, d, gamma, eta)."""
     out = []
