@@ -81,7 +81,10 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
     from_cluster = [c for c in pcf_conj if _source(c) == "cluster"]
     per_label: dict[str, int] = {}
     for c in clusters:
-        per_label[c["label"]] = per_label.get(c["label"], 0) + 1
+        label = str(c["label"])
+        if label.startswith("unknown-"):
+            label = "unknown (candidate discovery)" if c["is_candidate"] else "unknown (unlabelled)"
+        per_label[label] = per_label.get(label, 0) + 1
     counters = search.get("counters") or {}
     summary_rows = [
         ("search", f"{search.get('name')} (id {search.get('id')}, {search.get('status')})"),
