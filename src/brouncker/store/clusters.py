@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from ..cluster import RECHECK_DIGITS, Clustering, Point
 from ..records import ConjectureRecord
-from .repository import Store, _chunks, cluster_t, conj_t, metrics_t, pcf_t
+from .repository import Store, cluster_t, conj_t, metrics_t, pcf_t
 
 CLUSTER_SOURCE = "cluster"  # data.source of the conjectures a clustering adds
 
@@ -130,10 +130,10 @@ def save_clustering(store: Store, search_id: int, clustering: Clustering, points
     }
     assignments: dict[int, int | None] = {}
     with store.engine.connect() as conn:
-        keys = sorted(by_key)
-        for chunk in _chunks(keys):
-            stmt = sa.select(conj_t.c.id, conj_t.c.canonical_key).where(conj_t.c.canonical_key.in_(chunk))
-            for cid, key in conn.execute(stmt):
+        # conjectures are few next to PCFs: read them all and keep those of clustered PCFs
+        stmt = sa.select(conj_t.c.id, conj_t.c.canonical_key).where(conj_t.c.canonical_key.is_not(None))
+        for cid, key in conn.execute(stmt):
+            if key in by_key:
                 assignments[int(cid)] = position.get(key)
         if family_keys:
             stmt = sa.select(conj_t.c.id, conj_t.c.canonical_key).where(conj_t.c.canonical_key.in_(sorted(family_keys)))
