@@ -238,26 +238,25 @@ def small_rational(x: np.ndarray, max_denominator: int, rtol: float) -> np.ndarr
     [True, False, True, False]
     """
     x = np.asarray(x, dtype=np.float64)
-    found = np.zeros(x.shape, dtype=bool)
-    alive = np.flatnonzero(np.isfinite(x))  # positions still being expanded
-    xs = x[alive]
-    bound = rtol * np.abs(xs) + 1e-300
-    h_prev, h = np.zeros_like(xs), np.ones_like(xs)
-    k_prev, k = np.ones_like(xs), np.zeros_like(xs)
-    y = xs.copy()
+    if x.size == 0:
+        return np.zeros(x.shape, dtype=bool)
+    # Only denominators matter while expanding: the last convergent with k <= max_denominator
+    # is the closest rational of that size, since convergents close in monotonically.
+    k_prev, k = np.zeros_like(x), np.ones_like(x)  # denominators of the convergents -1, 0
+    best = np.ones_like(x)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        y = np.where(np.isfinite(x), x, 0.0)
+        y = 1.0 / (y - np.floor(y))
         for _ in range(64):
-            if alive.size == 0:
-                break
             term = np.floor(y)
-            h_prev, h = h, term * h + h_prev
-            k_prev, k = k, term * k + k_prev
-            hit = np.abs(xs - h / k) <= bound
-            hit &= k <= max_denominator
-            found[alive[hit]] = True
-            frac = y - term
-            keep = ~hit & (k <= max_denominator) & (frac > 0)
-            alive, xs, bound, y, frac = alive[keep], xs[keep], bound[keep], y[keep], frac[keep]
-            h_prev, h, k_prev, k = h_prev[keep], h[keep], k_prev[keep], k[keep]
-            y = 1.0 / frac
-    return found
+            following = term * k
+            following += k_prev
+            ok = following <= max_denominator
+            if not ok.any():
+                break
+            np.copyto(best, following, where=ok)
+            k_prev, k = k, following
+            y -= term
+            np.divide(1.0, y, out=y)
+        scaled = x * best
+        return np.isfinite(x) & (np.abs(scaled - np.round(scaled)) <= rtol * np.abs(x) * best)
