@@ -78,3 +78,18 @@ def test_ray_retries_a_crashed_worker(ray_local, tmp_path):
         found = _outcomes(ex, crash_once, [(x, str(tmp_path)) for x in range(6)])
     assert (tmp_path / "crashed-3").exists()
     assert found == [(x, x + 100, None) for x in range(6)]
+
+
+def test_an_address_where_nothing_listens_fails_fast():
+    import socket
+
+    from brouncker.search.executor import _check_reachable
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        _check_reachable(f"127.0.0.1:{port}")  # a head that answers
+    with pytest.raises(ConnectionError, match="nothing answers"):
+        _check_reachable(f"127.0.0.1:{port}", timeout=2)
+    _check_reachable("auto")  # left to Ray

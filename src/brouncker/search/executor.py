@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +36,7 @@ R = TypeVar("R")
 DEFAULT_MAX_RETRIES = 3  # reruns of a task whose worker process died
 DEFAULT_IN_FLIGHT_PER_CPU = 2  # tasks queued per CPU: keeps workers busy, bounds memory
 OBJECT_STORE_BYTES = 512 * 1024**2  # the embedded instance moves only small records
+CONNECT_TIMEOUT = 5.0  # seconds to wait for a cluster's head to accept a connection
 AUTH_NOTICE_LOGGER = "ray._private.authentication.authentication_token_setup"
 
 
@@ -58,6 +60,17 @@ def describe_exception(exc: BaseException) -> str:
     where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}{where}" if message else f"{type(exc).__name__}{where}"
+
+
+def _check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Fail fast when nothing listens at ``host:port`` (Ray itself retries for minutes)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or "://" in address or not port.isdigit():
+        return  # "auto", "ray://...": Ray's own business
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ConnectionError(f"nothing answers at {address} ({exc.strerror or exc}); start the head with `ray start --head --port {port}`") from None
 
 
 def _token_available() -> bool:
@@ -135,6 +148,7 @@ class RayExecutor(Executor):
         if not ray.is_initialized():
             target = address or os.environ.get("RAY_ADDRESS") or None
             if target:
+                _check_reachable(target)
                 if "RAY_AUTH_MODE" not in os.environ and _token_available():
                     _enable_token_auth()  # what `ray start --head` expects by default
                 try:
