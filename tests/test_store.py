@@ -25,7 +25,7 @@ from brouncker.store import CONTRACT_FIELDS, SCHEMA_REVISION, open_store, upgrad
 from brouncker.store.engine import known_revisions
 from brouncker.store.models import TABLES, Base
 
-pytest_plugins = ["conftest_store"]
+pytest_plugins = ["tests.conftest_store"]
 
 ROOT = Path(__file__).resolve().parents[1]
 INJECTION = "pi'; DROP TABLE pcf; --"
