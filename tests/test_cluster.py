@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 
-import mpmath
 import numpy as np
 import pytest
 from hypothesis import given
@@ -40,33 +39,17 @@ from brouncker.identify import pcf_limit
 from brouncker.verify import verify
 from brouncker.walk import walk_sequential
 
-SPEC = {
-    "name": "cluster-test",
-    "mode": "dynamics",
-    "digits": 30,
-    "shard_size": 200,
-    "constants": ["pi", "e", "ln2"],
-    "family": {"a": {"coefficients": [[1, 3], list(range(-5, 9))]}, "b": {"coefficients": [[-2, 0], [-1, 1], [0]]}},
-    "screen": {"depth": 300},
-    "exact": {"depth": 500, "dynamics_depth": 2000},
-}
-
-
 @pytest.fixture(scope="module")
-def search(tmp_path_factory):
-    """(store, search id, points, clustering) of the small real search, clustered."""
-    from brouncker.search.executor import SerialExecutor
-    from brouncker.search.runner import run_search
-    from brouncker.search.spec import parse_spec
+def search(small_dynamics_search):
+    """(store, search id, points, clustering, url) of the small real search, clustered."""
     from brouncker.store import open_store
     from brouncker.store.clusters import clustering_points
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('cluster') / 'c.db'}"
+    url, search_id = small_dynamics_search
     store = open_store(url)
-    report = run_search(store, parse_spec(SPEC), executor=SerialExecutor(), progress=False)
-    points = clustering_points(store, report.search_id)
+    points = clustering_points(store, search_id)
     clustering = cluster_points(points)
-    yield store, report.search_id, points, clustering, url
+    yield store, search_id, points, clustering, url
     store.close()
 
 

@@ -16,40 +16,25 @@ from brouncker.report import write_report
 from brouncker.report.plots import convergence_series, formula_latex
 from brouncker.walk import walk_sequential
 
-SPEC = {
-    "name": "report-test",
-    "mode": "dynamics",
-    "digits": 30,
-    "shard_size": 200,
-    "constants": ["pi", "e", "ln2"],
-    "family": {"a": {"coefficients": [[1, 3], list(range(-5, 9))]}, "b": {"coefficients": [[-2, 0], [-1, 1], [0]]}},
-    "screen": {"depth": 300},
-    "exact": {"depth": 500, "dynamics_depth": 2000},
-}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def report(small_dynamics_search, tmp_path_factory):
     """(url, search id, path of the written report, Report) after search, cluster, report."""
     from brouncker.cluster import cluster_points
-    from brouncker.search.executor import SerialExecutor
-    from brouncker.search.runner import run_search
-    from brouncker.search.spec import parse_spec
     from brouncker.store import open_store
     from brouncker.store.clusters import clustering_points, save_clustering
 
-    folder = tmp_path_factory.mktemp("report")
-    url = f"sqlite:///{folder / 'r.db'}"
+    url, search_id = small_dynamics_search
+    out = tmp_path_factory.mktemp("report") / "report.html"
     with open_store(url) as store:
-        run = run_search(store, parse_spec(SPEC), executor=SerialExecutor(), progress=False)
-        points = clustering_points(store, run.search_id)
-        save_clustering(store, run.search_id, cluster_points(points), points)
-        out = folder / "report.html"
-        result = write_report(store, run.search_id, out)
-    return url, run.search_id, out, result
+        points = clustering_points(store, search_id)
+        save_clustering(store, search_id, cluster_points(points), points)
+        result = write_report(store, search_id, out)
+    return url, search_id, out, result
 
 
 def test_report_is_self_contained(report):

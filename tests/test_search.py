@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import mpmath
-import pytest
 
 from brouncker.constants import parse_constant
 from brouncker.identify import identify

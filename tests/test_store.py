@@ -18,7 +18,7 @@ from mpmath import mp, mpf
 
 from brouncker.constants import BANK, parse_constant
 from brouncker.errors import StoreError
-from brouncker.pcf import PCF, canonical, canonical_key
+from brouncker.pcf import PCF, canonical_key
 from brouncker.polynomial import parse
 from brouncker.records import ConjectureRecord, MetricsRecord, PCFRecord
 from brouncker.store import CONTRACT_FIELDS, SCHEMA_REVISION, open_store, upgrade

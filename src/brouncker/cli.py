@@ -8,7 +8,6 @@ one line of stderr with exit code 2; anything else is a bug and shows its traceb
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import BrounckerError
+from .records import json_safe
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 EXIT_CODES = {"verified": EXIT_OK, "refuted": EXIT_NEGATIVE, "inconclusive": EXIT_INCONCLUSIVE}
@@ -40,23 +40,10 @@ err_console = Console(stderr=True)
 DB_OPTION_HELP = "SQLAlchemy URL of the database (default: $BROUNCKER_DB, else sqlite:///brouncker.db)."
 
 
-def _jsonable(value: Any) -> Any:
-    """Plain JSON types; infinities and NaN become strings, since JSON has none."""
-    if hasattr(value, "as_dict"):
-        value = value.as_dict()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
 def emit(result: Any, as_json: bool, title: str | None = None) -> None:
     """Print one result (an object with ``as_dict``, a dict, or a list of dicts) as a
     two-column table, a table of rows, or JSON."""
-    data = _jsonable(result)
+    data = json_safe(result)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return

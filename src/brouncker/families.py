@@ -123,6 +123,11 @@ def _combination(constant: Coefficients, linear: Coefficients) -> str:
         text = format_polynomial(linear, "k")
         term = "y(k)" if text == "1" else ("-y(k)" if text == "-1" else (f"{text}*y(k)" if " " not in text else f"({text})*y(k)"))
         parts.append(term)
+    return _sum_text(parts)
+
+
+def _sum_text(parts: Sequence[str]) -> str:
+    """Terms joined with their signs: ``["a", "-b", "c"]`` reads ``a - b + c``; ``0`` if empty."""
     if not parts:
         return "0"
     out = parts[0]
@@ -153,12 +158,7 @@ def polynomial_in_k(base: Sequence[int], step: Sequence[int], a_length: int) -> 
             else:
                 term = f"({coef}){monomial}"
             parts.append(term)
-        if not parts:
-            return "0"
-        out = parts[0]
-        for p in parts[1:]:
-            out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
-        return out
+        return _sum_text(parts)
 
     pairs = list(zip(base, step))
     return text(pairs[:a_length]), text(pairs[a_length:])

@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,3 +135,23 @@ class ConjectureRecord:
             status=str(data.get("status") or "candidate"),
             search_id=data.get("search_id"),
         )
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON: records become dicts, tuples lists, mpz ints, and infinities and NaN
+    strings (JSON, and PostgreSQL's JSONB, have no infinity).
+
+    >>> json_safe({"x": (1, float("inf"))})
+    {'x': [1, 'inf']}
+    """
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if hasattr(value, "__int__") and not isinstance(value, (bool, int, float, str)) and type(value).__name__ == "mpz":
+        return int(value)
+    return value

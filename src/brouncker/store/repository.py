@@ -37,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import BrounckerError, StoreError
 from ..polynomial import degree as poly_degree
 from ..polynomial import format_polynomial
-from ..records import CONJECTURE_KINDS, CONJECTURE_STATUSES, ConjectureRecord, MetricsRecord, PCFRecord
+from ..records import CONJECTURE_KINDS, CONJECTURE_STATUSES, ConjectureRecord, MetricsRecord, PCFRecord, json_safe
 from .engine import WRITE_OPTION, check_connection, connect_error, display_url, ensure_schema, make_engine
 from .models import (
     PCF,
@@ -123,24 +123,6 @@ def _db_errors(method: F) -> F:
             raise connect_error(exc, self.engine.url) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def json_safe(value: Any) -> Any:
-    """Plain JSON: tuples become lists, infinities and NaN become strings (PostgreSQL's
-    JSONB has no infinity).
-
-    >>> json_safe({"x": (1, float("inf"))})
-    {'x': [1, 'inf']}
-    """
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if hasattr(value, "__int__") and not isinstance(value, (bool, int, float, str)) and type(value).__name__ == "mpz":
-        return int(value)
-    return value
 
 
 def _json_text(value: Any) -> str | None:
