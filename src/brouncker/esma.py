@@ -42,6 +42,7 @@ from mpmath import mp, mpf
 from .constants import ConstantExpression, parse_constant
 from .errors import BrounckerError
 from .sequences import DEFAULT_PRIME, LinearRecurrence, berlekamp_massey_mod, interleaved_polynomials
+from .polynomial import signed_terms
 from .walk import Convergent, log10_abs
 
 DEFAULT_DEPTH = 100  # partial quotients extracted per (LHS, sign period), as in the paper
@@ -270,24 +271,12 @@ def _terms(poly: Sequence[int]) -> int:
 def _poly_text(poly: Sequence[int], name: str) -> str:
     """Text of an integer polynomial in ``name`` with explicit ``*`` and ``^``; written
     from the constant term up when that avoids a leading minus (``1-e``)."""
-    pieces: list[str] = []
-    top = len(poly) - 1
-    order = list(enumerate(poly))
-    if len(poly) > 1 and poly[0] < 0 and poly[-1] > 0:
-        order.reverse()
-    for i, coefficient in order:
-        if coefficient == 0:
-            continue
-        power = top - i
-        sign = "-" if coefficient < 0 else "+"
-        magnitude = abs(coefficient)
-        if power == 0:
-            body = str(magnitude)
-        else:
-            monomial = name if power == 1 else f"{name}^{power}"
-            body = monomial if magnitude == 1 else f"{magnitude}*{monomial}"
-        pieces.append(("-" if sign == "-" else "") + body if not pieces else f"{sign}{body}")
-    return "".join(pieces) if pieces else "0"
+    ascending = len(poly) > 1 and poly[0] < 0 and poly[-1] > 0
+    terms = signed_terms(poly, name, "*", ascending)
+    if not terms:
+        return "0"
+    (sign, first), rest = terms[0], terms[1:]
+    return ("-" if sign < 0 else "") + first + "".join(("-" if s < 0 else "+") + body for s, body in rest)
 
 
 def _reduce(numerator: Sequence[int], denominator: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:

@@ -243,6 +243,31 @@ def parse(text: str | Sequence[int]) -> Coefficients:
     return _Parser(text).parse()
 
 
+def signed_terms(
+    coefficients: Sequence[int], variable: str = "n", times: str = "", ascending: bool = False
+) -> list[tuple[int, str]]:
+    """The non-zero terms as (sign, text of the magnitude), highest degree first unless
+    ``ascending``; ``times`` goes between a coefficient and its power of ``variable``.
+
+    >>> signed_terms((2, 0, -1), "c", "*")
+    [(1, '2*c^2'), (-1, '1')]
+    """
+    top = len(coefficients) - 1
+    terms: list[tuple[int, str]] = []
+    for i, c in enumerate(coefficients):
+        if c == 0:
+            continue
+        k = top - i
+        magnitude = abs(c)
+        if k == 0:
+            body = str(magnitude)
+        else:
+            monomial = variable if k == 1 else f"{variable}^{k}"
+            body = monomial if magnitude == 1 else f"{magnitude}{times}{monomial}"
+        terms.append((1 if c > 0 else -1, body))
+    return terms[::-1] if ascending else terms
+
+
 def format_polynomial(coefficients: Coefficients, variable: str = "n") -> str:
     """Readable text, which :func:`parse` reads back to the same coefficients.
 
@@ -251,26 +276,11 @@ def format_polynomial(coefficients: Coefficients, variable: str = "n") -> str:
     >>> parse(format_polynomial((3, -1, 0, -7)))
     (3, -1, 0, -7)
     """
-    coeffs = normalize(coefficients)
-    if coeffs == (0,):
+    terms = signed_terms(normalize(coefficients), variable)
+    if not terms:
         return "0"
-    top = len(coeffs) - 1
-    parts: list[str] = []
-    for i, c in enumerate(coeffs):
-        if c == 0:
-            continue
-        k = top - i
-        mag = abs(c)
-        if k == 0:
-            body = str(mag)
-        else:
-            mono = variable if k == 1 else f"{variable}^{k}"
-            body = mono if mag == 1 else f"{mag}{mono}"
-        if not parts:
-            parts.append(("-" if c < 0 else "") + body)
-        else:
-            parts.append(("- " if c < 0 else "+ ") + body)
-    return " ".join(parts)
+    (sign, first), rest = terms[0], terms[1:]
+    return " ".join([("-" if sign < 0 else "") + first] + [("- " if s < 0 else "+ ") + body for s, body in rest])
 
 
 def latex_polynomial(coefficients: Coefficients, variable: str = "n") -> str:
