@@ -12,15 +12,15 @@ shared machine the CPU time is the figure that other processes do not inflate.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import collections
+import cProfile
 import pstats
 import random
 import statistics
 import time
 
-from brouncker.dynamics import dynamics, sample_depths
-from brouncker.walk import walk_checkpoints
+from brouncker.convergence.dynamics import dynamics, sample_depths
+from brouncker.pcf.walk import walk_checkpoints
 
 COEFFICIENT_LIMIT = 5
 

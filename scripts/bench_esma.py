@@ -22,8 +22,8 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from brouncker.esma import ESMAConfig, enumerate_lhs, sign_periods
 from brouncker.constants import parse_constant
+from brouncker.esma.expansion import ESMAConfig, enumerate_lhs, sign_periods
 from brouncker.search.esma_runner import run_esma
 
 REFERENCE = ESMAConfig("e", lhs_degree=1, coeff_limit=2, cycles=(2, 2), depth=105)

@@ -17,8 +17,9 @@ import mpmath
 from mpmath import mp
 
 from brouncker.constants import BANK
-from brouncker.identify import confirm, identify, identify_pcf
-from brouncker.pcf import PCF, canonical, inflate
+from brouncker.identification.identify import confirm, identify, identify_pcf
+from brouncker.pcf.canonical import canonical, inflate
+from brouncker.pcf.fraction import PCF
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:

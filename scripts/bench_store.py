@@ -30,7 +30,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from brouncker.pcf import canonical_key
+from brouncker.pcf.canonical import canonical_key
 from brouncker.records import PCFRecord
 from brouncker.store import open_store
 

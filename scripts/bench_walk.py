@@ -21,8 +21,8 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from brouncker.verify import verify
-from brouncker.walk import walk, walk_sequential
+from brouncker.convergence.verify import verify
+from brouncker.pcf.walk import walk, walk_sequential
 
 APERY_A, APERY_B = (34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0)
 

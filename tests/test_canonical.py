@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from brouncker.cli import app
-from brouncker.pcf import PCF, Inflation, canonical, canonical_key, inflate
-from brouncker.polynomial import evaluate, multiply, normalize
-from brouncker.walk import walk, walk_sequential
+from brouncker.pcf.canonical import Inflation, canonical, canonical_key, inflate
+from brouncker.pcf.fraction import PCF
+from brouncker.pcf.polynomial import evaluate, multiply, normalize
+from brouncker.pcf.walk import walk, walk_sequential
 
 APERY_LIKE = PCF.parse("(2n+1)(3n^2+3n+1)", "-n^6")
 

@@ -19,7 +19,7 @@ from mpmath import mp, mpf
 from typer.testing import CliRunner
 
 from brouncker.cli import app
-from brouncker.cluster import (
+from brouncker.clustering.cluster import (
     MAX_CLUSTERS,
     PLANES,
     Point,
@@ -33,11 +33,12 @@ from brouncker.cluster import (
     mobius_expression,
     relation_holds,
 )
+from brouncker.clustering.families import fit_form, lines, predicted_limit
 from brouncker.constants import parse_constant
-from brouncker.families import fit_form, lines, predicted_limit
-from brouncker.identify import pcf_limit
-from brouncker.verify import verify
-from brouncker.walk import walk_sequential
+from brouncker.convergence.verify import verify
+from brouncker.identification.identify import pcf_limit
+from brouncker.pcf.walk import walk_sequential
+
 
 @pytest.fixture(scope="module")
 def search(small_dynamics_search):
@@ -80,7 +81,7 @@ def test_knn_graph_hdbscan_agrees_with_exact_hdbscan():
     """The k-NN-graph path for large samples finds the same clusters as the exact one."""
     from sklearn.metrics import adjusted_rand_score
 
-    from brouncker.cluster import hdbscan_labels, knn_graph
+    from brouncker.clustering.cluster import hdbscan_labels, knn_graph
 
     rng = np.random.default_rng(5)
     centers = rng.uniform(-1, 1, size=(25, 2))
@@ -186,7 +187,7 @@ def test_search_clusters_are_labelled_by_their_anchors(search):
 
 
 def test_new_relations_are_true_formulas(search):
-    """Relations found by clustering hold: checked by brouncker.verify to 100 digits."""
+    """Relations found by clustering hold: checked by brouncker.convergence.verify to 100 digits."""
     _, _, points, clustering, _ = search
     by_key = {p.key: p for p in points}
     checked = 0

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from brouncker.cli import app
-from brouncker.dynamics import (
+from brouncker.convergence.dynamics import (
     EXACT_DIGITS,
     MIN_DEPTH,
     Dynamics,
@@ -22,8 +22,8 @@ from brouncker.dynamics import (
     sample_depths,
 )
 from brouncker.errors import BrounckerError
-from brouncker.polynomial import evaluate
-from brouncker.walk import walk_sequential
+from brouncker.pcf.polynomial import evaluate
+from brouncker.pcf.walk import walk_sequential
 
 APERY = ((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0))
 FOUR_OVER_PI = ((2, 1), (1, 0, 0))

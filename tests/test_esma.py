@@ -17,7 +17,7 @@ from mpmath import mp, mpf
 
 from brouncker.constants import parse_constant
 from brouncker.errors import BrounckerError, SpecError
-from brouncker.esma import (
+from brouncker.esma.expansion import (
     LHS,
     ESMAConfig,
     canonical_lhs,

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from brouncker.search.executor import RayExecutor, SerialExecutor, TaskOutcome, make_executor
+from brouncker.search.executor import (
+    RayExecutor,
+    SerialExecutor,
+    TaskOutcome,
+    make_executor,
+)
 
 pytest_plugins = ["tests.conftest_ray"]
 

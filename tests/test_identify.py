@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from brouncker.cli import app
 from brouncker.constants import BANK, constant_value, parse_constant
 from brouncker.errors import BrounckerError, ParseError, UnknownConstantError
-from brouncker.identify import (
+from brouncker.identification.identify import (
     InconclusiveError,
     confirm,
     cost,

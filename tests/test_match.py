@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from brouncker.constants import constant_value
-from brouncker.match import match, moebius_table, moebius_tables
-from brouncker.screen import screen
+from brouncker.screening.match import match, moebius_table, moebius_tables
+from brouncker.screening.screen import screen
 
 CONSTANTS = ("pi", "e", "zeta3", "catalan", "ln2", "euler_gamma")
 

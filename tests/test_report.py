@@ -12,9 +12,9 @@ from mpmath import mp, mpf
 from typer.testing import CliRunner
 
 from brouncker.cli import app
+from brouncker.pcf.walk import walk_sequential
 from brouncker.report import write_report
 from brouncker.report.plots import convergence_series, formula_latex
-from brouncker.walk import walk_sequential
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,7 +24,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 @pytest.fixture(scope="module")
 def report(small_dynamics_search, tmp_path_factory):
     """(url, search id, path of the written report, Report) after search, cluster, report."""
-    from brouncker.cluster import cluster_points
+    from brouncker.clustering.cluster import cluster_points
     from brouncker.store import open_store
     from brouncker.store.clusters import clustering_points, save_clustering
 

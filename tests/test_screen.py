@@ -10,8 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brouncker.screen import CONVERGED, DIVERGENT, NOT_CONVERGED, RATIONAL, finite_fraction, screen, small_rational
-from brouncker.walk import walk
+from brouncker.pcf.walk import walk
+from brouncker.screening.screen import (
+    CONVERGED,
+    DIVERGENT,
+    NOT_CONVERGED,
+    RATIONAL,
+    finite_fraction,
+    screen,
+    small_rational,
+)
 
 coefficient = st.integers(min_value=-5, max_value=5)
 polynomial = st.lists(coefficient, min_size=3, max_size=3).filter(any)
@@ -86,7 +94,7 @@ def test_freezing_settled_columns_changes_no_verdict(monkeypatch):
 
     from brouncker.search.space import Space
 
-    module = sys.modules["brouncker.screen"]
+    module = sys.modules["brouncker.screening.screen"]
     space = Space.box(2, (-5, 5), 2, (-5, 5))
     a, b = space.coefficients(0, len(space))
     pick = np.random.default_rng(3).choice(len(space), 4000, replace=False)

@@ -8,15 +8,16 @@ import sys
 import mpmath
 
 from brouncker.constants import parse_constant
-from brouncker.identify import identify
-from brouncker.pcf import PCF, canonical
+from brouncker.identification.identify import identify
+from brouncker.pcf.canonical import canonical
+from brouncker.pcf.fraction import PCF
+from brouncker.pcf.walk import walk
 from brouncker.search.executor import SerialExecutor
 from brouncker.search.pipeline import run_shard
 from brouncker.search.runner import prepare_search, resume_search, run_search
 from brouncker.search.space import Shard
 from brouncker.search.spec import parse_spec
 from brouncker.store import open_store
-from brouncker.walk import walk
 
 CONSTANTS = ["pi", "e", "ln2", "sqrt2", "phi"]
 

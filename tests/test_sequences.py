@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brouncker.sequences import (
+from brouncker.esma.sequences import (
     LinearRecurrence,
     PRecurrence,
     berlekamp_massey,

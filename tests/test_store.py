@@ -18,8 +18,9 @@ from mpmath import mp, mpf
 
 from brouncker.constants import BANK, parse_constant
 from brouncker.errors import StoreError
-from brouncker.pcf import PCF, canonical_key
-from brouncker.polynomial import parse
+from brouncker.pcf.canonical import canonical_key
+from brouncker.pcf.fraction import PCF
+from brouncker.pcf.polynomial import parse
 from brouncker.records import ConjectureRecord, MetricsRecord, PCFRecord
 from brouncker.store import CONTRACT_FIELDS, SCHEMA_REVISION, open_store, upgrade
 from brouncker.store.engine import known_revisions
@@ -155,7 +156,7 @@ def test_stored_coefficients_read_back_as_the_same_polynomials(store, a, b) -> N
 
 
 def test_metrics_keep_the_dynamics_record(store) -> None:  # type: ignore[no-untyped-def]
-    dynamics = pytest.importorskip("brouncker.dynamics")
+    dynamics = pytest.importorskip("brouncker.convergence.dynamics")
     record = dynamics.dynamics(APERY[0], APERY[1], depth=200)
     store.write_records(
         pcfs=[pcf_record(*APERY)],

@@ -6,8 +6,8 @@ import mpmath
 import pytest
 
 import brouncker
-from brouncker.verify import delta, verify
-from brouncker.walk import walk
+from brouncker.convergence.verify import delta, verify
+from brouncker.pcf.walk import walk
 
 APERY = ("34n^3+51n^2+27n+5", "-n^6")
 
@@ -27,7 +27,7 @@ def test_known_formulas_verify_to_1000_digits(a, b, constant):
     assert result.verdict == "verified"
     assert result.digits_agreed >= 1000
     # independent check: the convergent at the reported depth against mpmath's constant
-    pcf = brouncker.pcf.PCF(a, b)
+    pcf = brouncker.PCF(a, b)
     conv = walk(pcf.a, pcf.b, result.depth)
     with mpmath.workdps(1100):
         reference = brouncker.constants.parse_constant(constant).value(1100)

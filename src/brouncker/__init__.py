@@ -5,19 +5,43 @@ constant bank, verification, identification, dynamics) and the entry points of t
 store and the search engine.
 """
 
-from .errors import BrounckerError, ParseError, SpecError, StoreError, UnknownConstantError
-from .polynomial import format_polynomial, parse
-from .walk import Convergent, walk, walk_checkpoints, walk_sequential
-from .pcf import PCF, Canonical, Inflation, canonical, inflate
-from .identify import Identification, InconclusiveError, confirm, identify, identify_pcf
 from .constants import BANK, constant_value, parse_constant
-from .verify import Verification, verify
-from .dynamics import Dynamics, dynamics
+from .convergence.dynamics import Dynamics, dynamics
+from .convergence.verify import Verification, verify
+from .errors import (
+    BrounckerError,
+    ParseError,
+    SpecError,
+    StoreError,
+    UnknownConstantError,
+)
+from .esma.expansion import (
+    ESMAConfig,
+    ESMAResult,
+    esma_search,
+    signed_continued_fraction,
+)
+from .esma.sequences import (
+    LinearRecurrence,
+    PRecurrence,
+    berlekamp_massey,
+    berlekamp_massey_mod,
+    guess_p_recursive,
+)
+from .identification.identify import (
+    Identification,
+    InconclusiveError,
+    confirm,
+    identify,
+    identify_pcf,
+)
+from .pcf.canonical import Canonical, Inflation, canonical, inflate
+from .pcf.fraction import PCF
+from .pcf.polynomial import format_polynomial, parse
+from .pcf.walk import Convergent, walk, walk_checkpoints, walk_sequential
 from .records import ConjectureRecord, MetricsRecord, PCFRecord
-from .sequences import LinearRecurrence, PRecurrence, berlekamp_massey, berlekamp_massey_mod, guess_p_recursive
-from .esma import ESMAConfig, ESMAResult, esma_search, signed_continued_fraction
-from .screen import Screening, screen
-from .match import MoebiusMatch, match, moebius_tables
+from .screening.match import MoebiusMatch, match, moebius_tables
+from .screening.screen import Screening, screen
 
 __version__ = "0.1.0"
 

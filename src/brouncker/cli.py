@@ -98,7 +98,7 @@ def verify_command(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Verify that PCF(a, b) equals CONSTANT to DIGITS digits (exit 0 verified, 1 refuted, 3 inconclusive)."""
-    from .verify import verify
+    from .convergence.verify import verify
 
     if conjecture_id is not None:
         if a is not None or b is not None or constant is not None:
@@ -116,8 +116,8 @@ def verify_command(
 
 def _verify_stored(conjecture_id: int, digits: int, max_depth: int | None, db: str | None):  # type: ignore[no-untyped-def]
     """Verify a stored PCF conjecture and record the verification in the store."""
+    from .convergence.verify import verify
     from .store import open_store
-    from .verify import verify
 
     store = open_store(db)
     row = store.get_conjecture(conjecture_id)
@@ -165,8 +165,8 @@ def query_command(
     json_: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """List stored conjectures that pass the filters."""
+    from .report.export import rows_as_csv, rows_as_latex
     from .store import CONTRACT_FIELDS, open_store
-    from .store.export import rows_as_csv, rows_as_latex
 
     fmt = "json" if json_ else format_.lower()
     if fmt not in QUERY_FORMATS:
@@ -238,7 +238,7 @@ def esma_command(
     Exit 0 with results, 1 when nothing was found. With --spec the search settings come
     from the file; --workers, --address, --db, --store and --json still apply.
     """
-    from .esma import ESMAConfig, parse_cycles
+    from .esma.expansion import ESMAConfig, parse_cycles
     from .search.esma_runner import load_spec, run_esma
 
     name = None
@@ -278,8 +278,8 @@ def metrics_command(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Convergence-dynamics record of PCF(a, b): limit, digits, delta, FR, eigenvalues, fits."""
-    from .dynamics import dynamics
-    from .polynomial import parse
+    from .convergence.dynamics import dynamics
+    from .pcf.polynomial import parse
 
     record = dynamics(parse(a), parse(b), depth).as_dict()
     limit = record["limit"]
@@ -295,7 +295,8 @@ def canonical_command(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Canonical form of PCF(a, b): the canonical PCF, its key, and how the input relates to it."""
-    from .pcf import PCF, canonical
+    from .pcf.canonical import canonical
+    from .pcf.fraction import PCF
 
     emit(canonical(PCF.parse(a, b)), json_, title="canonical form")
 
@@ -319,7 +320,16 @@ def identify_command(
     """Find a closed form (rational, Möbius in one constant, or over two) for a value or a PCF's limit (exit 1 if none)."""
     import mpmath
 
-    from .identify import DEFAULT_DIGITS, GUARD_DIGITS, RECHECK_FACTOR, InconclusiveError, identify, identify_pcf, parse_decimal, pcf_limit
+    from .identification.identify import (
+        DEFAULT_DIGITS,
+        GUARD_DIGITS,
+        RECHECK_FACTOR,
+        InconclusiveError,
+        identify,
+        identify_pcf,
+        parse_decimal,
+        pcf_limit,
+    )
 
     if value is not None and (a is not None or b is not None):
         raise BrounckerError("give either --value or --a and --b, not both")
@@ -470,7 +480,7 @@ def cluster_command(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Cluster a search's PCFs by convergence dynamics, label the clusters, and store them."""
-    from .cluster import cluster_points
+    from .clustering.cluster import cluster_points
     from .store import open_store
     from .store.clusters import clustering_points, save_clustering
 

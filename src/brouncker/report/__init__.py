@@ -212,7 +212,7 @@ def _source(conjecture: Mapping[str, Any]) -> str:
 
 
 def _coeffs(text: str) -> tuple[int, ...]:
-    from ..polynomial import parse
+    from ..pcf.polynomial import parse
 
     return parse(text)
 

@@ -24,9 +24,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import mathtext  # noqa: E402
 
-from ..cluster import PLANES  # noqa: E402
+from ..clustering.cluster import PLANES  # noqa: E402
 from ..constants import BANK, parse_constant  # noqa: E402
-from ..polynomial import latex_polynomial, parse  # noqa: E402
+from ..pcf.polynomial import latex_polynomial, parse  # noqa: E402
 
 MAX_SCATTER_POINTS = 200_000  # points drawn per plane (a deterministic subsample beyond; chosen here)
 LABELLED_CLUSTERS = 12  # largest clusters named on a scatter plot
@@ -90,7 +90,7 @@ def _robust_limits(ax: Any, x: np.ndarray, y: np.ndarray) -> None:
 
 
 def planes_pngs(points: Sequence[Mapping[str, Any]], labels: Mapping[int, str]) -> list[tuple[str, bytes]]:
-    """One scatter plot per clustering plane, in :data:`brouncker.cluster.PLANES` order."""
+    """One scatter plot per clustering plane, in :data:`brouncker.clustering.cluster.PLANES` order."""
     return [(f"{x} / {y}", scatter_png(points, (x, y), labels)) for x, y in PLANES]
 
 
@@ -106,7 +106,7 @@ def convergence_series(a: Sequence[int], b: Sequence[int], expression: str, max_
     """
     from mpmath import mp, mpf
 
-    from ..walk import log10_abs, walk_checkpoints
+    from ..pcf.walk import log10_abs, walk_checkpoints
 
     depths = sorted({max(1, int(round(max_depth ** (i / (points - 1))))) for i in range(points)})
     convergents = walk_checkpoints(tuple(a), tuple(b), depths)

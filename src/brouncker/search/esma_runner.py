@@ -1,6 +1,6 @@
 r"""Run an ESMA search: serially, or sharded on the executor, and store its conjectures.
 
-The shards are LHS chunks × sign periods (:func:`brouncker.esma.esma_tasks`); each
+The shards are LHS chunks × sign periods (:func:`brouncker.esma.expansion.esma_tasks`); each
 returns its verified results, the driver deduplicates them by value (the first sign
 period in the reference's order wins, whatever order the shards finish in) and, when
 asked, writes them as conjectures of kind ``esma`` in one batch.
@@ -36,14 +36,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..constants import parse_constant
 from ..errors import BrounckerError, SpecError
-from ..esma import (
+from ..esma.expansion import (
     DEFAULT_DEPTH,
     DEFAULT_PRIME,
     FROM_START,
     VERIFY_DEPTH,
     VERIFY_DIGITS,
-    ESMACounts,
     ESMAConfig,
+    ESMACounts,
     ESMAResult,
     ESMATask,
     TaskReport,

@@ -1,14 +1,14 @@
 r"""One shard of a search, start to finish: pure (no database, no Ray), returns records.
 
 Both modes start with the vectorised float64 screen of the whole shard
-(:func:`brouncker.screen.screen`), which drops divergent, rational and non-converging
+(:func:`brouncker.screening.screen.screen`), which drops divergent, rational and non-converging
 PCFs. Then:
 
 * ``identify`` (the Ramanujan Machine's meet-in-the-middle): the float limits are
   matched against the sorted Möbius tables of the spec's constants
-  (:func:`brouncker.match.match`); only the matches get exact work: the canonical form,
+  (:func:`brouncker.screening.match.match`); only the matches get exact work: the canonical form,
   an exact walk to twice the spec's digits, the LLL identification with its exact
-  re-check (:func:`brouncker.identify.confirm`, one constant at a time, the cheapest
+  re-check (:func:`brouncker.identification.identify.confirm`, one constant at a time, the cheapest
   accepted relation wins), and the dynamics record of each confirmed conjecture.
 * ``dynamics`` (the Blind-Delta way): every survivor gets the canonical form, an exact
   walk and the full dynamics record; identification is as above.
@@ -29,12 +29,20 @@ from typing import Any
 
 import numpy as np
 
-from ..dynamics import dynamics
-from ..identify import GUARD_DIGITS, RECHECK_FACTOR, Identification, InconclusiveError, confirm, pcf_limit
-from ..match import MoebiusMatch, match, moebius_tables
-from ..pcf import PCF, Canonical, canonical
+from ..convergence.dynamics import dynamics
+from ..identification.identify import (
+    GUARD_DIGITS,
+    RECHECK_FACTOR,
+    Identification,
+    InconclusiveError,
+    confirm,
+    pcf_limit,
+)
+from ..pcf.canonical import Canonical, canonical
+from ..pcf.fraction import PCF
 from ..records import ConjectureRecord, MetricsRecord, PCFRecord
-from ..screen import screen
+from ..screening.match import MoebiusMatch, match, moebius_tables
+from ..screening.screen import screen
 from .space import Shard
 from .spec import SearchSpec
 

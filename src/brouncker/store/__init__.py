@@ -8,7 +8,14 @@
 
 from .engine import DEFAULT_URL, ENV_VAR, resolve_url, upgrade
 from .models import SCHEMA_REVISION
-from .repository import CONTRACT_FIELDS, SORT_COLUMNS, ShardRow, Store, WriteCounts, open_store
+from .repository import (
+    CONTRACT_FIELDS,
+    SORT_COLUMNS,
+    ShardRow,
+    Store,
+    WriteCounts,
+    open_store,
+)
 
 __all__ = [
     "CONTRACT_FIELDS",

@@ -1,6 +1,6 @@
 """Reading a search for clustering, and writing a clustering back (clusters, labels,
 new conjectures, families). Kept apart from the repository: it is the one place where
-the store meets :mod:`brouncker.cluster`.
+the store meets :mod:`brouncker.clustering.cluster`.
 
 >>> from brouncker.store import open_store
 >>> store = open_store("sqlite://")
@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..cluster import RECHECK_DIGITS, Clustering, Point
+from ..clustering.cluster import RECHECK_DIGITS, Clustering, Point
 from ..records import ConjectureRecord
 from .repository import Store, cluster_t, conj_t, metrics_t, pcf_t
 
@@ -60,7 +60,7 @@ def identifications(store: Store, pcf_ids: Sequence[int] | None = None) -> dict[
 
 
 def clustering_points(store: Store, search_id: int) -> list[Point]:
-    """Every PCF of a search that has a dynamics record, as a :class:`~brouncker.cluster.Point`
+    """Every PCF of a search that has a dynamics record, as a :class:`~brouncker.clustering.cluster.Point`
     carrying its identification (the one with the fewest constants) when it has one."""
     known = identifications(store)
     points: list[Point] = []

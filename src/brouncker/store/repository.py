@@ -35,10 +35,24 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import BrounckerError, StoreError
-from ..polynomial import degree as poly_degree
-from ..polynomial import format_polynomial
-from ..records import CONJECTURE_KINDS, CONJECTURE_STATUSES, ConjectureRecord, MetricsRecord, PCFRecord, json_safe
-from .engine import WRITE_OPTION, check_connection, connect_error, display_url, ensure_schema, make_engine
+from ..pcf.polynomial import degree as poly_degree
+from ..pcf.polynomial import format_polynomial
+from ..records import (
+    CONJECTURE_KINDS,
+    CONJECTURE_STATUSES,
+    ConjectureRecord,
+    MetricsRecord,
+    PCFRecord,
+    json_safe,
+)
+from .engine import (
+    WRITE_OPTION,
+    check_connection,
+    connect_error,
+    display_url,
+    ensure_schema,
+    make_engine,
+)
 from .models import (
     PCF,
     Cluster,

@@ -5,7 +5,7 @@ Definitions follow "Unsupervised Discovery of Formulas for Mathematical Constant
 with checkpoints at the sample depths $n \in \{6, m/8, m/4, m/2, m\}$, $m = \lfloor N/2 \rfloor$,
 and at $N$. Each checkpoint carries $p(n)/q(n)$ and $p(n-1)/q(n-1)$ exactly.
 All logarithms are natural; logs of huge integers come from
-:func:`brouncker.walk.log10_abs`, never from ``float(p)``.
+:func:`brouncker.pcf.walk.log10_abs`, never from ``float(p)``.
 
 **Limit.** $L = p(N)/q(N)$, printed to its trustworthy digits (``digits``). The DESIGN.md
 definition $\lfloor -\log_{10} |p(N)/q(N) - p(N-1)/q(N-1)| \rfloor$ is exact for an
@@ -79,9 +79,9 @@ import gmpy2
 import numpy as np
 from gmpy2 import mpz
 
-from .errors import BrounckerError
-from .polynomial import Coefficients, evaluate, normalize
-from .walk import Convergent, log10_abs, walk, walk_checkpoints
+from ..errors import BrounckerError
+from ..pcf.polynomial import Coefficients, evaluate, normalize
+from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
 
 DEFAULT_DEPTH = 2000  # N of arXiv 2412.16818
 MIN_DEPTH = 16  # m = 8 still gives five distinct sample depths {1, 2, 4, 6, 8}

@@ -4,7 +4,7 @@ This is the second half of the Blind-Delta method ("Unsupervised Discovery of Fo
 Mathematical Constants", arXiv 2412.16818): PCFs whose approximations behave alike are
 grouped, and each group is named after the known formulas inside it.
 
-**Features.** From each dynamics record (:mod:`brouncker.dynamics`): ``delta_fr``, ``c``,
+**Features.** From each dynamics record (:mod:`brouncker.convergence.dynamics`): ``delta_fr``, ``c``,
 ``d``, ``gamma``, ``eta``. Only converging PCFs (every feature defined) take part.
 
 **Planes.** The points are clustered in one plane of two features at a time, in the order
@@ -31,7 +31,7 @@ cluster's *reference* (the bank constant of the anchors, or the anchor's express
 same relation, found with python-flint's LLL at :data:`RELATION_DIGITS` digits and
 re-checked at :data:`RECHECK_DIGITS` digits on deeper convergents. A cluster with no
 anchor tries to identify its :data:`IDENTIFY_SAMPLE` most precise members against the bank
-(:func:`brouncker.identify.identify`); failing that its members are related to each other
+(:func:`brouncker.identification.identify.identify`); failing that its members are related to each other
 (up to :data:`MEMBER_REPRESENTATIVES` representatives); failing that too it still gets a
 label of its own. Clusters with no constant are labelled ``unknown-N``; unknown clusters
 whose representatives are related share one label (union-find again). Such a cluster is a
@@ -65,9 +65,9 @@ from mpmath import mp, mpf
 from sklearn.cluster import HDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
-from .constants import BANK, parse_constant
-from .errors import BrounckerError
-from .polynomial import Coefficients, format_polynomial, normalize
+from ..constants import BANK, parse_constant
+from ..errors import BrounckerError
+from ..pcf.polynomial import Coefficients, format_polynomial, normalize
 
 FEATURES = ("delta_fr", "c", "d", "gamma", "eta")  # arXiv 2412.16818 §3 (issue 7)
 PLANES: tuple[tuple[str, str], ...] = (("delta_fr", "d"), ("delta_fr", "c"), ("delta_fr", "eta"), ("delta_fr", "gamma"))
@@ -112,7 +112,7 @@ class Point:
     @classmethod
     def from_metrics(cls, key: str, a: Sequence[int] | str, b: Sequence[int] | str, metrics: Mapping[str, Any], **extra: Any) -> "Point":
         """Build from a dynamics dict (``Dynamics.as_dict()``), keeping only what clustering needs."""
-        from .polynomial import parse
+        from ..pcf.polynomial import parse
 
         def number(name: str) -> float | None:
             v = metrics.get(name)
@@ -469,7 +469,7 @@ class Values:
         return self._pcf[point.key]
 
     def _walk(self, point: Point) -> tuple[mpf | None, int]:
-        from .walk import walk
+        from ..pcf.walk import walk
 
         want = self.digits + GUARD
         rate = point.digits_per_term
@@ -575,7 +575,7 @@ class Clustering:
     planes: tuple[PlaneSummary, ...]
     clusters: tuple[Cluster, ...]
     noise: tuple[str, ...]
-    families: tuple[Any, ...] = ()  # brouncker.families.Family
+    families: tuple[Any, ...] = ()  # brouncker.clustering.families.Family
     seconds: float = 0.0
     walks: int = 0
 
@@ -646,7 +646,7 @@ def cluster_points(
     """Cluster ``points`` by dynamics, label the clusters, and look for families.
 
     ``identify_constants`` limits the bank used for clusters with no anchor (default: the
-    whole bank). ``families`` turns the family search (:mod:`brouncker.families`) on.
+    whole bank). ``families`` turns the family search (:mod:`brouncker.clustering.families`) on.
     """
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -787,7 +787,7 @@ def _by_precision(members: Sequence[Point]) -> list[Point]:
 def _identify_or_relate(draft: _Draft, values: Values, constants: Sequence[str] | None) -> None:
     """Label a cluster with no anchor: identify a few members against the bank, else pick a
     representative member to relate the others to."""
-    from .identify import identify
+    from ..identification.identify import identify
 
     candidates = _by_precision(draft.members)[:IDENTIFY_SAMPLE]
     for p in candidates:

@@ -51,10 +51,10 @@ import flint
 import mpmath
 from mpmath import mp, mpf
 
-from .constants import BANK, constant_value, parse_constant
-from .errors import BrounckerError, ParseError, UnknownConstantError
-from .pcf import PCF
-from .walk import Convergent, walk
+from ..constants import BANK, constant_value, parse_constant
+from ..errors import BrounckerError, ParseError, UnknownConstantError
+from ..pcf.fraction import PCF
+from ..pcf.walk import Convergent, walk
 
 MARGIN = 12  # digits of evidence beyond the coefficients' cost (DESIGN.md: identification)
 RESIDUAL_SLACK = 2  # a relation must vanish to within 10^2 units of the value's last digit

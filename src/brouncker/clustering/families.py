@@ -10,7 +10,7 @@ $$R_0(k) + R_1(k)\, y(k) + R_2(k)\, y(k+1) + R_3(k)\, y(k)\, y(k+1) = 0,$$
 
 so that $y(k+1) = -(R_0(k) + R_1(k) y(k)) / (R_2(k) + R_3(k) y(k))$ and every member is a
 Möbius map of the cluster's constant. The relations between consecutive members are found
-by LLL (:func:`brouncker.cluster.degree2_relation`), and the $R_i$ are the one-dimensional
+by LLL (:func:`brouncker.clustering.cluster.degree2_relation`), and the $R_i$ are the one-dimensional
 kernel of the linear system "$R(k)$ is parallel to the relation found at $k$", of the
 lowest degree in $k$ (at most :data:`MAX_FORM_DEGREE`) that leaves at least one equation
 to spare. Many families of the degree-2 space have degree 1: $a(n) = n + 3 + k$,
@@ -34,8 +34,16 @@ from typing import Any
 import flint
 from mpmath import mp, mpf
 
-from .cluster import RECHECK_DIGITS, RELATION_DIGITS, Cluster, Point, Values, degree2_relation, relation_holds
-from .polynomial import Coefficients, format_polynomial, normalize
+from ..pcf.polynomial import Coefficients, format_polynomial, normalize
+from .cluster import (
+    RECHECK_DIGITS,
+    RELATION_DIGITS,
+    Cluster,
+    Point,
+    Values,
+    degree2_relation,
+    relation_holds,
+)
 
 MIN_FAMILY_PAIRS = 3  # consecutive members related, at least (so 4 members or more; chosen here)
 MAX_FORM_DEGREE = 2  # degree in k of the Möbius recurrence (chosen here)
@@ -235,7 +243,7 @@ def fit_form(ks: Sequence[int], relations: Sequence[Sequence[int]], max_degree: 
 
 
 def _at(polys: Sequence[Coefficients], k: int) -> tuple[int, ...]:
-    from .polynomial import evaluate
+    from ..pcf.polynomial import evaluate
 
     return tuple(evaluate(p, k) for p in polys)
 
@@ -332,8 +340,9 @@ def predicted_limit(form: Sequence[Coefficients], anchor_k: int, anchor_value: m
 def _verify(cluster: Cluster, origin: tuple[int, ...], step: tuple[int, ...], a_length: int, form: Sequence[Coefficients],
             anchor_k: int, anchor_expression: str, ks: Sequence[int], values: Values) -> tuple[list[int], list[int], list[int]]:
     """Check the family at new values of k (beyond the members, outside the cluster)."""
-    from .identify import InconclusiveError, pcf_limit
-    from .pcf import PCF, canonical
+    from ..identification.identify import InconclusiveError, pcf_limit
+    from ..pcf.canonical import canonical
+    from ..pcf.fraction import PCF
 
     in_cluster = set(cluster.members)
     anchor_value = values.expression(anchor_expression)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from typing import TypeAlias
 
-from .errors import ParseError
+from ..errors import ParseError
 
 Coefficients: TypeAlias = tuple[int, ...]
 """Integer coefficients, highest degree first."""

@@ -31,10 +31,10 @@ from dataclasses import asdict, dataclass
 import mpmath
 from mpmath import mp, mpf
 
-from .constants import ConstantExpression, parse_constant
-from .errors import BrounckerError
-from .pcf import PCF
-from .walk import Convergent, log10_abs, walk, walk_checkpoints
+from ..constants import ConstantExpression, parse_constant
+from ..errors import BrounckerError
+from ..pcf.fraction import PCF
+from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
 
 INITIAL_DEPTH = 128
 DEFAULT_MAX_DEPTH = 100_000  # raised to 10 * digits for very long verifications
@@ -82,7 +82,7 @@ def delta(conv: Convergent, limit: mpf) -> float:
     $\delta = -\ln|p/q - L| / \ln \tilde q - 1$. $L$ must carry more digits than the
     convergent, or the error reads as 0 and $\delta$ as infinite (``math.inf``).
 
-    >>> from brouncker.walk import walk
+    >>> from brouncker.pcf.walk import walk
     >>> with mpmath.workdps(200):   # Fibonacci: δ = 1 + log √5 / log q → 1
     ...     round(delta(walk((1,), (1,), 300), (1 + mpmath.sqrt(5)) / 2), 3)
     1.006

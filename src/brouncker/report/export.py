@@ -71,7 +71,7 @@ def _escape(text: str) -> str:
 
 def rows_as_latex(rows: Sequence[Mapping[str, Any]]) -> str:
     r"""One ``\[ ... \]`` display per row (``\cfrac`` needs the amsmath package)."""
-    from ..pcf import PCF
+    from ..pcf.fraction import PCF
 
     lines = [r"% brouncker conjectures; \cfrac needs \usepackage{amsmath}"]
     for row in rows:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constants import constant_value
+from ..constants import constant_value
 from .screen import small_rational
 
 DEFAULT_BOUND = 12

@@ -1,14 +1,14 @@
-r"""The polynomial continued fraction as a value object.
+r"""Canonical forms of polynomial continued fractions.
 
-$$\mathrm{PCF}(a, b) = a(0) + \cfrac{b(1)}{a(1) + \cfrac{b(2)}{a(2) + \ddots}}$$
+An equivalence transformation multiplies the n-th partial quotient by $c(n)$:
+$a'(n) = c(n) a(n)$, $b'(n) = c(n) c(n-1) b(n)$; then every convergent, and the limit,
+is multiplied by $c(0)$. The canonical form divides out the largest such $c(n)$ (a
+constant, a sign and polynomial factors), so that inflated copies of one fraction share
+one key.
 
-with $a, b$ integer polynomials in $n$, coefficients highest degree first.
-
->>> apery = PCF.parse("34n^3+51n^2+27n+5", "-n^6")
->>> str(apery)
-'PCF(34n^3 + 51n^2 + 27n + 5, -n^6)'
->>> apery == PCF((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0))
-True
+>>> from brouncker.pcf.fraction import PCF
+>>> str(canonical(PCF.parse("(2n+1)(6n^2+6n+2)", "-4n^6")).pcf)
+'PCF(6n^3 + 9n^2 + 5n + 1, -n^6)'
 """
 
 from __future__ import annotations
@@ -21,79 +21,8 @@ from typing import Any
 
 import flint
 
-from .polynomial import Coefficients, degree, evaluate, format_polynomial, latex_polynomial, normalize, parse
-from .walk import Convergent, walk
-
-
-@dataclass(frozen=True, slots=True)
-class PCF:
-    """PCF(a, b), immutable and hashable; equal when the coefficients are equal."""
-
-    a: Coefficients
-    b: Coefficients
-
-    def __init__(self, a: Sequence[int] | str, b: Sequence[int] | str) -> None:
-        object.__setattr__(self, "a", parse(a) if isinstance(a, str) else normalize(a))
-        object.__setattr__(self, "b", parse(b) if isinstance(b, str) else normalize(b))
-
-    @classmethod
-    def parse(cls, a: str, b: str) -> "PCF":
-        """Build from polynomial text such as ``"(2n+1)(3n^2+3n+1)"`` and ``"-n^6"``."""
-        return cls(parse(a), parse(b))
-
-    @property
-    def degrees(self) -> tuple[int, int]:
-        """(deg a, deg b)."""
-        return degree(self.a), degree(self.b)
-
-    def a_at(self, n: int) -> int:
-        return evaluate(self.a, n)
-
-    def b_at(self, n: int) -> int:
-        return evaluate(self.b, n)
-
-    def convergent(self, depth: int) -> Convergent:
-        """The exact convergent $p(N)/q(N)$ at ``depth`` (see :mod:`brouncker.walk`)."""
-        return walk(self.a, self.b, depth)
-
-    @property
-    def a_text(self) -> str:
-        return format_polynomial(self.a)
-
-    @property
-    def b_text(self) -> str:
-        return format_polynomial(self.b)
-
-    def __str__(self) -> str:
-        return f"PCF({self.a_text}, {self.b_text})"
-
-    def latex(self, terms: int = 2) -> str:
-        r"""The fraction written out for ``terms`` levels, then the general term.
-
-        >>> PCF((2, 1), (1, 0, 0)).latex()
-        '1 + \\cfrac{1}{3 + \\cfrac{4}{5 + \\ddots + \\cfrac{n^{2}}{2n + 1 + \\ddots}}}'
-        """
-        parts = [str(self.a_at(0))]
-        for n in range(1, terms + 1):
-            parts.append(rf" + \cfrac{{{self.b_at(n)}}}{{{self.a_at(n)}")
-        general = rf"\ddots + \cfrac{{{latex_polynomial(self.b)}}}{{{latex_polynomial(self.a)} + \ddots}}"
-        text = parts[0] + "".join(parts[1:]) + " + " + general + "}" * terms
-        return text.replace("+ -", "- ")
-
-    def as_dict(self) -> dict[str, str]:
-        return {"a": self.a_text, "b": self.b_text}
-
-
-# --- canonical form ------------------------------------------------------------------
-#
-# An equivalence transformation multiplies the n-th partial quotient by c(n):
-#
-#     a'(n) = c(n) a(n),   b'(n) = c(n) c(n-1) b(n),
-#
-# and then p'(N) = c(0) c(1) ... c(N) p(N), q'(N) = c(1) ... c(N) q(N), so every
-# convergent, and the limit, is multiplied by c(0). The canonical form divides out the
-# largest such c(n) (a constant, a sign and polynomial factors), so that inflated copies
-# of one fraction share one key.
+from .fraction import PCF
+from .polynomial import Coefficients, evaluate, format_polynomial, normalize
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,11 +39,16 @@ import mpmath
 from gmpy2 import mpz
 from mpmath import mp, mpf
 
-from .constants import ConstantExpression, parse_constant
-from .errors import BrounckerError
-from .sequences import DEFAULT_PRIME, LinearRecurrence, berlekamp_massey_mod, interleaved_polynomials
-from .polynomial import signed_terms
-from .walk import Convergent, log10_abs
+from ..constants import ConstantExpression, parse_constant
+from ..errors import BrounckerError
+from ..pcf.polynomial import signed_terms
+from ..pcf.walk import Convergent, log10_abs
+from .sequences import (
+    DEFAULT_PRIME,
+    LinearRecurrence,
+    berlekamp_massey_mod,
+    interleaved_polynomials,
+)
 
 DEFAULT_DEPTH = 100  # partial quotients extracted per (LHS, sign period), as in the paper
 DIGITS_PER_TERM = 5  # working digits per extracted term: 500 digits at depth 100 (reference)

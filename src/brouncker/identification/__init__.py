@@ -1,0 +1,1 @@
+"""Relations and identification: integer relations between a value and the constant bank."""
