@@ -8,7 +8,7 @@ import sys
 import mpmath
 import pytest
 
-BROUNCKER = shutil.which("brouncker") or f"{sys.executable} -m brouncker.cli"
+BROUNCKER = shutil.which("brouncker") or f"{sys.executable} -m brouncker"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -32,7 +32,7 @@ from brouncker.esma.expansion import (
 )
 from brouncker.search.esma_runner import conjecture_record, load_spec, run_esma
 
-BROUNCKER = shutil.which("brouncker") or f"{sys.executable} -m brouncker.cli"
+BROUNCKER = shutil.which("brouncker") or f"{sys.executable} -m brouncker"
 REFERENCE = ESMAConfig("e", lhs_degree=1, coeff_limit=2, cycles=(2, 2), depth=105)
 
 pytest_plugins = ["tests.conftest_ray"]

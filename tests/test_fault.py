@@ -100,7 +100,7 @@ def test_a_killed_driver_resumes_without_loss_or_duplicates(tmp_path):
     done_at_kill = _done_shards(db_file)
     assert 3 <= done_at_kill < shards, "the driver was not stopped mid-run"
 
-    resumed = subprocess.run([sys.executable, "-m", "brouncker.cli", "search", "resume", "1", "--db", url, "--workers", "0"],
+    resumed = subprocess.run([sys.executable, "-m", "brouncker", "search", "resume", "1", "--db", url, "--workers", "0"],
                              capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert _done_shards(db_file) == shards

@@ -148,7 +148,7 @@ def fail_on_shard_one(task):
 
 
 def _brouncker(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "brouncker.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "brouncker", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_cli_bad_spec_exits_2_with_one_line(tmp_path):

@@ -388,7 +388,7 @@ def test_password_is_not_shown(monkeypatch) -> None:  # type: ignore[no-untyped-
 
 
 def brouncker(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "brouncker.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120,
+    return subprocess.run([sys.executable, "-m", "brouncker", *args], capture_output=True, text=True, cwd=cwd, timeout=120,
                           env={**os.environ, "BROUNCKER_DB": "nosuchdialect://unused"})
 
 

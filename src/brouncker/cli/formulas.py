@@ -1,0 +1,130 @@
+"""Commands on one formula: verify, identify, metrics, canonical."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from ..errors import BrounckerError
+from .app import DB_OPTION_HELP, EXIT_CODES, EXIT_INCONCLUSIVE, EXIT_NEGATIVE, app
+from .output import emit, err_console
+
+
+@app.command("verify")
+def verify_command(
+    conjecture_id: int | None = typer.Argument(None, metavar="[ID]", help="A stored conjecture to verify."),
+    a: str | None = typer.Option(None, "--a", help="Partial denominators a(n), e.g. '34n^3+51n^2+27n+5'."),
+    b: str | None = typer.Option(None, "--b", help="Partial numerators b(n), e.g. '-n^6'."),
+    constant: str | None = typer.Option(None, "--constant", help="Constant expression, e.g. '6/zeta(3)'."),
+    digits: int = typer.Option(..., "--digits", help="Digits that must agree."),
+    max_depth: int | None = typer.Option(None, "--max-depth", help="Depth budget (default 100000 or 10*digits)."),
+    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Verify that PCF(a, b) equals CONSTANT to DIGITS digits (exit 0 verified, 1 refuted, 3 inconclusive)."""
+    from ..convergence.verify import verify
+
+    if conjecture_id is not None:
+        if a is not None or b is not None or constant is not None:
+            raise BrounckerError("give either a stored conjecture ID or --a/--b/--constant, not both")
+        from .store import verify_stored
+
+        result = verify_stored(conjecture_id, digits, max_depth, db)
+    else:
+        missing = [name for name, value in (("--a", a), ("--b", b), ("--constant", constant)) if value is None]
+        if missing:
+            raise BrounckerError(f"missing {', '.join(missing)} (or give a stored conjecture ID)")
+        assert a is not None and b is not None and constant is not None
+        result = verify(a, b, constant, digits, max_depth=max_depth)
+    emit(result, json_, title="verification")
+    raise typer.Exit(EXIT_CODES[result.verdict])
+
+
+METRICS_TABLE_LIMIT_CHARS = 60  # the table shows this much of the limit; --json prints all of it
+
+
+@app.command("metrics")
+def metrics_command(
+    a: str = typer.Option(..., "--a", help="Partial denominators a(n), e.g. '34n^3+51n^2+27n+5'."),
+    b: str = typer.Option(..., "--b", help="Partial numerators b(n), e.g. '-n^6'."),
+    depth: int = typer.Option(2000, "--depth", help="Depth N of the walk; the samples go up to N/2."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Convergence-dynamics record of PCF(a, b): limit, digits, delta, FR, eigenvalues, fits."""
+    from ..convergence.dynamics import dynamics
+    from ..pcf.polynomial import parse
+
+    record = dynamics(parse(a), parse(b), depth).as_dict()
+    limit = record["limit"]
+    if not json_ and limit is not None and len(limit) > METRICS_TABLE_LIMIT_CHARS:
+        record["limit"] = limit[:METRICS_TABLE_LIMIT_CHARS] + "…"
+    emit(record, json_, title=f"dynamics of PCF({a}, {b}) at depth {depth}")
+
+
+@app.command("canonical")
+def canonical_command(
+    a: str = typer.Option(..., "--a", help="Partial denominators a(n), e.g. '(2n+1)(6n^2+6n+2)'."),
+    b: str = typer.Option(..., "--b", help="Partial numerators b(n), e.g. '-4n^6'."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Canonical form of PCF(a, b): the canonical PCF, its key, and how the input relates to it."""
+    from ..pcf.canonical import canonical
+    from ..pcf.fraction import PCF
+
+    emit(canonical(PCF.parse(a, b)), json_, title="canonical form")
+
+
+@app.command("identify")
+def identify_command(
+    value: str | None = typer.Option(None, "--value", help="A decimal number, e.g. 1.2732395447351626862."),
+    a: str | None = typer.Option(None, "--a", help="Partial denominators a(n) of a PCF to identify."),
+    b: str | None = typer.Option(None, "--b", help="Partial numerators b(n) of a PCF to identify."),
+    digits: int | None = typer.Option(
+        None, "--digits", help="Digits used to find a relation (default: those of --value less one; 50 for a PCF, re-checked at twice as many)."
+    ),
+    constants: str | None = typer.Option(
+        None, "--constants", help="Comma-separated bank names (default: the whole bank; two-constant relations among listed ones)."
+    ),
+    pairs: bool | None = typer.Option(
+        None, "--pairs/--no-pairs", help="Try two-constant relations (default: only among --constants; --pairs tries every bank pair)."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Find a closed form (rational, Möbius in one constant, or over two) for a value or a PCF's limit (exit 1 if none)."""
+    import mpmath
+
+    from ..identification.identify import (
+        DEFAULT_DIGITS,
+        GUARD_DIGITS,
+        RECHECK_FACTOR,
+        InconclusiveError,
+        identify,
+        identify_pcf,
+        parse_decimal,
+        pcf_limit,
+    )
+
+    if value is not None and (a is not None or b is not None):
+        raise BrounckerError("give either --value or --a and --b, not both")
+    if value is None and (a is None or b is None):
+        raise BrounckerError("give --value DECIMAL, or both --a and --b")
+    try:
+        if value is not None:
+            found_digits = digits or max(1, parse_decimal(value)[1] - 1)
+            shown = value.strip()
+            result = identify(value, found_digits, constants, pairs=pairs)
+        else:
+            assert a is not None and b is not None
+            found_digits = digits or DEFAULT_DIGITS
+            limit = pcf_limit(a, b, RECHECK_FACTOR * found_digits + GUARD_DIGITS)
+            shown = mpmath.nstr(limit.value, found_digits, strip_zeros=False)
+            result = identify_pcf(a, b, found_digits, constants, pairs=pairs, limit=limit)
+    except InconclusiveError as exc:
+        err_console.print(f"inconclusive: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INCONCLUSIVE) from None
+    if result is None:
+        empty = {"value": shown, "digits": found_digits, "expression": None, "constants": [], "relation": None, "excess_digits": None}
+        emit(empty, json_, title="no relation found")
+        raise typer.Exit(EXIT_NEGATIVE)
+    emit(result, json_, title="identification")
