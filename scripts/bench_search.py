@@ -45,9 +45,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from brouncker.identification.identify import InconclusiveError, identify, pcf_limit  # noqa: E402
+from brouncker.errors import InconclusiveError  # noqa: E402
+from brouncker.identification.identify import identify  # noqa: E402
 from brouncker.pcf.canonical import canonical  # noqa: E402
 from brouncker.pcf.fraction import PCF  # noqa: E402
+from brouncker.pcf.limit import pcf_limit  # noqa: E402
 from brouncker.screening.match import moebius_tables  # noqa: E402
 from brouncker.screening.screen import screen  # noqa: E402
 from brouncker.search.executor import RayExecutor, SerialExecutor  # noqa: E402

@@ -36,7 +36,7 @@ from brouncker.clustering.cluster import (
 from brouncker.clustering.families import fit_form, lines, predicted_limit
 from brouncker.constants import parse_constant
 from brouncker.convergence.verify import verify
-from brouncker.identification.identify import pcf_limit
+from brouncker.pcf.limit import pcf_limit
 from brouncker.pcf.walk import walk_sequential
 
 

@@ -28,13 +28,7 @@ from .esma.sequences import (
     berlekamp_massey_mod,
     guess_p_recursive,
 )
-from .identification.identify import (
-    Identification,
-    InconclusiveError,
-    confirm,
-    identify,
-    identify_pcf,
-)
+from .identification.identify import Identification, confirm, identify, identify_pcf
 from .pcf.canonical import Canonical, Inflation, canonical, inflate
 from .pcf.fraction import PCF
 from .pcf.polynomial import format_polynomial, parse

@@ -19,3 +19,7 @@ class SpecError(BrounckerError):
 
 class StoreError(BrounckerError):
     """A database that cannot be reached, or whose schema is out of date."""
+
+
+class InconclusiveError(BrounckerError):
+    """The computation did not settle to the digits needed within the budget allowed."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from ..errors import BrounckerError
@@ -94,16 +92,9 @@ def identify_command(
     """Find a closed form (rational, Möbius in one constant, or over two) for a value or a PCF's limit (exit 1 if none)."""
     import mpmath
 
-    from ..identification.identify import (
-        DEFAULT_DIGITS,
-        GUARD_DIGITS,
-        RECHECK_FACTOR,
-        InconclusiveError,
-        identify,
-        identify_pcf,
-        parse_decimal,
-        pcf_limit,
-    )
+    from ..errors import InconclusiveError
+    from ..identification.identify import DEFAULT_DIGITS, RECHECK_FACTOR, identify, identify_pcf, parse_decimal
+    from ..pcf.limit import GUARD_DIGITS, pcf_limit
 
     if value is not None and (a is not None or b is not None):
         raise BrounckerError("give either --value or --a and --b, not both")

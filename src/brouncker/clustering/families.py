@@ -340,9 +340,10 @@ def predicted_limit(form: Sequence[Coefficients], anchor_k: int, anchor_value: m
 def _verify(cluster: Cluster, origin: tuple[int, ...], step: tuple[int, ...], a_length: int, form: Sequence[Coefficients],
             anchor_k: int, anchor_expression: str, ks: Sequence[int], values: Values) -> tuple[list[int], list[int], list[int]]:
     """Check the family at new values of k (beyond the members, outside the cluster)."""
-    from ..identification.identify import InconclusiveError, pcf_limit
+    from ..errors import InconclusiveError
     from ..pcf.canonical import canonical
     from ..pcf.fraction import PCF
+    from ..pcf.limit import pcf_limit
 
     in_cluster = set(cluster.members)
     anchor_value = values.expression(anchor_expression)

@@ -53,26 +53,18 @@ from mpmath import mp, mpf
 
 from ..constants import BANK, constant_value, parse_constant
 from ..errors import BrounckerError, ParseError, UnknownConstantError
-from ..pcf.fraction import PCF
-from ..pcf.walk import Convergent, walk
+from ..pcf.limit import GUARD_DIGITS, MAX_DEPTH, Limit, pcf_limit
 
 MARGIN = 12  # digits of evidence beyond the coefficients' cost (DESIGN.md: identification)
 RESIDUAL_SLACK = 2  # a relation must vanish to within 10^2 units of the value's last digit
 DEFAULT_DIGITS = 50  # digits used to find a relation for a PCF; re-checked at twice as many
 RECHECK_FACTOR = 2  # the deeper value carries about this many times the digits
-GUARD_DIGITS = 5  # extra digits asked of a walk beyond what is needed
-START_DEPTH = 32  # first depth tried by a walk; doubled until the digits are there
-MAX_DEPTH = 1 << 16  # deepest walk before a PCF is called inconclusive
 MAX_VALUE_TEXT = 100_000  # longest decimal text accepted
 MAX_COEFFICIENT = 10**9  # a formula's coefficients fit in 9 digits; None lifts the cap
 SEARCH_MARGIN = 15  # digits beyond the largest acceptable cost that the lattice is given
 
 _DISPLAY = {"zeta2": "zeta(2)", "zeta3": "zeta(3)", "zeta4": "zeta(4)", "zeta5": "zeta(5)"}
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,6})?")
-
-
-class InconclusiveError(BrounckerError):
-    """The PCF does not settle to the digits needed within the depth allowed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,41 +502,6 @@ def identify(
 
 
 # --- PCFs ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """The value of a PCF from one convergent, with the digits it can be trusted to."""
-
-    value: mpf
-    digits: int
-    depth: int
-    convergent: Convergent
-
-
-def pcf_limit(a: Sequence[int] | str, b: Sequence[int] | str, digits: int, max_depth: int = MAX_DEPTH) -> Limit:
-    """Walk deeper (doubling) until the convergent has ``digits`` trustworthy digits.
-
-    >>> lim = pcf_limit("2n+1", "n^2", 30)
-    >>> mpmath.nstr(lim.value, 20), lim.digits >= 30
-    ('1.2732395447351626862', True)
-    """
-    pcf = PCF(a, b)
-    depth = START_DEPTH
-    while True:
-        conv = walk(pcf.a, pcf.b, depth)
-        trusted = conv.trustworthy_digits
-        if trusted >= digits and conv.q != 0:
-            break
-        if depth >= max_depth:
-            shown = "no" if trusted == -math.inf else f"only {int(trusted)}"
-            raise InconclusiveError(f"{pcf} gives {shown} trustworthy digits at depth {depth}; {digits} are needed (raise max_depth)")
-        depth = min(max_depth, 2 * depth)
-    work = digits + GUARD_DIGITS + 10
-    with mp.workdps(work):
-        value = mpf(int(conv.p)) / mpf(int(conv.q))
-    shown_digits = digits if trusted == math.inf else int(trusted)
-    return Limit(value, shown_digits, depth, conv)
 
 
 def identify_pcf(

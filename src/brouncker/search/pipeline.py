@@ -30,16 +30,11 @@ from typing import Any
 import numpy as np
 
 from ..convergence.dynamics import dynamics
-from ..identification.identify import (
-    GUARD_DIGITS,
-    RECHECK_FACTOR,
-    Identification,
-    InconclusiveError,
-    confirm,
-    pcf_limit,
-)
+from ..errors import InconclusiveError
+from ..identification.identify import RECHECK_FACTOR, Identification, confirm
 from ..pcf.canonical import Canonical, canonical
 from ..pcf.fraction import PCF
+from ..pcf.limit import GUARD_DIGITS, pcf_limit
 from ..records import ConjectureRecord, MetricsRecord, PCFRecord
 from ..screening.match import MoebiusMatch, match, moebius_tables
 from ..screening.screen import screen
