@@ -5,3 +5,9 @@ default keeps one request within seconds to minutes and within this machine's me
 """
 
 from __future__ import annotations
+
+# --- formulas: verify, identify, metrics, canonical -----------------------------------
+
+# --- searches: spaces, shards, spec files, ESMA ------------------------------------------
+
+# --- the store and the web app -------------------------------------------------------------
