@@ -624,7 +624,7 @@ def test_cli_numbers_beyond_the_database_integers(filled: tuple[Store, int, int]
 
 @pytest.mark.parametrize("url", ["sqlite://:memory:x", "postgresql://u@h:abc/x", "postgresql://u:s3cret@h:abc/x",
                                  "nosuchdialect://x", "not a url", "mysql://u@h/d", "postgresql+psycopg://postgres@127.0.0.1:1/test",
-                                 "sqlite:////nonexistent-dir/x/y.db", "   "])
+                                 "sqlite:////nonexistent-dir/x/y.db", "   ", "sqlite:///x.db?nosuchoption=1"])
 def test_bad_urls_give_one_line(url: str, cli: Callable[..., tuple[int, str, str]], tmp_path: Path,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
