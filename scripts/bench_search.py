@@ -108,7 +108,7 @@ def run_identify(spec, executor, db_dir: str, name: str) -> tuple[dict, float]:
     wall = time.perf_counter()
     with open_store(url) as store:
         report = run_search(store, spec, executor=executor, progress=False)
-        keys = {row["canonical_key"] for row in store.query(search=report.search_id)}
+        keys = {row.canonical_key for row in store.query(search=report.search_id)}
     return {"report": report, "keys": keys}, time.perf_counter() - wall
 
 

@@ -303,17 +303,17 @@ def test_clusters_persist_and_query_by_cluster(search):
 
     store, search_id, points, clustering, url = search
     saved = save_clustering(store, search_id, clustering, points)
-    assert saved["clusters"] == len(clustering.clusters) and saved["pcfs_assigned"] > 40
+    assert saved.clusters == len(clustering.clusters) and saved.pcfs_assigned > 40
     rows = store.query(cluster="pi")
-    assert rows and all(r["cluster"] is not None for r in rows)
-    assert any((r["expression"] == "2/pi" and r["a"] == "3n + 1") for r in rows)
-    detail = store.get_conjecture(rows[0]["id"])
-    assert detail["cluster_info"]["label"] == "pi"
-    stored = {c["label"]: c for c in store.clusters(search_id)}
-    assert stored["pi"]["description"]["families"]
+    assert rows and all(r.cluster is not None for r in rows)
+    assert any((r.expression == "2/pi" and r.a == "3n + 1") for r in rows)
+    detail = store.get_conjecture(rows[0].id)
+    assert detail is not None and detail.cluster is not None and detail.cluster.label == "pi"
+    stored = {c.label: c for c in store.clusters(search_id)}
+    assert (stored["pi"].description or {})["families"]
     # saving again changes nothing (conjectures are not added twice)
     again = save_clustering(store, search_id, clustering, points)
-    assert again["conjectures_added"] == 0
+    assert again.conjectures_added == 0
 
 
 def test_cluster_command_json(search):

@@ -220,8 +220,8 @@ def test_store_round_trip(tmp_path, reference_results):
     from brouncker.store import open_store
 
     rows = open_store(url).query(kind="esma")
-    assert {row["expression"] for row in rows} == {r.lhs for r in run.results}
-    assert all(row["status"] == "verified" for row in rows)
+    assert {row.expression for row in rows} == {r.lhs for r in run.results}
+    assert all(row.status == "verified" for row in rows)
     record = conjecture_record(run.results[0])
     assert record.kind == "esma" and record.constants == ("e",) and set(record.data) >= {
         "lhs", "signs", "recurrence", "initial_terms", "convergence_rate"}

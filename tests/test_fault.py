@@ -43,7 +43,7 @@ def crash_once(task: ShardTask) -> ShardResult:
 def stored(url: str) -> dict[str, object]:
     """What a search left in the database: keys, conjectures, and whether any is doubled."""
     with open_store(url) as store:
-        conjectures = [(r["canonical_key"], r["expression"]) for r in store.query()]
+        conjectures = [(r.canonical_key, r.expression) for r in store.query()]
         counts = store.counts()
     return {"conjectures": sorted(conjectures), "pcf": counts["pcf"], "metrics": counts["metrics"],
             "doubled": len(conjectures) != len(set(conjectures))}

@@ -104,3 +104,26 @@ def test_formula_latex():
     assert formula_latex("6/zeta(3)", "34n^3+51n^2+27n+5", "-n^6") == (
         r"\frac{6}{\zeta\left(3\right)} = \mathrm{PCF}\left(34n^{3} + 51n^{2} + 27n + 5,\ -n^{6}\right)"
     )
+
+
+def test_report_lists_candidate_values(small_dynamics_db, tmp_path):
+    """A value no bank constant explains is listed with its digits among the candidates."""
+    import shutil
+
+    from brouncker.pcf.canonical import canonical_key
+    from brouncker.records import ConjectureKind, ConjectureRecord, PCFRecord
+    from brouncker.store import open_store
+
+    path, search_id = small_dynamics_db
+    copy = tmp_path / "candidates.db"
+    shutil.copyfile(path, copy)
+    a, b = (1, 7), (-3, 0, 2)
+    key = canonical_key(a, b)
+    value = "1.23456789012345678901234567890"
+    with open_store(f"sqlite:///{copy}") as store:
+        store.write_records(pcfs=[PCFRecord(key, a, b, search_id)], conjectures=[ConjectureRecord(
+            ConjectureKind.PCF, None, (), (), 30, canonical_key=key, a=a, b=b, limit=value, candidate=True, search_id=search_id)])
+        result = write_report(store, search_id, tmp_path / "r.html")
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    section = text[text.index("Candidate values"):]
+    assert value in section and "n + 7" in section and result.conjectures >= 1

@@ -1,15 +1,16 @@
-"""Records that search workers return and only the driver writes to the database.
+"""Records that search workers return and only the driver writes to the database, and the
+names of their states: statuses, kinds and verdicts.
 
 Pure frozen dataclasses of plain values (no SQLAlchemy, no Ray), so they pickle cheaply
-and turn into JSON. ``as_dict`` gives JSON-safe dicts (tuples become lists);
-``from_dict`` inverts it.
+and turn into JSON. ``as_dict`` gives JSON-safe dicts (tuples become lists, the enums
+their text); ``from_dict`` inverts it.
 
 >>> r = PCFRecord("k", (1, 2), (-1, 0, 0), search_id=3)
 >>> PCFRecord.from_dict(r.as_dict()) == r
 True
 >>> c = ConjectureRecord("pcf", "6/zeta(3)", ("zeta3",), (6, 0, -1, 0), 50)
->>> ConjectureRecord.from_dict(c.as_dict()) == c
-True
+>>> c.status, ConjectureRecord.from_dict(c.as_dict()) == c
+(<ConjectureStatus.CONJECTURED: 'conjectured'>, True)
 """
 
 from __future__ import annotations
@@ -17,10 +18,72 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-CONJECTURE_KINDS = ("pcf", "esma", "cmf")
-CONJECTURE_STATUSES = ("candidate", "verified", "refuted")
+
+class SearchStatus(StrEnum):
+    """Where a search stands: ``failed`` when some shard failed, ``interrupted`` by Ctrl-C."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class ShardStatus(StrEnum):
+    """Where one shard of a search stands; every status but ``done`` runs again on resume."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ConjectureKind(StrEnum):
+    """What a conjecture is about: a PCF, an ESMA expansion, or a trajectory of a CMF."""
+
+    PCF = "pcf"
+    ESMA = "esma"
+    CMF = "cmf"
+
+
+class ConjectureStatus(StrEnum):
+    """A conjecture is ``conjectured`` until a verification run says ``verified`` or ``refuted``."""
+
+    CONJECTURED = "conjectured"
+    VERIFIED = "verified"
+    REFUTED = "refuted"
+
+
+class Verdict(StrEnum):
+    """What one verification run concluded (``inconclusive``: the budget was too small)."""
+
+    VERIFIED = "verified"
+    REFUTED = "refuted"
+    INCONCLUSIVE = "inconclusive"
+
+
+class DeltaKind(StrEnum):
+    """Which irrationality measure a conjecture's δ is: with the reduced denominators of a
+    factorially reducing PCF (``fr``), or with the plain ones (``naive``)."""
+
+    FR = "fr"
+    NAIVE = "naive"
+
+
+def chosen_delta(delta_fr: float | None, delta_naive: float | None) -> tuple[float | None, DeltaKind | None]:
+    """The δ a conjecture carries, and which one it is: δ_FR when there is one, else δ_naive.
+
+    >>> chosen_delta(0.08, -0.2), chosen_delta(None, -0.2), chosen_delta(None, None)
+    ((0.08, <DeltaKind.FR: 'fr'>), (-0.2, <DeltaKind.NAIVE: 'naive'>), (None, None))
+    """
+    if delta_fr is not None:
+        return delta_fr, DeltaKind.FR
+    if delta_naive is not None:
+        return delta_naive, DeltaKind.NAIVE
+    return None, None
 
 
 def _tuple(value: Any) -> tuple[int, ...] | None:
@@ -40,7 +103,7 @@ class PCFRecord:
     b: tuple[int, ...]
     search_id: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "canonical_key": self.canonical_key,
             "a": list(self.a),
@@ -49,7 +112,7 @@ class PCFRecord:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> PCFRecord:
+    def from_dict(cls, data: Mapping[str, Any]) -> PCFRecord:
         return cls(
             canonical_key=str(data["canonical_key"]),
             a=_tuple(data["a"]) or (),
@@ -64,13 +127,13 @@ class MetricsRecord:
 
     canonical_key: str
     depth: int
-    dynamics: dict
+    dynamics: dict[str, Any]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"canonical_key": self.canonical_key, "depth": self.depth, "dynamics": dict(self.dynamics)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> MetricsRecord:
+    def from_dict(cls, data: Mapping[str, Any]) -> MetricsRecord:
         return cls(
             canonical_key=str(data["canonical_key"]),
             depth=int(data["depth"]),
@@ -83,11 +146,19 @@ class ConjectureRecord:
     """A conjectured formula: an integer relation between a limit and bank constants.
 
     ``kind`` is ``pcf`` (with ``canonical_key``, ``a``, ``b``), ``esma`` (with ``data``:
-    lhs, signs, recurrence, initial_terms, convergence_rate) or ``cmf``.
+    lhs, signs, recurrence, initial_terms, convergence_rate) or ``cmf``. ``delta`` comes
+    with ``delta_kind``, which says which δ it is.
+
+    A **candidate** is a value that no constant of the bank explains (``candidate``
+    true): it has no ``expression``, no ``constants`` and an empty ``relation``; its
+    ``limit`` holds the value to ``digits`` digits, and its key keeps it stored once.
+
+    Strings are accepted for the enum fields and turned into their enums; an unknown one
+    raises ValueError.
     """
 
-    kind: str
-    expression: str
+    kind: ConjectureKind
+    expression: str | None
     constants: tuple[str, ...]
     relation: tuple[int, ...]
     digits: int
@@ -96,13 +167,21 @@ class ConjectureRecord:
     b: tuple[int, ...] | None = None
     delta: float | None = None
     limit: str | None = None
-    data: dict | None = None
-    status: str = "candidate"
+    data: dict[str, Any] | None = None
+    status: ConjectureStatus = ConjectureStatus.CONJECTURED
     search_id: int | None = None
+    delta_kind: DeltaKind | None = None
+    candidate: bool = False
 
-    def as_dict(self) -> dict:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ConjectureKind(self.kind))
+        object.__setattr__(self, "status", ConjectureStatus(self.status))
+        if self.delta_kind is not None:
+            object.__setattr__(self, "delta_kind", DeltaKind(self.delta_kind))
+
+    def as_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
+            "kind": str(self.kind),
             "expression": self.expression,
             "constants": list(self.constants),
             "relation": list(self.relation),
@@ -111,18 +190,21 @@ class ConjectureRecord:
             "a": _list(self.a),
             "b": _list(self.b),
             "delta": self.delta,
+            "delta_kind": None if self.delta_kind is None else str(self.delta_kind),
             "limit": self.limit,
             "data": None if self.data is None else dict(self.data),
-            "status": self.status,
+            "status": str(self.status),
             "search_id": self.search_id,
+            "candidate": self.candidate,
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> ConjectureRecord:
+    def from_dict(cls, data: Mapping[str, Any]) -> ConjectureRecord:
         delta = data.get("delta")
+        expression = data.get("expression")
         return cls(
-            kind=str(data["kind"]),
-            expression=str(data["expression"]),
+            kind=ConjectureKind(data["kind"]),
+            expression=None if expression is None else str(expression),
             constants=tuple(str(c) for c in data.get("constants") or ()),
             relation=_tuple(data.get("relation")) or (),
             digits=int(data["digits"]),
@@ -132,17 +214,19 @@ class ConjectureRecord:
             delta=None if delta is None else float(delta),
             limit=data.get("limit"),
             data=None if data.get("data") is None else dict(data["data"]),
-            status=str(data.get("status") or "candidate"),
+            status=ConjectureStatus(data.get("status") or ConjectureStatus.CONJECTURED),
             search_id=data.get("search_id"),
+            delta_kind=None if data.get("delta_kind") is None else DeltaKind(data["delta_kind"]),
+            candidate=bool(data.get("candidate", False)),
         )
 
 
 def json_safe(value: Any) -> Any:
-    """Plain JSON: records become dicts, tuples lists, mpz ints, and infinities and NaN
-    strings (JSON, and PostgreSQL's JSONB, have no infinity).
+    """Plain JSON: records become dicts, tuples lists, mpz ints, enums their text, and
+    infinities and NaN strings (JSON, and PostgreSQL's JSONB, have no infinity).
 
-    >>> json_safe({"x": (1, float("inf"))})
-    {'x': [1, 'inf']}
+    >>> json_safe({"x": (1, float("inf")), "s": ShardStatus.DONE})
+    {'x': [1, 'inf'], 's': 'done'}
     """
     if hasattr(value, "as_dict"):
         value = value.as_dict()
@@ -150,6 +234,8 @@ def json_safe(value: Any) -> Any:
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
+    if isinstance(value, StrEnum):
+        return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if hasattr(value, "__int__") and not isinstance(value, (bool, int, float, str)) and type(value).__name__ == "mpz":

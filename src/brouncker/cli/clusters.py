@@ -24,7 +24,7 @@ def cluster_command(
     from ..store import open_store
     from ..store.clusters import clustering_points, save_clustering
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         if store.search(search_id) is None:
             raise BrounckerError(f"no search with id {search_id}")
         points = clustering_points(store, search_id)
@@ -33,7 +33,7 @@ def cluster_command(
         say = None if json_ else (lambda msg: err_console.print(msg, markup=False, highlight=False))
         clustering = cluster_points(points, check_sample=sample, families=families, progress=say)
         saved = save_clustering(store, search_id, clustering, points)
-    ids = saved["cluster_ids"]
+    ids = saved.cluster_ids
     if json_:
         data = clustering.as_dict()
         for c, cid in zip(data["clusters"], ids):
@@ -50,7 +50,7 @@ def cluster_command(
     emit_rows(rows, title=f"clusters of search {search_id}", columns=CLUSTER_COLUMNS)
     summary = {"points": clustering.points, "clusterable": clustering.clusterable, "clusters": len(ids),
                "noise": len(clustering.noise), "plane": next((p.plane for p in clustering.planes if p.kept), None),
-               "families": len(clustering.families), "conjectures_added": saved["conjectures_added"],
+               "families": len(clustering.families), "conjectures_added": saved.conjectures_added,
                "seconds": clustering.seconds}
     emit(summary, False, title="summary")
 
@@ -67,7 +67,7 @@ def report_command(
     from ..report import write_report
     from ..store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, read_only=True) as store:
         if store.search(search_id) is None:
             raise BrounckerError(f"no search with id {search_id}")
         result = write_report(store, search_id, out, top=top)

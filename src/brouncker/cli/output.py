@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -34,8 +34,9 @@ def emit(result: Any, as_json: bool, title: str | None = None) -> None:
     console.print(table)
 
 
-def emit_rows(rows: Sequence[Mapping[str, Any]], title: str | None = None, columns: Sequence[str] | None = None) -> None:
-    """Print a list of records as a table."""
+def emit_rows(rows: Sequence[Any], title: str | None = None, columns: Sequence[str] | None = None) -> None:
+    """Print a list of records (dicts, or rows with ``as_dict``) as a table."""
+    rows = [r.as_dict() if hasattr(r, "as_dict") else r for r in rows]
     if not rows:
         console.print("[dim](no rows)[/dim]")
         return

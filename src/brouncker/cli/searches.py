@@ -134,7 +134,7 @@ def search_resume_command(
     from ..search.runner import resume_search
     from ..store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         report = resume_search(store, search_id, workers=workers, address=address, progress=not json_, console=err_console)
     _search_outcome(report, json_)
 
@@ -148,12 +148,13 @@ def search_status_command(
     """A search's state: shards by status, counters, and its spec (exit 1 when unknown)."""
     from ..store import open_store
 
-    with open_store(db) as store:
-        row = store.search(search_id)
-        failed = [s for s in store.shards(search_id, status="failed")] if row else []
-    if row is None:
+    with open_store(db, read_only=True) as store:
+        found = store.search(search_id)
+        failed = store.shards(search_id, status="failed") if found else []
+    if found is None:
         err_console.print(f"no search with id {search_id}", markup=False, highlight=False)
         raise typer.Exit(EXIT_NEGATIVE)
+    row = found.as_dict()
     row["failed_shards"] = [{"shard": s.shard_index, "error": s.error} for s in failed]
     if json_:
         emit(row, True)
@@ -173,7 +174,7 @@ def search_list_command(
     """Every search in the database, newest first."""
     from ..store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, read_only=True) as store:
         rows = store.searches()
     if json_:
         emit(rows, True)

@@ -1,8 +1,14 @@
-"""Commands on the store: db upgrade, query, show, and the verification of a stored conjecture."""
+"""Commands on the store: db upgrade, query, show, and the verification of a stored conjecture.
+
+Only ``db upgrade`` (and the commands that write what they find) create a schema:
+``query`` and ``show`` open the database read-only, and say so when there is no
+brouncker database at the URL.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,39 +16,48 @@ from ..errors import BrounckerError
 from .app import DB_OPTION_HELP, EXIT_NEGATIVE, app, db_app
 from .output import emit, emit_rows, err_console
 
+if TYPE_CHECKING:
+    from ..convergence.verify import Verification
 
-def verify_stored(conjecture_id: int, digits: int, max_depth: int | None, db: str | None):  # type: ignore[no-untyped-def]
+
+def verify_stored(conjecture_id: int, digits: int, max_depth: int | None, db: str | None) -> Verification:
     """Verify a stored PCF conjecture and record the verification in the store."""
     from ..convergence.verify import verify
+    from ..records import ConjectureKind
     from ..store import open_store
 
-    store = open_store(db)
-    row = store.get_conjecture(conjecture_id)
-    if row is None:
-        raise BrounckerError(f"no conjecture with id {conjecture_id}")
-    if row.get("kind") != "pcf" or not row.get("a") or not row.get("b"):
-        raise BrounckerError(f"conjecture {conjecture_id} is of kind '{row.get('kind')}': only PCF conjectures can be verified by depth")
-    result = verify(row["a"], row["b"], row["expression"], digits, max_depth=max_depth)
-    store.record_verification(
-        conjecture_id, digits_requested=digits, digits_agreed=result.digits_agreed,
-        depth=result.depth, seconds=result.seconds, verdict=result.verdict,
-    )
+    with open_store(db, create=False) as store:
+        detail = store.get_conjecture(conjecture_id)
+        if detail is None:
+            raise BrounckerError(f"no conjecture with id {conjecture_id}")
+        row = detail.conjecture
+        if row.kind is not ConjectureKind.PCF or not row.a or not row.b:
+            raise BrounckerError(f"conjecture {conjecture_id} is of kind '{row.kind}': only PCF conjectures can be verified by depth")
+        if row.expression is None:
+            raise BrounckerError(f"conjecture {conjecture_id} is a candidate: no bank constant explains its value, so there is nothing to verify it against")
+        result = verify(row.a, row.b, row.expression, digits, max_depth=max_depth)
+        store.record_verification(
+            conjecture_id, digits_requested=digits, digits_agreed=result.digits_agreed,
+            depth=result.depth, seconds=result.seconds, verdict=result.verdict,
+        )
     return result
 
 
 @db_app.command("upgrade")
 def db_upgrade_command(
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    revision: str = typer.Option("head", "--revision", help="The schema revision to reach (default: the newest)."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create the schema, or upgrade it to the one this brouncker expects."""
     from ..store.engine import display_url, resolve_url, upgrade
 
-    revision = upgrade(db)
-    emit({"database": display_url(resolve_url(db)), "revision": revision}, json_, title="schema")
+    reached = upgrade(db, revision)
+    emit({"database": display_url(resolve_url(db)), "revision": reached}, json_, title="schema")
 
 
 QUERY_FORMATS = ("table", "json", "csv", "latex")
+TABLE_COLUMNS = ("id", "kind", "a", "b", "expression", "digits", "delta", "delta_kind", "status", "cluster", "search_id")
 
 
 @app.command("query")
@@ -51,7 +66,10 @@ def query_command(
     constant: str | None = typer.Option(None, "--constant", help="Only conjectures using this bank constant, e.g. 'zeta3'."),
     search: int | None = typer.Option(None, "--search", help="Only conjectures of this search id."),
     kind: str | None = typer.Option(None, "--kind", help="pcf, esma or cmf."),
-    status: str | None = typer.Option(None, "--status", help="candidate, verified or refuted."),
+    status: str | None = typer.Option(None, "--status", help="conjectured (not yet verified), verified or refuted."),
+    candidates: bool | None = typer.Option(
+        None, "--candidates/--no-candidates", help="Only values no bank constant explains (candidates), or none of them."
+    ),
     cluster: str | None = typer.Option(None, "--cluster", help="A cluster id (or label)."),
     min_delta: float | None = typer.Option(None, "--min-delta", help="Only conjectures with delta >= X."),
     max_delta: float | None = typer.Option(None, "--max-delta", help="Only conjectures with delta <= X."),
@@ -63,25 +81,28 @@ def query_command(
 ) -> None:
     """List stored conjectures that pass the filters."""
     from ..report.export import rows_as_csv, rows_as_latex
-    from ..store import CONTRACT_FIELDS, open_store
+    from ..store import ROW_FIELDS, open_store
 
     fmt = "json" if json_ else format_.lower()
     if fmt not in QUERY_FORMATS:
         raise BrounckerError(f"unknown --format {format_!r}: choose one of {', '.join(QUERY_FORMATS)}")
-    with open_store(db) as store:
-        rows = store.query(constant=constant, search=search, kind=kind, status=status, cluster=cluster,
-                           min_delta=min_delta, max_delta=max_delta, degree=degree, sort=sort, limit=limit)
+    with open_store(db, read_only=True) as store:
+        rows = store.query(constant=constant, search=search, kind=kind, status=status, cluster=cluster, min_delta=min_delta,
+                           max_delta=max_delta, degree=degree, sort=sort, limit=limit, candidate=candidates)
     if fmt == "json":
         emit(rows, True)
-    elif fmt == "csv":
-        sys.stdout.write(rows_as_csv(rows, CONTRACT_FIELDS))
+        return
+    dicts = [r.as_dict() for r in rows]
+    if fmt == "csv":
+        sys.stdout.write(rows_as_csv(dicts, ROW_FIELDS))
     elif fmt == "latex":
-        sys.stdout.write(rows_as_latex(rows))
+        sys.stdout.write(rows_as_latex(dicts))
     else:
-        emit_rows(rows, title="conjectures", columns=[c for c in CONTRACT_FIELDS if c != "canonical_key"])
+        emit_rows(dicts, title="conjectures", columns=TABLE_COLUMNS)
 
 
 SHOW_METRIC_COLUMNS = ("depth", "digits", "convergence", "fr", "delta_naive", "delta_fr", "c", "d", "gamma", "eta")
+SHOW_CLUSTER_FIELDS = ("id", "plane", "label", "size", "anchor", "is_candidate")
 
 
 @app.command("show")
@@ -93,19 +114,24 @@ def show_command(
     """One conjecture with all its metrics and verifications (exit 1 when there is no such id)."""
     from ..store import open_store
 
-    with open_store(db) as store:
-        row = store.get_conjecture(conjecture_id)
-    if row is None:
+    with open_store(db, read_only=True) as store:
+        detail = store.get_conjecture(conjecture_id)
+    if detail is None:
         err_console.print(f"no conjecture with id {conjecture_id}", markup=False, highlight=False)
         raise typer.Exit(EXIT_NEGATIVE)
     if json_:
-        emit(row, True)
+        emit(detail, True)
         return
-    nested = ("metrics", "verifications", "pcf", "cluster_info", "data")
-    emit({k: v for k, v in row.items() if k not in nested}, False, title=f"conjecture {conjecture_id}")
-    for key in ("pcf", "cluster_info", "data"):
-        if row.get(key):
-            emit(row[key], False, title=key.replace("_info", ""))
-    if row["metrics"]:
-        emit_rows(row["metrics"], title="metrics", columns=[c for c in SHOW_METRIC_COLUMNS if c in row["metrics"][0]])
-    emit_rows(row["verifications"], title="verifications")
+    data = detail.as_dict()
+    nested = ("metrics", "verifications", "pcf", "cluster", "data")
+    emit({k: v for k, v in data.items() if k not in nested}, False, title=f"conjecture {conjecture_id}")
+    if detail.pcf is not None:
+        emit(detail.pcf, False, title="pcf")
+    if detail.cluster is not None:
+        emit({k: v for k, v in detail.cluster.as_dict().items() if k in SHOW_CLUSTER_FIELDS}, False, title="cluster")
+    if detail.data:
+        emit(detail.data, False, title="data")
+    if detail.metrics:
+        metrics = [m.as_dict() for m in detail.metrics]
+        emit_rows(metrics, title="metrics", columns=[c for c in SHOW_METRIC_COLUMNS if c in metrics[0]])
+    emit_rows([v.as_dict() for v in detail.verifications], title="verifications")

@@ -7,16 +7,22 @@ One self-contained file (PNGs embedded as data URIs, no script, no network); run
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..clustering.conjectures import CLUSTER_SOURCE
 from ..errors import BrounckerError
+from ..records import ConjectureKind
 from . import html as h
 from . import plots
+
+if TYPE_CHECKING:
+    from ..store import ClusterRow, ConjectureDetail, ConjectureRow, PCFFeatures, SearchRow, Store
 
 FORMULA_IMAGES_PER_CONSTANT = 25  # rows of a constant's table typeset as images (the rest as text)
 ROWS_PER_CONSTANT = 200  # rows listed per constant
@@ -44,73 +50,72 @@ class Report:
                 "families": self.families, "images": self.images, "seconds": self.seconds}
 
 
-def write_report(store: Any, search_id: int, out: str | Path, top: int = 6) -> Report:
+def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) -> Report:
     """Build the report of ``search_id`` from ``store`` and write it to ``out``."""
-    from ..store.clusters import conjecture_data, plot_points
-
     started = time.perf_counter()
     search = store.search(search_id)
     if search is None:
         raise BrounckerError(f"no search with id {search_id}")
     clusters = store.clusters(search_id)
-    data = conjecture_data(store, search_id)
-    conjectures = [{**c, "data": data.get(c["id"])} for c in store.conjectures_with_metrics(search_id)]
-    points = plot_points(store, search_id)
+    conjectures = store.conjecture_details(search_id)
+    points = store.pcf_features(search_id)
     text, images = render(search, clusters, conjectures, points, top=top)
     path = Path(out)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise BrounckerError(f"cannot write {out}: {exc.strerror}") from None
-    families = sum(len((c.get("description") or {}).get("families") or []) for c in clusters)
-    constants = sorted({n for c in conjectures for n in (c.get("constants") or [])})
-    return Report(str(path), len(text.encode()), search_id, len(clusters), sum(1 for c in clusters if c["is_candidate"]),
+    families = sum(len((c.description or {}).get("families") or []) for c in clusters)
+    constants = sorted({n for c in conjectures for n in c.constants})
+    return Report(str(path), len(text.encode()), search_id, len(clusters), sum(1 for c in clusters if c.is_candidate),
                   len(conjectures), tuple(constants), families, images, round(time.perf_counter() - started, 2))
 
 
-def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], conjectures: Sequence[Mapping[str, Any]],
-           points: Sequence[Mapping[str, Any]], top: int = 6) -> tuple[str, int]:
+def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Sequence[ConjectureDetail],
+           points: Sequence[PCFFeatures], top: int = 6) -> tuple[str, int]:
     """The HTML text and the number of images in it (pure: all data is given)."""
-    labels = {int(c["id"]): str(c["label"]) for c in clusters}
+    labels = {c.id: c.label for c in clusters}
     images = 0
     sections: list[str] = []
 
     # summary
-    converging = sum(1 for p in points if p.get("delta_fr") is not None)
-    pcf_conj = [c for c in conjectures if c.get("kind") == "pcf" and c.get("a") and c.get("b")]
+    converging = sum(1 for p in points if p.delta_fr is not None)
+    pcf_conj = [c for c in conjectures if c.conjecture.kind is ConjectureKind.PCF and c.conjecture.a and c.conjecture.b
+                and c.conjecture.expression is not None]
     from_cluster = [c for c in pcf_conj if _source(c) == "cluster"]
+    unexplained = [c for c in conjectures if c.conjecture.candidate]
     per_label: dict[str, int] = {}
-    for c in clusters:
-        label = str(c["label"])
+    for cl in clusters:
+        label = cl.label
         if label.startswith("unknown-"):
-            label = "unknown (candidate discovery)" if c["is_candidate"] else "unknown (unlabelled)"
+            label = "unknown (candidate discovery)" if cl.is_candidate else "unknown (unlabelled)"
         per_label[label] = per_label.get(label, 0) + 1
-    counters = search.get("counters") or {}
+    counters = search.counters
     summary_rows = [
-        ("search", f"{search.get('name')} (id {search.get('id')}, {search.get('status')})"),
+        ("search", f"{search.name} (id {search.id}, {search.status})"),
         ("PCFs screened", counters.get("pcfs", "")),
         ("PCFs with a dynamics record", len(points)),
         ("converging (clustered)", converging),
         ("clusters", len(clusters)),
-        ("labelled clusters (a bank constant, or rational)", sum(1 for c in clusters if not str(c["label"]).startswith("unknown-"))),
-        ("candidate discoveries (unknown value shared by related members)", sum(1 for c in clusters if c["is_candidate"])),
-        ("unlabelled clusters (members mostly unrelated)", sum(1 for c in clusters if _unlabelled(c))),
+        ("labelled clusters (a bank constant, or rational)", sum(1 for cl in clusters if not cl.label.startswith("unknown-"))),
+        ("candidate discoveries (unknown value shared by related members)", sum(1 for cl in clusters if cl.is_candidate)),
+        ("unlabelled clusters (members mostly unrelated)", sum(1 for cl in clusters if _unlabelled(cl))),
         ("PCF conjectures", len(pcf_conj)),
         ("of which found by clustering", len(from_cluster)),
+        ("candidate values (no bank constant explains them)", len(unexplained)),
     ]
     sections.append(h.section("Summary", h.table(("", "value"), summary_rows),
                               h.table(("label", "clusters"), sorted(per_label.items(), key=lambda kv: (-kv[1], kv[0])))))
 
     # clusters per plane
-    scatter = plots.planes_pngs(points, labels)
+    scatter = plots.planes_pngs([p.as_dict() for p in points], labels)
     images += len(scatter)
-    plane_used = sorted({str(c["plane"]) for c in clusters})
+    plane_used = sorted({cl.plane for cl in clusters})
     cluster_rows = []
-    for c in clusters:
-        d = c.get("description") or {}
-        center = d.get("center") or []
-        cluster_rows.append((c["id"], c["plane"], c["label"], c["size"], d.get("anchors", ""), d.get("checked", ""), d.get("related", ""),
-                             ", ".join(f"{x:.3f}" for x in center), "yes" if c["is_candidate"] else "", c.get("anchor") or ""))
+    for cl in clusters:
+        d = cl.description or {}
+        cluster_rows.append((cl.id, cl.plane, cl.label, cl.size, d.get("anchors", ""), d.get("checked", ""), d.get("related", ""),
+                             _center(d), "yes" if cl.is_candidate else "", cl.anchor or ""))
     sections.append(h.section(
         "Clusters",
         h.paragraph("Planes used: " + (", ".join(plane_used) or "none") + ". Grey points are noise; the largest clusters are named."),
@@ -119,27 +124,28 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
     ))
 
     # conjectures per constant
-    by_constant: dict[str, list[Mapping[str, Any]]] = {}
+    by_constant: dict[str, list[ConjectureDetail]] = {}
     for c in pcf_conj:
-        names = c.get("constants") or []
-        key = ", ".join(names) if names else "rational"
+        key = ", ".join(c.constants) if c.constants else "rational"
         by_constant.setdefault(key, []).append(c)
     parts: list[str] = []
     for name in sorted(by_constant, key=lambda k: (-len(by_constant[k]), k)):
-        rows = sorted(by_constant[name], key=lambda c: (-(c.get("delta") if c.get("delta") is not None else -9), c["id"]))
+        ranked = sorted(by_constant[name], key=_rank)
         table_rows = []
-        for i, c in enumerate(rows[:ROWS_PER_CONSTANT]):
-            formula = h.escape(f"{c['expression']} = PCF({c['a']}, {c['b']})")
+        for i, c in enumerate(ranked[:ROWS_PER_CONSTANT]):
+            row = c.conjecture
+            text = f"{row.expression} = PCF({row.a}, {row.b})"
+            formula = h.escape(text)
             if i < FORMULA_IMAGES_PER_CONSTANT:
                 try:
-                    formula = h.image(plots.formula_png(c["expression"], c["a"], c["b"]), f"{c['expression']} = PCF({c['a']}, {c['b']})", "formula")
+                    formula = h.image(plots.formula_png(row.expression or "", row.a or "", row.b or ""), text, "formula")
                     images += 1
                 except (ValueError, BrounckerError):
                     pass  # mathtext cannot typeset it: the text stays
-            table_rows.append((c["id"], formula, c["expression"], c.get("delta"), c.get("digits"), c.get("status"),
-                               _source(c), labels.get(c.get("cluster") or -1, "")))
-        more = len(rows) - len(table_rows)
-        parts.append(h.section(f"{name} ({len(rows)})",
+            table_rows.append((row.id, formula, row.expression, _delta_text(row), row.digits, row.status, _source(c),
+                               labels.get(row.cluster, "") if row.cluster is not None else ""))
+        more = len(ranked) - len(table_rows)
+        parts.append(h.section(f"{name} ({len(ranked)})",
                                h.table(("id", "formula", "expression", "δ", "digits", "status", "found by", "cluster"),
                                        table_rows, raw=(False, True) + (False,) * 6),
                                h.paragraph(f"… and {more} more (brouncker query --constant …)", "muted") if more > 0 else "",
@@ -150,13 +156,14 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
     chosen = _top(pcf_conj, top)
     series = []
     for c in chosen:
-        if not c.get("constants"):
+        row = c.conjecture
+        if not c.constants or row.a is None or row.b is None or row.expression is None:
             continue
         try:
-            depths, errors = plots.convergence_series(_coeffs(c["a"]), _coeffs(c["b"]), c["expression"], CONVERGENCE_DEPTH)
+            depths, errors = plots.convergence_series(_coeffs(row.a), _coeffs(row.b), row.expression, CONVERGENCE_DEPTH)
         except BrounckerError:
             continue
-        series.append((f"#{c['id']} {c['expression']}", depths, errors))
+        series.append((f"#{row.id} {row.expression}", depths, errors))
     conv = plots.convergence_png(series)
     images += 1
     sections.append(h.section("Convergence of the top conjectures",
@@ -165,9 +172,9 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
 
     # families
     family_rows = []
-    for c in clusters:
-        for f in (c.get("description") or {}).get("families") or []:
-            family_rows.append((c["label"], f"a = {f['a']}", f"b = {f['b']}", f["recurrence_text"],
+    for cl in clusters:
+        for f in (cl.description or {}).get("families") or []:
+            family_rows.append((cl.label, f"a = {f['a']}", f"b = {f['b']}", f["recurrence_text"],
                                 f"y({f['anchor_k']}) = {f['anchor_expression']}", ", ".join(map(str, f["k_values"])),
                                 ", ".join(map(str, f["verified_k"])), f["status"]))
     sections.append(h.section("Families", h.paragraph("PCFs of one cluster on a line in coefficient space whose consecutive limits are related by one Möbius map polynomial in k; checked by exact walks at new k."),
@@ -175,16 +182,19 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
 
     # candidate discoveries
     unknown_rows = []
-    for c in clusters:
-        if not c["is_candidate"]:
+    for cl in clusters:
+        if not cl.is_candidate:
             continue
-        d = c.get("description") or {}
-        unknown_rows.append((c["id"], c["label"], c["size"], c["plane"], ", ".join(f"{x:.3f}" for x in d.get("center") or []),
-                             d.get("reference") or "", d.get("related", ""), d.get("source", "")))
-    unlabelled_rows = [(c["id"], c["label"], c["size"], c["plane"], ", ".join(f"{x:.3f}" for x in (c.get("description") or {}).get("center") or []),
-                        (c.get("description") or {}).get("checked", ""), (c.get("description") or {}).get("related", ""))
-                       for c in clusters if _unlabelled(c)]
-    new_rows = [(c["id"], c["expression"], c["a"], c["b"], c.get("delta"), labels.get(c.get("cluster") or -1, "")) for c in from_cluster]
+        d = cl.description or {}
+        unknown_rows.append((cl.id, cl.label, cl.size, cl.plane, _center(d), d.get("reference") or "", d.get("related", ""),
+                             d.get("source", "")))
+    unlabelled_rows = [(cl.id, cl.label, cl.size, cl.plane, _center(cl.description or {}), (cl.description or {}).get("checked", ""),
+                        (cl.description or {}).get("related", ""))
+                       for cl in clusters if _unlabelled(cl)]
+    new_rows = [(c.conjecture.id, c.conjecture.expression, c.conjecture.a, c.conjecture.b, _delta_text(c.conjecture),
+                 labels.get(c.conjecture.cluster, "") if c.conjecture.cluster is not None else "") for c in from_cluster]
+    value_rows = [(c.conjecture.id, c.conjecture.a or "", c.conjecture.b or "", c.limit or "", c.conjecture.digits,
+                   _delta_text(c.conjecture)) for c in unexplained]
     sections.append(h.section(
         "Candidate discoveries",
         h.paragraph("Clusters whose members match no constant of the bank but are related to each other (they share one unknown value):"),
@@ -193,22 +203,41 @@ def render(search: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]], con
         h.table(("id", "label", "size", "plane", "center", "checked", "related"), unlabelled_rows),
         h.paragraph("Formulas found by relating members of a labelled cluster to its constant (not identified by the search itself):"),
         h.table(("id", "expression", "a(n)", "b(n)", "δ", "cluster"), new_rows[:ROWS_PER_CONSTANT]),
+        h.paragraph("Candidate values: limits that no constant of the bank explains:"),
+        h.table(("id", "a(n)", "b(n)", "value", "digits", "δ"), value_rows[:ROWS_PER_CONSTANT]),
         anchor="candidates",
     ))
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    title = f"brouncker report: search {search.get('id')} ({search.get('name')})"
+    title = f"brouncker report: search {search.id} ({search.name})"
     return h.page(title, sections, subtitle=f"generated {generated}"), images
 
 
-def _unlabelled(cluster: Mapping[str, Any]) -> bool:
-    return str(cluster["label"]).startswith("unknown-") and not cluster["is_candidate"]
+def _unlabelled(cluster: ClusterRow) -> bool:
+    return cluster.label.startswith("unknown-") and not cluster.is_candidate
 
 
-def _source(conjecture: Mapping[str, Any]) -> str:
-    data = conjecture.get("data")
-    if isinstance(data, Mapping) and data.get("source") == "cluster":
+def _center(description: Mapping[str, Any]) -> str:
+    return ", ".join(f"{x:.3f}" for x in description.get("center") or [])
+
+
+def _source(conjecture: ConjectureDetail) -> str:
+    data = conjecture.data
+    if isinstance(data, Mapping) and data.get("source") == CLUSTER_SOURCE:
         return "cluster"
     return "search"
+
+
+def _delta_text(row: ConjectureRow) -> str:
+    """δ with which one it is, e.g. ``0.0811 (fr)``; empty when there is none."""
+    if row.delta is None:
+        return ""
+    return f"{row.delta:.6g}" + ("" if row.delta_kind is None else f" ({row.delta_kind})")
+
+
+def _rank(conjecture: ConjectureDetail) -> tuple[float, int]:
+    """Highest δ first (none last), then by id."""
+    delta = conjecture.conjecture.delta
+    return (-delta if delta is not None else math.inf, conjecture.conjecture.id)
 
 
 def _coeffs(text: str) -> tuple[int, ...]:
@@ -217,16 +246,14 @@ def _coeffs(text: str) -> tuple[int, ...]:
     return parse(text)
 
 
-def _top(conjectures: Sequence[Mapping[str, Any]], count: int) -> list[Mapping[str, Any]]:
+def _top(conjectures: Sequence[ConjectureDetail], count: int) -> list[ConjectureDetail]:
     """The best conjecture (highest δ) of each constant, then the next best overall."""
-    ranked = sorted((c for c in conjectures if c.get("constants")),
-                    key=lambda c: (-(c.get("delta") if c.get("delta") is not None else -9), c["id"]))
-    chosen: list[Mapping[str, Any]] = []
+    ranked = sorted((c for c in conjectures if c.constants), key=_rank)
+    chosen: list[ConjectureDetail] = []
     seen: set[tuple[str, ...]] = set()
     for c in ranked:
-        key = tuple(c.get("constants") or ())
-        if key not in seen:
-            seen.add(key)
+        if c.constants not in seen:
+            seen.add(c.constants)
             chosen.append(c)
     for c in ranked:
         if len(chosen) >= count:

@@ -30,7 +30,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -52,7 +52,10 @@ from ..esma.expansion import (
     parse_cycles,
     run_esma_task,
 )
-from ..records import ConjectureRecord
+from ..records import ConjectureKind, ConjectureRecord, SearchStatus, ShardStatus, Verdict
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 TASK_LHS = 512  # LHS per task (one sign period): about 0.5 s of work at depth 100 (DESIGN: >= 0.5 s)
 
@@ -161,7 +164,7 @@ def conjecture_record(result: ESMAResult, search_id: int | None = None) -> Conje
     data = result.as_dict()
     data["relation"] = "numerator coefficients, then denominator coefficients (highest degree first)"
     return ConjectureRecord(
-        kind="esma",
+        kind=ConjectureKind.ESMA,
         expression=result.lhs,
         constants=tuple(names),
         relation=tuple(result.numerator) + tuple(result.denominator),
@@ -205,18 +208,20 @@ def run_esma(
     config.check()
     tasks = esma_tasks(config, chunk=task_lhs)
     search_id: int | None = None
-    repository = None
+    repository: Store | None = None
     if store:
         from ..store import open_store
 
         repository = open_store(db)
         digest = spec_hash(config)
         search_id = repository.find_search_by_hash(digest)
+        shards = [(i, i, i + 1) for i in range(len(tasks))]
         if search_id is None:
             spec = {"kind": "esma", "name": name or f"esma {config.constant}", **config.as_dict()}
-            search_id = repository.create_search(spec["name"], spec, digest)
-        repository.add_shards(search_id, [(i, i, i + 1) for i in range(len(tasks))])
-        repository.set_search_status(search_id, "running")
+            search_id = repository.create_search(spec["name"], spec, digest, shards=shards)
+        else:
+            repository.add_shards(search_id, shards)
+        repository.set_search_status(search_id, SearchStatus.RUNNING)
 
     outcomes: list[tuple[int, TaskReport | None, str | None]] = []
     if executor is not None:
@@ -245,12 +250,12 @@ def run_esma(
         if report is None:
             failures.append(f"task {index}: {error}")
             if repository is not None and search_id is not None:
-                repository.set_shard_status(search_id, index, "failed", error=error)
+                repository.set_shard_status(search_id, index, ShardStatus.FAILED, error=error)
             continue
         counts = counts + report.counts
         results.extend(report.results)
         if repository is not None and search_id is not None:
-            repository.set_shard_status(search_id, index, "done", counts=report.counts.as_dict())
+            repository.set_shard_status(search_id, index, ShardStatus.DONE, counts=report.counts.as_dict())
     unique = dedupe(results)
 
     stored = 0
@@ -258,23 +263,23 @@ def run_esma(
         records = [conjecture_record(r, search_id) for r in unique]
         stored = repository.write_records(conjectures=records, search_id=search_id).conjectures
         _record_verifications(repository, search_id, unique)
-        status = "failed" if failures else "done"
+        status = SearchStatus.FAILED if failures else SearchStatus.DONE
         repository.set_search_status(search_id, status, counters={**counts.as_dict(), "results": len(unique)})
     return ESMARun(config, tuple(unique), counts, len(tasks), round(time.perf_counter() - started, 3),
                    search_id, stored, tuple(failures))
 
 
-def _record_verifications(repository: Any, search_id: int, results: list[ESMAResult]) -> None:
+def _record_verifications(repository: Store, search_id: int, results: list[ESMAResult]) -> None:
     """One verification row per newly stored result (depth 1000, the digits agreed); it
-    moves the conjecture from ``candidate`` to ``verified``."""
-    rows = repository.query(search=search_id, kind="esma", limit=max(1000, 2 * len(results)))
+    moves the conjecture from ``conjectured`` to ``verified``."""
+    rows = repository.query(search=search_id, kind=ConjectureKind.ESMA, limit=max(1000, 2 * len(results)))
     by_expression = {r.lhs: r for r in results}
     for row in rows:
-        result = by_expression.get(row.get("expression"))
+        result = by_expression.get(row.expression or "")
         if result is None:
             continue
-        full = repository.get_conjecture(row["id"]) or {}
-        if full.get("verifications"):
+        full = repository.get_conjecture(row.id)
+        if full is None or full.verifications:
             continue
-        repository.record_verification(row["id"], digits_requested=VERIFY_DIGITS, digits_agreed=result.digits,
-                                       depth=VERIFY_DEPTH, seconds=None, verdict="verified")
+        repository.record_verification(row.id, digits_requested=VERIFY_DIGITS, digits_agreed=result.digits,
+                                       depth=VERIFY_DEPTH, seconds=None, verdict=Verdict.VERIFIED)

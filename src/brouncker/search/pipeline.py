@@ -35,7 +35,7 @@ from ..identification.identify import RECHECK_FACTOR, Identification, confirm
 from ..pcf.canonical import Canonical, canonical
 from ..pcf.fraction import PCF
 from ..pcf.limit import GUARD_DIGITS, pcf_limit
-from ..records import ConjectureRecord, MetricsRecord, PCFRecord
+from ..records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
 from ..screening.match import MoebiusMatch, match, moebius_tables
 from ..screening.screen import screen
 from .space import Shard
@@ -124,10 +124,10 @@ class _Shard:
         self.pcfs.append(PCFRecord(key, pcf.a, pcf.b, self.search_id))
         if identification is None:
             return
-        delta = dyn.delta_fr if dyn.delta_fr is not None else dyn.delta_naive
+        delta, delta_kind = chosen_delta(dyn.delta_fr, dyn.delta_naive)
         self.conjectures.append(
             ConjectureRecord(
-                kind="pcf",
+                kind=ConjectureKind.PCF,
                 expression=identification.expression,
                 constants=identification.constants,
                 relation=identification.relation,
@@ -136,6 +136,7 @@ class _Shard:
                 a=pcf.a,
                 b=pcf.b,
                 delta=delta,
+                delta_kind=delta_kind,
                 limit=identification.value,
                 data={"found_index": index, "found_a": list(found.a), "found_b": list(found.b)},
                 search_id=self.search_id,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -27,15 +27,18 @@ from rich.progress import (
 )
 
 from ..errors import BrounckerError, StoreError
-from ..records import ConjectureRecord, MetricsRecord, PCFRecord
+from ..records import ConjectureRecord, MetricsRecord, PCFRecord, SearchStatus, ShardStatus
 from .executor import Executor, TaskOutcome, make_executor
 from .pipeline import COUNT_KEYS, ShardResult, ShardTask, run_task
 from .space import Shard
 from .spec import SearchSpec, parse_spec
 
+if TYPE_CHECKING:
+    from ..store import ConjectureRow, ShardRow, Store
+
 BATCH_RECORDS = 2000  # records buffered before a write
 BATCH_SECONDS = 5.0  # ... or seconds since the last write, whichever comes first
-TO_RUN = ("pending", "running", "failed")
+TO_RUN = (ShardStatus.PENDING, ShardStatus.RUNNING, ShardStatus.FAILED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +47,13 @@ class SearchReport:
 
     search_id: int
     name: str
-    status: str  # done | failed (some shards failed) | interrupted
+    status: SearchStatus  # done | failed (some shards failed) | interrupted
     shards: dict[str, int]  # shards by status
     counters: dict[str, float]  # summed over done shards
     seconds: float  # this run
     pcfs_per_second: float  # this run
     written: dict[str, int] = field(default_factory=dict)  # rows this run added
-    findings: list[dict] = field(default_factory=list)  # the search's conjectures (contract rows)
+    findings: list[ConjectureRow] = field(default_factory=list)  # the search's conjectures
     errors: list[str] = field(default_factory=list)  # "shard N: message" for failed shards
 
     def as_dict(self) -> dict[str, Any]:
@@ -63,7 +66,7 @@ class SearchReport:
             "seconds": self.seconds,
             "pcfs_per_second": self.pcfs_per_second,
             "written": dict(self.written),
-            "findings": list(self.findings),
+            "findings": [f.as_dict() for f in self.findings],
             "errors": list(self.errors),
         }
 
@@ -92,7 +95,7 @@ class _Batch:
         return self.size >= BATCH_RECORDS or (bool(self.shards) and time.monotonic() - self.since >= BATCH_SECONDS)
 
 
-def _sum_counts(rows: list[Any]) -> dict[str, float]:
+def _sum_counts(rows: list[ShardRow]) -> dict[str, float]:
     total: dict[str, float] = {}
     for row in rows:
         for key, value in (row.counts or {}).items():
@@ -122,7 +125,7 @@ class SearchRunner:
 
     def __init__(
         self,
-        store: Any,
+        store: Store,
         spec: SearchSpec,
         search_id: int,
         executor: Executor,
@@ -149,7 +152,7 @@ class SearchRunner:
             for key, value in counts.as_dict().items():
                 self.written[key] += value
             for index, shard_counts in batch.shards:
-                self.store.set_shard_status(self.search_id, index, "done", counts=shard_counts)
+                self.store.set_shard_status(self.search_id, index, ShardStatus.DONE, counts=shard_counts)
         return _Batch()
 
     def run(self) -> SearchReport:
@@ -158,11 +161,11 @@ class SearchRunner:
         tasks = [ShardTask(self.spec, Shard(s.shard_index, s.start, s.stop), self.search_id) for s in todo]
         total = sum(len(t.shard) for t in tasks)
         for s in todo:
-            self.store.set_shard_status(self.search_id, s.shard_index, "running")
-        self.store.set_search_status(self.search_id, "running")
+            self.store.set_shard_status(self.search_id, s.shard_index, ShardStatus.RUNNING)
+        self.store.set_search_status(self.search_id, SearchStatus.RUNNING)
         done_pcfs = 0
         hits = 0
-        status = "done"
+        status = SearchStatus.DONE
         batch = _Batch()
         pending = {t.shard.index for t in tasks}
         try:
@@ -175,7 +178,7 @@ class SearchRunner:
                     if outcome.error is not None or outcome.result is None:
                         message = outcome.error or "no result"
                         self.errors.append(f"shard {shard.index}: {message}")
-                        self.store.set_shard_status(self.search_id, shard.index, "failed", error=message[:2000])
+                        self.store.set_shard_status(self.search_id, shard.index, ShardStatus.FAILED, error=message[:2000])
                     else:
                         batch.add(outcome.result)
                         hits += len(outcome.result.conjectures)
@@ -186,25 +189,25 @@ class SearchRunner:
                     bar.update(job, completed=done_pcfs, rate=done_pcfs / elapsed, hits=hits)
                 batch = self._flush(batch)
         except KeyboardInterrupt:
-            status = "interrupted"
+            status = SearchStatus.INTERRUPTED
             try:
                 batch = self._flush(batch)
             finally:
                 for index in pending:
-                    self.store.set_shard_status(self.search_id, index, "pending")
+                    self.store.set_shard_status(self.search_id, index, ShardStatus.PENDING)
         return self._report(status, time.perf_counter() - started, done_pcfs)
 
-    def _report(self, status: str, seconds: float, done_pcfs: int) -> SearchReport:
+    def _report(self, status: SearchStatus, seconds: float, done_pcfs: int) -> SearchReport:
         shards = self.store.shards(self.search_id)
         by_status: dict[str, int] = {}
         for s in shards:
             by_status[s.status] = by_status.get(s.status, 0) + 1
-        counters = _sum_counts([s for s in shards if s.status == "done"])
-        if status != "interrupted":
-            status = "failed" if by_status.get("failed") else "done"
+        counters = _sum_counts([s for s in shards if s.status is ShardStatus.DONE])
+        if status is not SearchStatus.INTERRUPTED:
+            status = SearchStatus.FAILED if by_status.get(ShardStatus.FAILED) else SearchStatus.DONE
         counters_out = {k: counters.get(k, 0) for k in (*COUNT_KEYS, "seconds", "cpu_seconds")}
         self.store.set_search_status(self.search_id, status, counters=counters_out)
-        errors = self.errors or [f"shard {s.shard_index}: {s.error}" for s in shards if s.status == "failed"]
+        errors = self.errors or [f"shard {s.shard_index}: {s.error}" for s in shards if s.status is ShardStatus.FAILED]
         return SearchReport(
             search_id=self.search_id,
             name=self.spec.name,
@@ -219,27 +222,28 @@ class SearchRunner:
         )
 
 
-def prepare_search(store: Any, spec: SearchSpec) -> int:
-    """The search of this spec in the store (created if new), with all its shards."""
+def prepare_search(store: Store, spec: SearchSpec) -> int:
+    """The search of this spec in the store, with all its shards: created with them in one
+    transaction when new (shards an older one lacks are added)."""
     spec_hash = spec.hash
+    shards = [(s.index, s.start, s.stop) for s in spec.space().shards(spec.shard_size)]
     search_id = store.find_search_by_hash(spec_hash)
     if search_id is None:
-        search_id = store.create_search(spec.name, spec.as_dict(), spec_hash)
-    space = spec.space()
-    store.add_shards(search_id, [(s.index, s.start, s.stop) for s in space.shards(spec.shard_size)])
+        return store.create_search(spec.name, spec.as_dict(), spec_hash, shards=shards)
+    store.add_shards(search_id, shards)
     return search_id
 
 
-def stored_spec(store: Any, search_id: int) -> SearchSpec:
+def stored_spec(store: Store, search_id: int) -> SearchSpec:
     """The spec of a stored search; :class:`StoreError` if there is no such search."""
     row = store.search(search_id)
-    if row is None:
+    if row is None or row.spec is None:
         raise StoreError(f"no search with id {search_id}")
-    return parse_spec(row["spec"], f"search {search_id}")
+    return parse_spec(row.spec, f"search {search_id}")
 
 
 def run_search(
-    store: Any,
+    store: Store,
     spec: SearchSpec,
     *,
     executor: Executor | None = None,
@@ -270,7 +274,7 @@ def run_search(
             executor.close()
 
 
-def resume_search(store: Any, search_id: int, **kwargs: Any) -> SearchReport:
+def resume_search(store: Store, search_id: int, **kwargs: Any) -> SearchReport:
     """Run the shards of a stored search that are not done yet."""
     spec = stored_spec(store, search_id)
     return run_search(store, spec, search_id=search_id, **kwargs)

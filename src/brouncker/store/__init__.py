@@ -1,4 +1,4 @@
-"""The conjecture store: SQLAlchemy models, engines and migrations, and a small API.
+"""The conjecture store: SQLAlchemy models, engines and migrations, and a typed API.
 
 >>> from brouncker.store import open_store
 >>> store = open_store("sqlite://")
@@ -8,25 +8,50 @@
 
 from .engine import DEFAULT_URL, ENV_VAR, resolve_url, upgrade
 from .models import SCHEMA_REVISION
-from .repository import (
+from .queries import SORT_COLUMNS
+from .repository import Store, open_store
+from .rows import (
     CONTRACT_FIELDS,
-    SORT_COLUMNS,
+    ROW_FIELDS,
+    ClusterRow,
+    ConjectureDetail,
+    ConjectureRow,
+    MetricsRow,
+    NewCluster,
+    PCFConjecture,
+    PCFDynamics,
+    PCFFeatures,
+    PCFRow,
+    SearchRow,
     ShardRow,
-    Store,
+    VerificationRow,
     WriteCounts,
-    open_store,
+    rows_frame,
 )
 
 __all__ = [
     "CONTRACT_FIELDS",
     "DEFAULT_URL",
     "ENV_VAR",
+    "ROW_FIELDS",
     "SCHEMA_REVISION",
     "SORT_COLUMNS",
+    "ClusterRow",
+    "ConjectureDetail",
+    "ConjectureRow",
+    "MetricsRow",
+    "NewCluster",
+    "PCFConjecture",
+    "PCFDynamics",
+    "PCFFeatures",
+    "PCFRow",
+    "SearchRow",
     "ShardRow",
     "Store",
+    "VerificationRow",
     "WriteCounts",
     "open_store",
     "resolve_url",
+    "rows_frame",
     "upgrade",
 ]

@@ -15,15 +15,21 @@ The Alembic migrations ship inside the package (``brouncker/store/migrations``),
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SAWarning, SQLAlchemyError
 
 from ..errors import StoreError
 from .models import SCHEMA_REVISION, TABLES
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_URL = "sqlite:///brouncker.db"
 ENV_VAR = "BROUNCKER_DB"
@@ -38,16 +44,42 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def resolve_url(url: str | None = None) -> str:
-    """The database URL: ``url`` if given, else ``$BROUNCKER_DB``, else ``./brouncker.db``."""
-    return url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    """The database URL: ``url`` if given, else ``$BROUNCKER_DB``, else ``./brouncker.db``.
+
+    An empty URL is refused rather than taken for "the default": ``--db ""`` (or an empty
+    ``$BROUNCKER_DB``) is a mistake, not a request for ``./brouncker.db``.
+
+    >>> resolve_url("")
+    Traceback (most recent call last):
+    ...
+    brouncker.errors.StoreError: the database URL is empty: use sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DATABASE
+    """
+    if url is None:
+        url = os.environ.get(ENV_VAR)
+        if url is None:
+            return DEFAULT_URL
+        if not url.strip():
+            raise StoreError(f"${ENV_VAR} is set but empty: {URL_HINT}")
+    if not url.strip():
+        raise StoreError(f"the database URL is empty: {URL_HINT}")
+    return url
 
 
 def display_url(url: URL | str) -> str:
     """The URL with any password masked, for messages."""
     try:
         return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
-    except ArgumentError:
-        return str(url)
+    except (ArgumentError, ValueError):
+        return _masked(str(url))
+
+
+def _masked(text: str) -> str:
+    """A URL that does not parse, with anything between ``user:`` and ``@`` masked.
+
+    >>> _masked("postgresql://me:s3cret@db:abc/x")
+    'postgresql://me:***@db:abc/x'
+    """
+    return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", text)
 
 
 def parse_url(url: str | None) -> URL:
@@ -59,8 +91,9 @@ def parse_url(url: str | None) -> URL:
     text = resolve_url(url)
     try:
         parsed = make_url(text)
-    except ArgumentError:
-        raise StoreError(f"cannot parse database URL {text!r}: {URL_HINT}") from None
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        reason = "" if isinstance(exc, ArgumentError) else f" ({' '.join(str(exc).split())})"
+        raise StoreError(f"cannot parse database URL {_masked(text)!r}{reason}: {URL_HINT}") from None
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise StoreError(f"unsupported database {backend!r} in {display_url(parsed)!r}: {URL_HINT}")
@@ -69,48 +102,85 @@ def parse_url(url: str | None) -> URL:
     return parsed
 
 
-def make_engine(url: str | None = None, *, foreign_keys: bool = True) -> Engine:
+def make_engine(url: str | None = None, *, foreign_keys: bool = True, read_only: bool = False, must_exist: bool = False) -> Engine:
     """An engine for ``url`` (not yet connected). Foreign keys are turned off only to
-    migrate SQLite, where a table rebuild must not cascade."""
+    migrate SQLite, where a table rebuild must not cascade. A ``read_only`` engine's
+    connections refuse to write (SQLite ``query_only``; PostgreSQL read-only
+    transactions). With ``must_exist`` (implied by ``read_only``) a SQLite file that does
+    not exist is refused rather than created by the first connection."""
     parsed = parse_url(url)
     backend = parsed.get_backend_name()
-    connect_args: dict = {}
+    connect_args: dict[str, Any] = {}
     if backend == "postgresql" and "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
     if backend == "sqlite":
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
     try:
-        engine = sa.create_engine(parsed, connect_args=connect_args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SAWarning)  # e.g. query arguments the driver would ignore
+            engine = sa.create_engine(parsed, connect_args=connect_args)
     except (NoSuchModuleError, ImportError) as exc:
         raise StoreError(f"cannot use database URL {display_url(parsed)!r}: {exc}") from None
-    except (ArgumentError, TypeError) as exc:
-        raise StoreError(f"bad database URL {display_url(parsed)!r}: {exc}") from None
+    except (ArgumentError, TypeError, ValueError, SAWarning) as exc:
+        detail = " ".join(str(exc).split("(Background on")[0].split())
+        raise StoreError(f"bad database URL {display_url(parsed)!r}: {detail}") from None
+    if (read_only or must_exist) and backend == "sqlite":
+        _require_sqlite_file(parsed)
     if backend == "sqlite":
-        _configure_sqlite(engine, foreign_keys)
+        _configure_sqlite(engine, foreign_keys, read_only)
+    elif read_only:
+        _configure_postgresql_read_only(engine)
     return engine
 
 
-def _configure_sqlite(engine: Engine, foreign_keys: bool) -> None:
+def _require_sqlite_file(parsed: URL) -> None:
+    """Refuse to open a SQLite file that does not exist (connecting would create it)."""
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return
+    if not Path(database).is_file():
+        raise StoreError(no_database_message(display_url(parsed)))
+
+
+def no_database_message(where: str) -> str:
+    """What a reading command says where there is no brouncker database."""
+    return f"there is no brouncker database at {where!r}: create one with `brouncker db upgrade --db {where}`"
+
+
+def _configure_sqlite(engine: Engine, foreign_keys: bool, read_only: bool) -> None:
     """WAL, busy timeout, foreign keys; and real BEGIN statements, so that a batch is one
     transaction (the sqlite3 module's own transaction handling is turned off)."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: no corruption, fewer fsyncs
+        if read_only:  # a reader leaves the journal mode as it is, and cannot write
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: no corruption, fewer fsyncs
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(connection: Any) -> None:
         # A writer takes the lock up front (BEGIN IMMEDIATE) and waits for it under the busy
         # timeout, instead of failing when a read transaction later tries to write.
         writes = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _configure_postgresql_read_only(engine: Engine) -> None:
+    """Every transaction of the engine's connections is READ ONLY."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_connection.commit()
 
 
 def connect_error(exc: SQLAlchemyError, url: URL | str) -> StoreError:
@@ -144,7 +214,7 @@ def current_revision(engine: Engine) -> str | None:
         return rev or "base"
 
 
-def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(url: str | None = None) -> Config:
     """An Alembic :class:`Config` for the packaged migrations (no ini file needed)."""
     from alembic.config import Config
 
@@ -163,8 +233,22 @@ def known_revisions() -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
+def check_revision(revision: str) -> str:
+    """``revision`` if the packaged migrations know it (or it is ``head``), else a
+    one-line :class:`StoreError` naming the ones they know."""
+    known = known_revisions()
+    if revision != "head" and revision not in known:
+        raise StoreError(f"unknown schema revision {revision!r}: choose head or one of {', '.join(known)}")
+    return revision
+
+
 def upgrade(url: str | None = None, revision: str = "head") -> str:
-    """Create or upgrade the schema at ``url`` to ``revision``; returns the revision reached."""
+    """Create or upgrade the schema at ``url`` to ``revision``; returns the revision reached.
+
+    An unknown revision, or one older than the database's (this is no downgrade), is a
+    one-line :class:`StoreError`, and the database is left as it was.
+    """
+    check_revision(revision)
     engine = make_engine(url)
     try:
         check_connection(engine)
@@ -181,12 +265,15 @@ def migrate(engine: Engine, revision: str = "head") -> str:
     off while tables are rebuilt (batch mode), then checked.
     """
     from alembic import command
+    from alembic.util import CommandError
 
+    _refuse_downgrade(engine, revision)
     try:
         with engine.connect() as conn:
             sqlite = engine.dialect.name == "sqlite"
+            dbapi: Any = conn.connection.dbapi_connection
             if sqlite:  # outside any transaction, where SQLite honours this pragma
-                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+                dbapi.execute("PRAGMA foreign_keys = OFF")
             conn.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE, one migrator at a time
             try:
                 with conn.begin():
@@ -201,10 +288,27 @@ def migrate(engine: Engine, revision: str = "head") -> str:
                             raise StoreError(f"the migration would break {len(bad)} foreign keys; nothing was changed")
             finally:
                 if sqlite:
-                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")
+                    dbapi.execute("PRAGMA foreign_keys = ON")
         return current_revision(engine) or "base"
     except SQLAlchemyError as exc:
         raise connect_error(exc, engine.url) from None
+    except CommandError as exc:
+        detail = " ".join(str(exc).split())
+        raise StoreError(f"cannot upgrade {display_url(engine.url)!r} to revision {revision!r}: {detail}; nothing was changed") from None
+
+
+def _refuse_downgrade(engine: Engine, revision: str) -> None:
+    """A target older than the database's revision is refused (Alembic would do nothing)."""
+    if revision == "head":
+        return
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        raise connect_error(exc, engine.url) from None
+    known = known_revisions()
+    if current in known and revision in known and known.index(revision) < known.index(current):
+        raise StoreError(f"database {display_url(engine.url)!r} is at schema revision {current}, newer than {revision}: "
+                         "brouncker does not downgrade; nothing was changed")
 
 
 def ensure_schema(engine: Engine, create: bool = True) -> None:
@@ -219,7 +323,7 @@ def ensure_schema(engine: Engine, create: bool = True) -> None:
     where = display_url(engine.url)
     if rev is None:
         if not create:
-            raise StoreError(f"database {where!r} has no brouncker schema: run `brouncker db upgrade --db URL`")
+            raise StoreError(no_database_message(where))
         migrate(engine)
         return
     if rev == UNVERSIONED:
@@ -227,7 +331,7 @@ def ensure_schema(engine: Engine, create: bool = True) -> None:
     if rev == "base" or rev in known_revisions():
         raise StoreError(
             f"database {where!r} has schema revision {rev}, older than this brouncker ({SCHEMA_REVISION}): "
-            "run `brouncker db upgrade --db URL`"
+            f"run `brouncker db upgrade --db {where}`"
         )
     raise StoreError(
         f"database {where!r} has schema revision {rev}, which this brouncker does not know "

@@ -27,11 +27,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_REVISION = "0002"
+from ..records import ConjectureStatus, SearchStatus, ShardStatus
+
+SCHEMA_REVISION = "0003"
 """The Alembic head revision this code reads and writes."""
 
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -76,7 +80,7 @@ class Search(Base):
     name: Mapped[str] = mapped_column(String(200))
     spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
     spec_hash: Mapped[str] = mapped_column(String(128), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=SearchStatus.PENDING.value)
     counters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -92,7 +96,7 @@ class Shard(Base):
     shard_index: Mapped[int] = mapped_column(Integer)
     start: Mapped[int] = mapped_column(BigInteger)
     stop: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ShardStatus.PENDING.value, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(Text)
@@ -139,11 +143,19 @@ class Conjecture(Base):
     """A conjectured formula: an integer relation between a limit and bank constants.
 
     Unique per ``(kind, value_key, expression)``; ``value_key`` is the canonical key for
-    a PCF and a digest of the defining data (lhs and signs) for ESMA.
+    a PCF and a digest of the defining data (lhs and signs) for ESMA. A value no bank
+    constant explains has no expression (``candidate`` is true) and is unique per
+    ``(kind, value_key)``. ``delta_kind`` says which δ ``delta`` is (``fr`` or ``naive``).
     """
 
     __tablename__ = "conjecture"
-    __table_args__ = (UniqueConstraint("kind", "value_key", "expression"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "value_key", "expression"),
+        Index(
+            "uq_conjecture_unexplained", "kind", "value_key", unique=True,
+            sqlite_where=text("expression IS NULL"), postgresql_where=text("expression IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), index=True)
     value_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
@@ -152,14 +164,16 @@ class Conjecture(Base):
     a: Mapped[list[int] | None] = mapped_column(JSONType)  # the PCF as found
     b: Mapped[list[int] | None] = mapped_column(JSONType)
     degree: Mapped[int | None] = mapped_column(Integer, index=True)
-    expression: Mapped[str] = mapped_column(Text)
+    expression: Mapped[str | None] = mapped_column(Text)
     constants: Mapped[list[str]] = mapped_column(JSONType)
     relation: Mapped[list[int]] = mapped_column(JSONType)
     digits: Mapped[int] = mapped_column(Integer)
     delta: Mapped[float | None] = mapped_column(Float, index=True)
+    delta_kind: Mapped[str | None] = mapped_column(String(8))
     limit: Mapped[str | None] = mapped_column(Text)  # decimal text, any precision
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(16), default="candidate", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ConjectureStatus.CONJECTURED.value, index=True)
+    candidate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     search_id: Mapped[int | None] = mapped_column(ForeignKey("search.id", ondelete="SET NULL"), index=True)
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

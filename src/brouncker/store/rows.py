@@ -1,0 +1,281 @@
+"""Typed rows that the store returns: searches, shards, conjectures (with their PCF,
+metrics, verifications and cluster), clusters, and the per-PCF rows clustering reads.
+
+Each row is a frozen dataclass of plain values; ``as_dict()`` gives its JSON (enums as
+their text, times in ISO 8601). :func:`rows_frame` turns a list of rows into a pandas
+DataFrame when pandas is installed (it is not a dependency).
+
+>>> row = ConjectureRow(1, ConjectureKind.PCF, "2n + 1", "n^2", "4/pi", 50, 0.0, ConjectureStatus.CONJECTURED,
+...                     None, 1, "k", DeltaKind.FR, False)
+>>> tuple(row.as_dict())[: len(CONTRACT_FIELDS)] == CONTRACT_FIELDS
+True
+>>> row.as_dict()["status"], row.as_dict()["delta_kind"]
+('conjectured', 'fr')
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, cast
+
+from ..records import ConjectureKind, ConjectureStatus, DeltaKind, SearchStatus, ShardStatus, Verdict
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+CONTRACT_FIELDS = ("id", "kind", "a", "b", "expression", "digits", "delta", "status", "cluster", "search_id", "canonical_key")
+"""The fields every ``brouncker query`` row has, in this order (the command line's contract)."""
+
+ROW_FIELDS = (*CONTRACT_FIELDS, "delta_kind", "candidate")
+"""The fields of a :class:`ConjectureRow`: the contract's, then which δ ``delta`` is and
+whether the value is a candidate (explained by no bank constant)."""
+
+
+def _plain(value: Any) -> Any:
+    """A field's JSON value: enums as text, times in ISO 8601, rows as dicts, tuples as lists."""
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _Row:
+    """``as_dict`` over the dataclass fields, in their order."""
+
+    __slots__ = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(cast("DataclassInstance", self))}
+
+
+@dataclass(frozen=True, slots=True)
+class WriteCounts(_Row):
+    """Rows a :meth:`~brouncker.store.Store.write_records` call added (records already stored count 0)."""
+
+    pcfs: int
+    metrics: int
+    conjectures: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow(_Row):
+    """One search: its status, counters and shards by status; ``spec`` only when read
+    with it (:meth:`~brouncker.store.Store.search`), else None and left out of the JSON."""
+
+    id: int
+    name: str
+    status: SearchStatus
+    spec_hash: str
+    counters: dict[str, Any]
+    shards: dict[str, int]
+    created_at: datetime | None
+    updated_at: datetime | None
+    spec: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = _Row.as_dict(self)
+        if self.spec is None:
+            del out["spec"]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ShardRow(_Row):
+    """One shard of a search: the index range ``[start, stop)`` and its progress."""
+
+    search_id: int
+    shard_index: int
+    start: int
+    stop: int
+    status: ShardStatus
+    attempts: int
+    counts: dict[str, Any] | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConjectureRow(_Row):
+    """A conjecture as ``brouncker query`` lists it: the contract fields, then
+    ``delta_kind`` and ``candidate``. ``a`` and ``b`` are polynomial text; ``cluster`` is
+    the id of the conjecture's cluster."""
+
+    id: int
+    kind: ConjectureKind
+    a: str | None
+    b: str | None
+    expression: str | None
+    digits: int
+    delta: float | None
+    status: ConjectureStatus
+    cluster: int | None
+    search_id: int | None
+    canonical_key: str | None
+    delta_kind: DeltaKind | None
+    candidate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PCFRow(_Row):
+    """The canonical PCF of a conjecture (coefficients as polynomial text)."""
+
+    id: int
+    canonical_key: str
+    a: str
+    b: str
+    deg_a: int
+    deg_b: int
+    first_search_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsRow:
+    """A dynamics record of a PCF at one depth; its JSON is the record with ``depth`` first."""
+
+    depth: int
+    dynamics: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"depth": self.depth, **self.dynamics}
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationRow(_Row):
+    """One verification run of a stored conjecture."""
+
+    id: int
+    digits_requested: int
+    digits_agreed: int | None
+    depth: int | None
+    seconds: float | None
+    verdict: Verdict
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRow(_Row):
+    """A cluster of a search in one plane of dynamics metrics; ``is_candidate`` when its
+    members share a value that no bank constant explains."""
+
+    id: int
+    search_id: int
+    plane: str
+    label: str
+    size: int
+    anchor: str | None
+    is_candidate: bool
+    description: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewCluster(_Row):
+    """A cluster to store (:meth:`~brouncker.store.Store.save_clusters`); ``size`` None
+    counts the conjectures assigned to it."""
+
+    plane: str
+    label: str
+    size: int | None = None
+    anchor: str | None = None
+    is_candidate: bool = False
+    description: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConjectureDetail:
+    """Everything known about one conjecture: its row, its relation and data, its PCF,
+    every metrics record of the PCF, every verification, and its cluster.
+
+    The JSON is the row's (with ``cluster`` the cluster itself rather than its id)
+    followed by the rest.
+    """
+
+    conjecture: ConjectureRow
+    value_key: str
+    degree: int | None
+    constants: tuple[str, ...]
+    relation: tuple[int, ...]
+    limit: str | None
+    data: dict[str, Any] | None
+    created_at: datetime | None
+    pcf: PCFRow | None
+    metrics: tuple[MetricsRow, ...]
+    verifications: tuple[VerificationRow, ...]
+    cluster: ClusterRow | None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = self.conjecture.as_dict()
+        out["cluster"] = None if self.cluster is None else self.cluster.as_dict()
+        for name in ("value_key", "degree", "constants", "relation", "limit", "data", "created_at", "pcf", "metrics", "verifications"):
+            out[name] = _plain(getattr(self, name))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PCFDynamics(_Row):
+    """A PCF first found by a search, with its deepest dynamics record (what clustering reads)."""
+
+    pcf_id: int
+    canonical_key: str
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    depth: int
+    dynamics: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PCFFeatures(_Row):
+    """The dynamics features of a PCF's deepest record, and its cluster (what the report plots)."""
+
+    pcf_id: int
+    cluster: int | None
+    delta_fr: float | None
+    c: float | None
+    d: float | None
+    gamma: float | None
+    eta: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PCFConjecture(_Row):
+    """A PCF conjecture as clustering needs it: which PCF, which expression and constants,
+    and its data (whose ``source`` says what made it)."""
+
+    id: int
+    pcf_id: int
+    expression: str | None
+    constants: tuple[str, ...]
+    data: dict[str, Any] | None
+
+
+def rows_frame(rows: Sequence[Any], row_type: type | None = None) -> Any:
+    """The rows as a ``pandas.DataFrame``, one column per key of their JSON (pandas must be
+    installed; brouncker does not depend on it). An empty list gives an empty frame,
+    with the fields of ``row_type`` as columns when it is given.
+    """
+    try:
+        pandas = importlib.import_module("pandas")  # optional, and untyped: imported by name
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError("rows_frame needs pandas, which brouncker does not install: pip install pandas") from None
+    records = [r.as_dict() for r in rows]
+    if records:
+        columns = list(records[0])
+    else:
+        columns = list(field_names(row_type)) if row_type is not None else []
+    return pandas.DataFrame.from_records(records, columns=columns)
+
+
+def field_names(row_type: type) -> tuple[str, ...]:
+    """The fields of a row class.
+
+    >>> field_names(ConjectureRow) == ROW_FIELDS
+    True
+    """
+    return tuple(f.name for f in fields(row_type))
