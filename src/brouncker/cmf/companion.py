@@ -116,8 +116,10 @@ def trajectory_pcf(tm: TrajectoryMatrix) -> TrajectoryPCF:
             w = segment(tm, 0, offset)
             if swapped:
                 w = [[w[1][1], w[1][0]], [w[0][1], w[0][0]]]
-            head = Mobius.from_matrix(*(int(v) for v in (w[0][0], w[0][1], w[1][0], w[1][1])))
-            mobius = None if head.determinant == 0 else head.compose(mobius)
+            if w[0][0] * w[1][1] == w[0][1] * w[1][0]:  # the walk collapses before the PCF starts
+                mobius = None
+            else:
+                mobius = Mobius.from_matrix(*(int(v) for v in (w[0][0], w[0][1], w[1][0], w[1][1]))).compose(mobius)
         if mobius is not None and swapped:  # the swapped walk tends to 1/L
             mobius = Mobius.of(mobius.c2, mobius.c3, mobius.c0, mobius.c1)
     return TrajectoryPCF(canon.pcf, canon.key, raw, offset, swapped, mobius)

@@ -48,6 +48,13 @@ class Inflation:
         return Fraction(self.sign * self.constant * evaluate(self.numerator, 0), evaluate(self.denominator, 0))
 
     @property
+    def regular(self) -> bool:
+        r"""Whether $c(n)$ is finite and non-zero at every $n \ge 0$: only then does the
+        input have the value ``value_factor`` times the canonical one (a factor vanishing at
+        some $n \ge 0$ makes one of the two fractions stop there)."""
+        return not _natural_root(self.numerator) and not _natural_root(self.denominator)
+
+    @property
     def trivial(self) -> bool:
         return self.sign == 1 and self.constant == 1 and self.numerator == (1,) and self.denominator == (1,)
 
@@ -113,7 +120,7 @@ def inflate(pcf: PCF, f: Sequence[int] | int) -> PCF:
     return PCF(_coefficients(_flint(pcf.a) * f_poly), _coefficients(_flint(pcf.b) * f_poly * _shift(f_poly, -1)))
 
 
-def canonical(pcf: PCF) -> Canonical:
+def canonical(pcf: PCF, full: bool = False) -> Canonical:
     r"""The canonical representative of the equivalence class of ``pcf``.
 
     Three normalisations, each an equivalence transformation $c(n)$ (see
@@ -130,7 +137,9 @@ def canonical(pcf: PCF) -> Canonical:
       $\beta_k - \alpha_k - \alpha_{k+1}$; the canonical $\alpha$ is the least (in total)
       that keeps $b$ a polynomial, with ties pushed to larger $k$. This makes the form
       independent of the order of deflation. Factors $n + k$ with $k \le 0$ vanish at some
-      $n \ge 0$ and are never moved (the input's fraction is then finite).
+      $n \ge 0$ and are never moved (the input's fraction is then finite), unless ``full``
+      asks for them to be moved too: the result is then the same for every polynomial
+      inflation, but the value relation holds only when ``scale.regular``.
 
     Not covered: shifts $n \to n + s$ (they change the value by a Möbius map: see
     :func:`shift_class`), and $c(n) = (-1)^n$ (not polynomial).
@@ -153,7 +162,7 @@ def canonical(pcf: PCF) -> Canonical:
     numerator: Coefficients = (1,)
     denominator: Coefficients = (1,)
     if len(a) > 1 and _may_deflate(a, b):
-        numerator, denominator = _polynomial_factor(_flint(a), _flint(b), b_zero)
+        numerator, denominator = _polynomial_factor(_flint(a), _flint(b), b_zero, full)
     scale = Inflation(sign, constant, numerator, denominator)
     if scale.trivial:
         return Canonical(pcf, canonical_key(a, b), scale)
@@ -262,6 +271,18 @@ def _constant_factor(ca: int, cb: int) -> int:
     return out
 
 
+def _natural_root(coefficients: Coefficients) -> bool:
+    r"""Whether the polynomial has an integer root $n \ge 0$ (its integer roots are linear factors)."""
+    if len(coefficients) < 2:
+        return False
+    for factor, _ in _flint(coefficients).factor()[1]:
+        if factor.degree() == 1:
+            v, u = (int(c) for c in factor.coeffs())  # u n + v
+            if v % u == 0 and -v // u >= 0:
+                return True
+    return False
+
+
 def _orbit_position(base: "flint.fmpz_poly", h: "flint.fmpz_poly") -> int | None:
     """The $k$ with $h(n) = base(n + k)$, if any (both primitive, positive leading)."""
     d = base.degree()
@@ -278,7 +299,7 @@ def _orbit_position(base: "flint.fmpz_poly", h: "flint.fmpz_poly") -> int | None
 
 
 
-def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool) -> tuple[Coefficients, Coefficients]:
+def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool, full: bool = False) -> tuple[Coefficients, Coefficients]:
     r"""Numerator and denominator of the polynomial part of $c(n)$ (see :func:`canonical`)."""
     n_poly = flint.fmpz_poly([0, 1])
     a_factors = [(g, int(e)) for g, e in A.factor()[1]]
@@ -303,8 +324,8 @@ def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool)
             if k is not None:
                 beta[k] = beta.get(k, 0) + e
 
-        def fixed(k: int) -> bool:  # n + k vanishes at n = -k >= 0: never moved
-            return monic_linear and k <= 0
+        def fixed(k: int) -> bool:  # n + k vanishes at n = -k >= 0: never moved (unless full)
+            return monic_linear and k <= 0 and not full
 
         positions = set(alpha) | set(beta)
         lo, hi = min(positions) - 1, max(positions) + 1
@@ -508,8 +529,11 @@ def shift_class(pcf: PCF) -> ShiftClass:
     equivalence transformations leave unchanged and a shift by $s$ turns into
     $R(n + s)$: the shift puts the second coefficient of $R$'s numerator (of its
     denominator if the numerator is constant) into $[0, d u)$, $d$ the degree and $u > 0$
-    the leading coefficient. The class key is then the same for every shifted or inflated
-    copy. (When $R$ is constant, the canonical $a$, else $b$, is normalised the same way.)
+    the leading coefficient. (When $R$ is constant, the canonical $a$, else $b$, is
+    normalised the same way.) The representative is the shifted fraction put in canonical
+    form with every common factor divided out (``canonical(…, full=True)``), so the class
+    key is the same for every shifted or inflated copy. A fraction with $b = 0$ is its own
+    class.
 
     >>> apery = PCF.parse("34n^3+51n^2+27n+5", "-n^6")
     >>> c = shift_class(PCF.parse("(2n+3)(17n^2+51n+39)", "-(n+1)^6"))
@@ -517,11 +541,14 @@ def shift_class(pcf: PCF) -> ShiftClass:
     (True, -1)
     """
     own = canonical(pcf)
+    if pcf.b == (0,):
+        return ShiftClass(own.key, own.key, 0, own.pcf, Mobius.of(0, own.scale.value_factor, 1, 0))
     s = _normalizing_shift(pcf, own.pcf)
-    moved = canonical(shift(pcf, s)) if s else own
+    moved = canonical(shift(pcf, s), full=True)
     to_shifted = shift_mobius(pcf, s)
-    scale = Mobius.of(0, moved.scale.value_factor, 1, 0)
-    mobius = None if to_shifted is None else to_shifted.compose(scale)
+    mobius = None
+    if to_shifted is not None and moved.scale.regular:
+        mobius = to_shifted.compose(Mobius.of(0, moved.scale.value_factor, 1, 0))
     return ShiftClass(own.key, moved.key, s, moved.pcf, mobius)
 
 
@@ -529,27 +556,30 @@ def shift_relation(p: PCF, q: PCF) -> Mobius | None:
     r"""The map $m$ with $\mathrm{value}(p) = m(\mathrm{value}(q))$ when $p$ is a shifted (and
     inflated) copy of $q$; ``None`` when they are not, or when a fraction stops between them.
 
+    The one behind is shifted forward onto the other (the first terms give the map, as in
+    :func:`shift_mobius`), and the two are then related by their canonical forms.
+
     >>> shift_relation(PCF.parse("34n^3+51n^2+27n+5", "-n^6"), PCF.parse("(2n+3)(17n^2+51n+39)", "-(n+1)^6")).text()
     '(-1 + 5x)/x'
     """
     cp, cq = shift_class(p), shift_class(q)
     if cp.class_key != cq.class_key:
         return None
-    u = cq.shift - cp.shift  # p is inflated from shift(q, u)
-    moved = shift(q, u)
-    own, other = canonical(p), canonical(moved)
-    if own.key != other.key:
+    u = cq.shift - cp.shift  # p is an inflated copy of shift(q, u)
+    behind, ahead, forward = (q, p, u) if u >= 0 else (p, q, -u)
+    moved = shift(behind, forward)
+    step = shift_mobius(behind, forward)  # value(behind) = step(value(moved))
+    own, other = canonical(ahead), canonical(moved)
+    if step is None or own.key != other.key or not (own.scale.regular and other.scale.regular):
         return None
-    to_moved = shift_mobius(q, u)  # value(q) = to_moved(value(moved))
-    if to_moved is None:
-        return None
-    ratio = own.scale.value_factor / other.scale.value_factor  # value(p) = ratio * value(moved)
-    return Mobius.of(0, ratio, 1, 0).compose(to_moved.inverse())
+    ratio = other.scale.value_factor / own.scale.value_factor  # value(moved) = ratio * value(ahead)
+    behind_from_ahead = step.compose(Mobius.of(0, ratio, 1, 0))  # value(behind) = this(value(ahead))
+    return behind_from_ahead.inverse() if u >= 0 else behind_from_ahead
 
 
 def _normalizing_shift(pcf: PCF, canonical_pcf: PCF) -> int:
     """The shift that puts ``pcf`` at its class's representative (see :func:`shift_class`)."""
-    if pcf.b == (0,) or pcf.a == (0,):
+    if pcf.a == (0,):
         candidates: list[Coefficients] = [canonical_pcf.a, canonical_pcf.b]
     else:
         a = _flint(pcf.a)
