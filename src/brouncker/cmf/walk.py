@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mpmath
-from gmpy2 import mpz
+from gmpy2 import gcd, mpz
 from mpmath import mp, mpf
 
 from ..convergence.verify import delta as convergent_delta
@@ -270,10 +270,25 @@ def delta(approximant: Approximant, limit: mpf) -> float:
     return convergent_delta(approximant.convergent(), limit)
 
 
-def _reference(deeper: Approximant, approximant: Approximant) -> mpf:
-    """The blind limit: the deeper approximant at enough digits to judge ``approximant``."""
-    dps = int(2 * log10_abs(approximant.q) + 2 * log10_abs(approximant.p) + 40)
-    return deeper.value(min(dps, int(4 * log10_abs(deeper.q)) + 40))
+def blind_delta(approximant: Approximant, deeper: Approximant) -> float:
+    r"""$\delta$ of ``approximant`` against the deeper one's $P/Q$, exactly:
+    $|p/q - P/Q| = |pQ - Pq| / |qQ|$, in logarithms of integers (no rounding).
+
+    ``math.inf`` when the two agree exactly (a rational limit), ``math.nan`` when
+    $\tilde q \le 1$ or a projection is undefined.
+    """
+    p, q, big_p, big_q = approximant.p, approximant.q, deeper.p, deeper.q
+    if q == 0 or big_q == 0:
+        return math.nan
+    g = gcd(p, q)
+    reduced = abs(q) // g if g else abs(q)
+    if reduced <= 1:
+        return math.nan
+    difference = p * big_q - big_p * q
+    if difference == 0:
+        return math.inf
+    error = log10_abs(difference) - log10_abs(q) - log10_abs(big_q)
+    return -error / log10_abs(reduced) - 1
 
 
 def approximate(field: CMF, trajectory: Sequence[int], start: Sequence[Rational | str], depth: int, limit: mpf | None = None) -> WalkResult:
@@ -285,11 +300,11 @@ def approximate(field: CMF, trajectory: Sequence[int], start: Sequence[Rational 
     depths = [depth] if limit is not None else [depth, 2 * depth]
     points = walk(tm, depths)
     approximant = points[0]
-    reference = limit if limit is not None else _reference(points[1], approximant)
     digits = approximant.digits
     dps = int(min(digits, 10_000)) + 20 if math.isfinite(digits) and digits > 0 else 30
     value = approximant.value(dps)
-    return WalkResult(value, digits, depth, delta(approximant, reference))
+    d = delta(approximant, limit) if limit is not None else blind_delta(approximant, points[1])
+    return WalkResult(value, digits, depth, d)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,13 +325,10 @@ def deltas(field: CMF, trajectory: Sequence[int], start: Sequence[Rational | str
     depth) unless ``limit`` is given."""
     asked = [int(d) for d in depths]
     tm = trajectory_matrix(field, trajectory, start)
-    extra = [] if limit is not None else [2 * max(asked)]
-    points = walk(tm, asked + extra)
-    if limit is None:
-        reference = _reference(points[-1], max(points[: len(asked)], key=lambda a: a.depth))
-    else:
-        reference = limit
-    return [delta(a, reference) for a in points[: len(asked)]]
+    if limit is not None:
+        return [delta(a, limit) for a in walk(tm, asked)]
+    *points, deeper = walk(tm, asked + [2 * max(asked)])
+    return [blind_delta(a, deeper) for a in points]
 
 
 def delta_map(field: CMF, start: Sequence[Rational | str], trajectories: Iterable[Sequence[int]], depth: int) -> tuple[DirectionDelta, ...]:
