@@ -41,6 +41,7 @@ from mpmath import mp, mpf
 
 from ..convergence.verify import delta as convergent_delta
 from ..errors import InconclusiveError
+from ..pcf.canonical import Mobius
 from ..pcf.limit import pcf_limit
 from ..pcf.walk import Convergent, _values, log10_abs
 from .field import CMF, FieldError, Rational
@@ -156,7 +157,8 @@ def walk(tm: TrajectoryMatrix, depths: Iterable[int]) -> list[Approximant]:
     done = 0
     out: dict[int, Approximant] = {}
     for d in wanted:
-        state = _multiply(state, segment(tm, done, d - 1)) if d - 1 > done else state
+        if d - 1 > done:
+            state = segment(tm, 0, d - 1) if done == 0 else _multiply(state, segment(tm, done, d - 1))
         previous = state
         state = _multiply(previous, [[mpz(v) for v in row] for row in tm.at(d - 1)])
         done = d
@@ -217,7 +219,7 @@ def trajectory_limit(
     return _limit_by_walk(tm, digits, max_depth)
 
 
-def _limit_through_pcf(a: Sequence[int], b: Sequence[int], mobius: Any, digits: int, max_depth: int) -> TrajectoryLimit:
+def _limit_through_pcf(a: Sequence[int], b: Sequence[int], mobius: Mobius, digits: int, max_depth: int) -> TrajectoryLimit:
     asked = digits + GUARD_DIGITS
     for _ in range(3):
         lim = pcf_limit(a, b, asked, max_depth)
@@ -256,9 +258,12 @@ class WalkResult:
     delta: float
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the limit as decimal text to its digits (50 for an exact rational), and
+        ``None`` for digits or δ that are not finite."""
         shown = min(self.digits, 10_000) if math.isfinite(self.digits) else 50
         text = mpmath.nstr(self.limit, max(1, int(shown) + _integer_digits(self.limit)), strip_zeros=False) if shown >= 0 else None
-        return {"limit": text, "digits": self.digits if math.isfinite(self.digits) else None, "depth": self.depth, "delta": _finite(self.delta)}
+        digits = int(self.digits) if math.isfinite(self.digits) else None
+        return {"limit": text, "digits": digits, "depth": self.depth, "delta": _finite(self.delta)}
 
 
 def _finite(x: float) -> float | None:
