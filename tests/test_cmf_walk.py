@@ -179,3 +179,12 @@ def test_walk_errors_and_degenerate_projections():
     collapsed = approximate(known_field("zeta3"), (1, 1), (0, 0), 50)
     assert collapsed.digits == math.inf and collapsed.delta == math.inf
     assert collapsed.as_dict()["digits"] is None and collapsed.as_dict()["limit"].startswith("-0.1666666")
+
+
+def test_json_of_walks_and_limits():
+    field = known_field("zeta3")
+    data = approximate(field, (1, 1), (1, 1), 20).as_dict()
+    assert set(data) == {"limit", "digits", "depth", "delta"} and data["depth"] == 20
+    assert data["limit"].startswith("-0.16809262741929253131687372") and isinstance(data["digits"], int)
+    limit = trajectory_limit(field, (1, 1), (1, 1), 30).as_dict()
+    assert limit["limit"] == "-0.168092627419292531316873721178" and limit["digits"] == 30 and limit["method"] == "pcf"

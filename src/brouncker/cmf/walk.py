@@ -42,15 +42,12 @@ from mpmath import mp, mpf
 from ..convergence.verify import delta as convergent_delta
 from ..errors import InconclusiveError
 from ..pcf.canonical import Mobius
-from ..pcf.limit import pcf_limit
+from ..pcf.limit import GUARD_DIGITS, MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
 from ..pcf.walk import Convergent, _values, log10_abs
 from .field import CMF, FieldError, Rational
 from .trajectory import TrajectoryMatrix, trajectory_matrix
 
 LEAF_SIZE = 32  # steps multiplied one by one at the leaves of the product tree
-START_DEPTH = 32  # first depth of a walk to D digits; doubled until the digits are there
-MAX_DEPTH = 1 << 16  # deepest walk before a limit is called inconclusive
-GUARD_DIGITS = 5  # extra digits asked of a PCF's value beyond what the Möbius map costs
 
 IntMatrix = list[list[mpz]]
 
@@ -224,13 +221,14 @@ def _limit_through_pcf(a: Sequence[int], b: Sequence[int], mobius: Mobius, digit
     for _ in range(3):
         lim = pcf_limit(a, b, asked, max_depth)
         with mp.workdps(lim.digits + 20):
+            if mobius.c2 + mobius.c3 * lim.value == 0:
+                raise InconclusiveError(f"the trajectory's limit is infinite to {lim.digits} digits (its PCF's value is the pole of {mobius.text('V')})")
             cost = mobius.log10_derivative(lim.value)
             value = mobius.apply(lim.value)
-        got = int(math.floor(lim.digits - cost)) if math.isfinite(cost) else 0
-        if got >= digits:
+        if int(math.floor(lim.digits - cost)) >= digits:
             with mp.workdps(digits + 20):
                 return TrajectoryLimit(+value, digits, lim.depth, "pcf")
-        asked = digits + GUARD_DIGITS + max(0, int(math.ceil(cost)))
+        asked = max(asked + 1, digits + GUARD_DIGITS + int(math.ceil(cost)))
     raise InconclusiveError(f"the trajectory's PCF {a}, {b} does not give {digits} digits through its Möbius map")
 
 
