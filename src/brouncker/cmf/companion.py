@@ -43,7 +43,7 @@ from typing import Any
 
 import flint
 
-from ..pcf.canonical import Mobius, ShiftClass, canonical, shift_class
+from ..pcf.canonical import Mobius, ShiftClass, canonical, natural_roots, shift_class
 from ..pcf.fraction import PCF
 from ..pcf.polynomial import Coefficients, normalize
 from .field import FieldError
@@ -98,7 +98,7 @@ def trajectory_pcf(tm: TrajectoryMatrix) -> TrajectoryPCF:
     det = entries[0][0] * entries[1][1] - entries[0][1] * entries[1][0]
     if det == 0:
         raise FieldError(f"the trajectory matrix of {tm.trajectory} is singular: it is no PCF")
-    offset = 1 + max(_natural_roots(entries[1][0]) + [r - 1 for r in _natural_roots(det) if r >= 1], default=-1)
+    offset = 1 + max(natural_roots(_coefficients(entries[1][0])) + [r - 1 for r in natural_roots(_coefficients(det)) if r >= 1], default=-1)
     if offset > MAX_OFFSET:
         raise FieldError(f"the trajectory matrix of {tm.trajectory} degenerates up to step {offset}; start the walk later")
     m = [[_shift(f, offset) for f in row] for row in entries]
@@ -137,16 +137,3 @@ def _coefficients(poly: Any) -> Coefficients:
 def _shift(poly: Any, s: int) -> Any:
     """$f(n + s)$."""
     return poly(flint.fmpz_poly([s, 1])) if poly.degree() > 0 else poly
-
-
-def _natural_roots(poly: Any) -> list[int]:
-    """The integer roots $n \\ge 0$ of a non-zero polynomial."""
-    if poly.degree() <= 0:
-        return []
-    roots = []
-    for factor, _ in poly.factor()[1]:
-        if factor.degree() == 1:
-            u, v = int(factor.coeffs()[1]), int(factor.coeffs()[0])  # u n + v
-            if v % u == 0 and -v // u >= 0:
-                roots.append(-v // u)
-    return roots

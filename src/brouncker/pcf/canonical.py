@@ -52,7 +52,7 @@ class Inflation:
         r"""Whether $c(n)$ is finite and non-zero at every $n \ge 0$: only then does the
         input have the value ``value_factor`` times the canonical one (a factor vanishing at
         some $n \ge 0$ makes one of the two fractions stop there)."""
-        return not _natural_root(self.numerator) and not _natural_root(self.denominator)
+        return not natural_roots(self.numerator) and not natural_roots(self.denominator)
 
     @property
     def trivial(self) -> bool:
@@ -271,16 +271,21 @@ def _constant_factor(ca: int, cb: int) -> int:
     return out
 
 
-def _natural_root(coefficients: Coefficients) -> bool:
-    r"""Whether the polynomial has an integer root $n \ge 0$ (its integer roots are linear factors)."""
-    if len(coefficients) < 2:
-        return False
+def natural_roots(coefficients: Coefficients) -> list[int]:
+    r"""The integer roots $n \ge 0$ of a polynomial (read off its linear factors), ascending.
+
+    >>> natural_roots((1, -3, 2, 0))     # n (n - 1) (n - 2)
+    [0, 1, 2]
+    """
+    if len(coefficients) < 2 or all(c == 0 for c in coefficients):
+        return []
+    roots = set()
     for factor, _ in _flint(coefficients).factor()[1]:
         if factor.degree() == 1:
             v, u = (int(c) for c in factor.coeffs())  # u n + v
             if v % u == 0 and -v // u >= 0:
-                return True
-    return False
+                roots.add(-v // u)
+    return sorted(roots)
 
 
 def _orbit_position(base: "flint.fmpz_poly", h: "flint.fmpz_poly") -> int | None:
