@@ -17,7 +17,17 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from brouncker.cli import app
-from brouncker.pcf.canonical import Inflation, canonical, canonical_key, inflate
+from brouncker.pcf.canonical import (
+    Inflation,
+    Mobius,
+    canonical,
+    canonical_key,
+    inflate,
+    shift,
+    shift_class,
+    shift_mobius,
+    shift_relation,
+)
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.polynomial import evaluate, multiply, normalize
 from brouncker.pcf.walk import walk, walk_sequential
@@ -177,3 +187,97 @@ def test_cli_canonical_json():
     data = json.loads(result.stdout)
     assert set(data) >= {"a", "b", "key", "scale"}
     assert data["a"] == "6n^3 + 9n^2 + 5n + 1" and data["b"] == "-n^6"
+
+
+# --- shift equivalence ------------------------------------------------------------------
+
+APERY = PCF.parse("34n^3+51n^2+27n+5", "-n^6")
+APERY_SHIFTED = PCF.parse("(2n+3)(17n^2+51n+39)", "-(n+1)^6")  # the ζ(3) diagonal from (1, 1)
+
+
+def exact_convergent(pcf: PCF, depth: int) -> Fraction | None:
+    c = walk_sequential(pcf.a, pcf.b, depth)
+    return None if c.q == 0 else c.fraction()
+
+
+def test_the_zeta3_diagonal_is_apery_shifted_and_one_shift_class():
+    assert shift(APERY, 1) == APERY_SHIFTED
+    cls, apery_cls = shift_class(APERY_SHIFTED), shift_class(APERY)
+    assert cls.key != apery_cls.key  # the exact PCFs differ ...
+    assert cls.class_key == apery_cls.class_key == canonical(APERY).key  # ... the family is one
+    assert cls.representative == APERY and cls.shift == -1
+
+
+def test_the_shift_map_carries_the_shifted_value_to_aperys_exactly():
+    m = shift_relation(APERY, APERY_SHIFTED)  # value(Apéry) = m(value(shifted))
+    assert m == shift_mobius(APERY, 1) == Mobius.of(-1, 5, 0, 1)  # 5 - 1/x
+    for depth in range(0, 12):  # exact on every convergent: the map is the first level of the fraction
+        assert exact_convergent(APERY, depth + 1) == m.apply(exact_convergent(APERY_SHIFTED, depth))
+    with mpmath.workdps(60):
+        shifted_value = mpmath.mpf(int(walk(APERY_SHIFTED.a, APERY_SHIFTED.b, 60).p)) / int(walk(APERY_SHIFTED.a, APERY_SHIFTED.b, 60).q)
+        assert abs(m.apply(shifted_value) - 6 / mpmath.zeta(3)) < mpmath.mpf(10) ** -50
+        inverse = shift_relation(APERY_SHIFTED, APERY)
+        assert abs(inverse.apply(6 / mpmath.zeta(3)) - shifted_value) < mpmath.mpf(10) ** -50
+
+
+@given(polys.filter(lambda a: a != (0,)), b_polys.filter(lambda b: b != (0,)), st.integers(-3, 3), st.integers(-3, 3))
+def test_shifted_copies_share_the_class_key(a, b, s, t):
+    p = PCF(a, b)
+    assert shift_class(shift(p, s)).class_key == shift_class(shift(p, t)).class_key == shift_class(p).class_key
+
+
+@given(polys.filter(lambda a: a != (0,)), b_polys.filter(lambda b: b != (0,)), factors, st.integers(-2, 3))
+def test_inflated_shifted_copies_share_the_class_key(a, b, f, s):
+    p = PCF(a, b)
+    assert shift_class(inflate(shift(p, s), f)).class_key == shift_class(p).class_key
+
+
+@given(polys.filter(lambda a: a != (0,)), b_polys, st.integers(-3, 4))
+def test_shift_map_is_exact_on_convergents(a, b, s):
+    p = PCF(a, b)
+    m = shift_mobius(p, s)
+    lo = max(0, -s)  # both fractions have a convergent at these depths
+    if m is None:  # the fraction stops between the two levels: b vanishes at a level entered
+        levels = range(1, s + 1) if s > 0 else range(1 + s, 1)
+        assert any(evaluate(b, k) == 0 for k in levels)
+        return
+    moved = shift(p, s)
+    for depth in range(lo, lo + 6):
+        left, right = exact_convergent(p, depth + s), exact_convergent(moved, depth)
+        if left is None or right is None or m.c2 + m.c3 * right == 0:
+            continue
+        assert left == m.apply(right)
+
+
+@given(polys.filter(lambda a: a != (0,)), b_polys, factors, st.integers(-2, 3))
+def test_shift_relation_maps_values_exactly(a, b, f, s):
+    p = PCF(a, b)
+    q = inflate(shift(p, s), f)  # value(q) = f(0) value(shift(p, s))
+    m = shift_relation(p, q)
+    direct = shift_mobius(p, s)
+    periodic = canonical(shift(p, 1)).key == canonical(p).key  # then several maps fix the one value
+    if direct is None or periodic:
+        return
+    assert m is not None
+    scale = Mobius.of(0, Fraction(1, evaluate(f, 0)), 1, 0)  # value(shift(p, s)) = value(q) / f(0)
+    assert m == direct.compose(scale)
+
+
+def test_mobius_algebra():
+    m = Mobius.of(Fraction(1, 2), 3, -2, 4)
+    assert (m.c0, m.c1, m.c2, m.c3) == (1, 6, -4, 8)
+    x = Fraction(7, 3)
+    assert m.inverse().apply(m.apply(x)) == x
+    assert m.compose(m.inverse()) == Mobius.identity()
+    n = Mobius.of(2, -1, 5, 1)
+    assert m.compose(n).apply(x) == m.apply(n.apply(x))
+    c2, c0n, c1n, c3 = m.relation  # c2 y - c0 - c1 x + c3 x y = 0
+    y = m.apply(x)
+    assert c2 * y + c0n + c1n * x + c3 * x * y == 0
+    assert Mobius.of(-1, 5, 0, 1).text() == "(-1 + 5x)/x" and Mobius.identity().text("V") == "V"
+
+
+def test_finite_fractions_have_no_shift_map():
+    finite = PCF((1, 1), (1, -2))  # b(2) = 0
+    assert shift_mobius(finite, 3) is None and shift_mobius(shift(finite, 3), -3) is None
+    assert shift_mobius(finite, 1) is not None

@@ -23,6 +23,8 @@ import flint
 
 from .fraction import PCF
 from .polynomial import Coefficients, evaluate, format_polynomial, normalize
+from .polynomial import shift as shift_polynomial
+from .walk import walk
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,13 @@ class Inflation:
     def value_factor(self) -> Fraction:
         r"""$c(0)$: the value of the input divided by the value of the canonical PCF."""
         return Fraction(self.sign * self.constant * evaluate(self.numerator, 0), evaluate(self.denominator, 0))
+
+    @property
+    def regular(self) -> bool:
+        r"""Whether $c(n)$ is finite and non-zero at every $n \ge 0$: only then does the
+        input have the value ``value_factor`` times the canonical one (a factor vanishing at
+        some $n \ge 0$ makes one of the two fractions stop there)."""
+        return not natural_roots(self.numerator) and not natural_roots(self.denominator)
 
     @property
     def trivial(self) -> bool:
@@ -111,7 +120,7 @@ def inflate(pcf: PCF, f: Sequence[int] | int) -> PCF:
     return PCF(_coefficients(_flint(pcf.a) * f_poly), _coefficients(_flint(pcf.b) * f_poly * _shift(f_poly, -1)))
 
 
-def canonical(pcf: PCF) -> Canonical:
+def canonical(pcf: PCF, full: bool = False) -> Canonical:
     r"""The canonical representative of the equivalence class of ``pcf``.
 
     Three normalisations, each an equivalence transformation $c(n)$ (see
@@ -128,10 +137,12 @@ def canonical(pcf: PCF) -> Canonical:
       $\beta_k - \alpha_k - \alpha_{k+1}$; the canonical $\alpha$ is the least (in total)
       that keeps $b$ a polynomial, with ties pushed to larger $k$. This makes the form
       independent of the order of deflation. Factors $n + k$ with $k \le 0$ vanish at some
-      $n \ge 0$ and are never moved (the input's fraction is then finite).
+      $n \ge 0$ and are never moved (the input's fraction is then finite), unless ``full``
+      asks for them to be moved too: the result is then the same for every polynomial
+      inflation, but the value relation holds only when ``scale.regular``.
 
-    Not covered: shifts $n \to n + s$ (they change the value by a Möbius map), and
-    $c(n) = (-1)^n$ (not polynomial).
+    Not covered: shifts $n \to n + s$ (they change the value by a Möbius map: see
+    :func:`shift_class`), and $c(n) = (-1)^n$ (not polynomial).
 
     >>> c = canonical(PCF.parse("(2n+1)(6n^2+6n+2)", "-4n^6"))
     >>> c.key, c.scale.value_factor
@@ -146,12 +157,12 @@ def canonical(pcf: PCF) -> Canonical:
     a, b = pcf.a, pcf.b
     a_zero, b_zero = a == (0,), b == (0,)
     sign = -1 if a[0] < 0 else 1
-    ca, cb = math.gcd(*a), math.gcd(*b)
-    constant = 1 if math.gcd(ca, cb) == 1 else _constant_factor(ca, cb)
+    content_a, content_b = math.gcd(*a), math.gcd(*b)
+    constant = 1 if math.gcd(content_a, content_b) == 1 else _constant_factor(content_a, content_b)
     numerator: Coefficients = (1,)
     denominator: Coefficients = (1,)
     if len(a) > 1 and _may_deflate(a, b):
-        numerator, denominator = _polynomial_factor(_flint(a), _flint(b), b_zero)
+        numerator, denominator = _polynomial_factor(_flint(a), _flint(b), b_zero, full)
     scale = Inflation(sign, constant, numerator, denominator)
     if scale.trivial:
         return Canonical(pcf, canonical_key(a, b), scale)
@@ -245,8 +256,8 @@ def _constant_factor(ca: int, cb: int) -> int:
     if g == 1:
         return 1
     out = 1
-    for p, _ in flint.fmpz(g).factor():
-        p = int(p)
+    for prime, _ in flint.fmpz(g).factor():
+        p = int(prime)
         va = vb = 0
         x = ca
         while x % p == 0:
@@ -258,6 +269,23 @@ def _constant_factor(ca: int, cb: int) -> int:
             vb += 1
         out *= p ** min(va, vb // 2)
     return out
+
+
+def natural_roots(coefficients: Coefficients) -> list[int]:
+    r"""The integer roots $n \ge 0$ of a polynomial (read off its linear factors), ascending.
+
+    >>> natural_roots((1, -3, 2, 0))     # n (n - 1) (n - 2)
+    [0, 1, 2]
+    """
+    if len(coefficients) < 2 or all(c == 0 for c in coefficients):
+        return []
+    roots = set()
+    for factor, _ in _flint(coefficients).factor()[1]:
+        if factor.degree() == 1:
+            v, u = (int(c) for c in factor.coeffs())  # u n + v
+            if v % u == 0 and -v // u >= 0:
+                roots.add(-v // u)
+    return sorted(roots)
 
 
 def _orbit_position(base: "flint.fmpz_poly", h: "flint.fmpz_poly") -> int | None:
@@ -276,7 +304,7 @@ def _orbit_position(base: "flint.fmpz_poly", h: "flint.fmpz_poly") -> int | None
 
 
 
-def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool) -> tuple[Coefficients, Coefficients]:
+def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool, full: bool = False) -> tuple[Coefficients, Coefficients]:
     r"""Numerator and denominator of the polynomial part of $c(n)$ (see :func:`canonical`)."""
     n_poly = flint.fmpz_poly([0, 1])
     a_factors = [(g, int(e)) for g, e in A.factor()[1]]
@@ -301,8 +329,8 @@ def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool)
             if k is not None:
                 beta[k] = beta.get(k, 0) + e
 
-        def fixed(k: int) -> bool:  # n + k vanishes at n = -k >= 0: never moved
-            return monic_linear and k <= 0
+        def fixed(k: int) -> bool:  # n + k vanishes at n = -k >= 0: never moved (unless full)
+            return monic_linear and k <= 0 and not full
 
         positions = set(alpha) | set(beta)
         lo, hi = min(positions) - 1, max(positions) + 1
@@ -322,3 +350,251 @@ def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool)
             elif move < 0:
                 denominator *= _shift(base, k) ** (-move)
     return _coefficients(numerator), _coefficients(denominator)
+
+
+# --- Möbius maps between values ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mobius:
+    r"""The map $x \mapsto (c_0 + c_1 x)/(c_2 + c_3 x)$ with integer coefficients, primitive,
+    and the denominator's leading coefficient ($c_3$, else $c_2$) positive.
+
+    The coefficients are in the project's Möbius form (the order of ``confirm``'s
+    ``mobius``). ``relation`` is the same map as an integer relation among
+    $[y, 1, x, x y]$ for $y$ the image.
+
+    >>> m = Mobius.of(-1, 5, 0, 1)       # 5 - 1/x
+    >>> m.apply(Fraction(1, 2)), m.inverse().apply(Fraction(3))
+    (Fraction(3, 1), Fraction(1, 2))
+    >>> m.text("x")
+    '(-1 + 5x)/x'
+    """
+
+    c0: int
+    c1: int
+    c2: int
+    c3: int
+
+    @classmethod
+    def of(cls, c0: int | Fraction, c1: int | Fraction, c2: int | Fraction, c3: int | Fraction) -> "Mobius":
+        """Normalised from rational coefficients (a common factor does not change the map)."""
+        values = [Fraction(c) for c in (c0, c1, c2, c3)]
+        lcm = 1
+        for v in values:
+            lcm = lcm * v.denominator // math.gcd(lcm, v.denominator)
+        ints = [int(v * lcm) for v in values]
+        g = math.gcd(*ints)
+        if g == 0:
+            raise ValueError("a Möbius map needs a non-zero coefficient")
+        ints = [v // g for v in ints]
+        lead = ints[3] if ints[3] != 0 else ints[2]
+        if lead < 0:
+            ints = [-v for v in ints]
+        return cls(*ints)
+
+    @classmethod
+    def identity(cls) -> "Mobius":
+        return cls(0, 1, 1, 0)
+
+    @classmethod
+    def from_matrix(cls, m00: int | Fraction, m01: int | Fraction, m10: int | Fraction, m11: int | Fraction) -> "Mobius":
+        r"""$x \mapsto (m_{00} x + m_{01})/(m_{10} x + m_{11})$: the projective action of a 2×2 matrix."""
+        return cls.of(m01, m00, m11, m10)
+
+    def matrix(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The 2×2 matrix whose projective action is this map."""
+        return (self.c1, self.c0), (self.c3, self.c2)
+
+    @property
+    def determinant(self) -> int:
+        """$c_1 c_2 - c_0 c_3$; zero for a degenerate (constant) map."""
+        return self.c1 * self.c2 - self.c0 * self.c3
+
+    @property
+    def relation(self) -> tuple[int, int, int, int]:
+        r"""$y = m(x)$ as the integer relation $c_2 y - c_0 - c_1 x + c_3 x y = 0$."""
+        return self.c2, -self.c0, -self.c1, self.c3
+
+    def apply(self, x: Any) -> Any:
+        """$m(x)$ for a Fraction (exactly), an mpf or a float."""
+        return (self.c0 + self.c1 * x) / (self.c2 + self.c3 * x)
+
+    def inverse(self) -> "Mobius":
+        """The inverse map (for a non-degenerate map)."""
+        if self.determinant == 0:
+            raise ValueError(f"{self.text()} is degenerate: it has no inverse")
+        return Mobius.of(-self.c0, self.c2, self.c1, -self.c3)
+
+    def compose(self, inner: "Mobius") -> "Mobius":
+        r"""$x \mapsto$ ``self(inner(x))``."""
+        (a, b), (c, d) = self.matrix()
+        (e, f), (g, h) = inner.matrix()
+        return Mobius.from_matrix(a * e + b * g, a * f + b * h, c * e + d * g, c * f + d * h)
+
+    def log10_derivative(self, x: Any) -> float:
+        r"""$\log_{10} |m'(x)|$, with $m'(x) = \det / (c_2 + c_3 x)^2$: the digits the map costs at $x$."""
+        import mpmath
+
+        det = self.determinant
+        if det == 0:
+            return -math.inf
+        return float(mpmath.log10(abs(det)) - 2 * mpmath.log10(abs(self.c2 + self.c3 * x)))
+
+    def text(self, x: str = "x") -> str:
+        """The map as text over the variable ``x``."""
+
+        def linear(constant: int, slope: int) -> str:
+            parts = []
+            if constant:
+                parts.append(str(constant))
+            if slope:
+                coeff = "" if slope == 1 else "-" if slope == -1 else str(slope)
+                term = f"{coeff}{x}"
+                parts.append(term if not parts else (f"- {term[1:]}" if term.startswith("-") else f"+ {term}"))
+            return " ".join(parts) or "0"
+
+        top, bottom = linear(self.c0, self.c1), linear(self.c2, self.c3)
+        if bottom == "1":
+            return top
+        top = f"({top})" if " " in top else top
+        bottom = bottom if bottom.lstrip("-").isdigit() or bottom == x else f"({bottom})"
+        return f"{top}/{bottom}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"coefficients": [self.c0, self.c1, self.c2, self.c3], "map": self.text()}
+
+
+# --- shift equivalence ------------------------------------------------------------------
+
+
+def shift(pcf: PCF, s: int) -> PCF:
+    r"""$\mathrm{PCF}(a(n + s), b(n + s))$: the same fraction entered at level $s$.
+
+    >>> shift(PCF.parse("34n^3+51n^2+27n+5", "-n^6"), 1)
+    PCF(a=(34, 153, 231, 117), b=(-1, -6, -15, -20, -15, -6, -1))
+    """
+    return PCF(shift_polynomial(pcf.a, s), shift_polynomial(pcf.b, s))
+
+
+def shift_mobius(pcf: PCF, s: int) -> Mobius | None:
+    r"""The map $m$ with $\mathrm{value}(pcf) = m(\mathrm{value}(\mathrm{shift}(pcf, s)))$.
+
+    For $s \ge 1$ it comes from the first terms:
+    $\mathrm{value} = (p_{s-1} V + b(s) p_{s-2}) / (q_{s-1} V + b(s) q_{s-2})$, with $V$ the
+    value of the shifted fraction; for $s < 0$ it is the inverse of the map from the
+    shifted fraction back. ``None`` when some $b(k) = 0$ between the two entry levels:
+    the fraction stops there, and the two values are not related.
+
+    >>> shift_mobius(PCF.parse("34n^3+51n^2+27n+5", "-n^6"), 1).text()
+    '(-1 + 5x)/x'
+    """
+    if s == 0:
+        return Mobius.identity()
+    if s < 0:
+        back = shift_mobius(shift(pcf, s), -s)
+        return None if back is None else back.inverse()
+    if any(evaluate(pcf.b, k) == 0 for k in range(1, s + 1)):
+        return None
+    conv = walk(pcf.a, pcf.b, s - 1)
+    bs = evaluate(pcf.b, s)
+    return Mobius.from_matrix(int(conv.p), bs * int(conv.p_prev), int(conv.q), bs * int(conv.q_prev))
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftClass:
+    r"""The family of a PCF under shifts $n \to n + s$ and equivalence transformations.
+
+    ``key`` identifies the exact PCF (its canonical key); ``class_key`` is the key of the
+    class's representative, ``canonical(shift(pcf, shift))``, shared by every shifted
+    (and inflated) copy. ``mobius`` carries the representative's value to this PCF's
+    value, or is ``None`` when the fraction stops between the two (some $b(k) = 0$).
+    """
+
+    key: str
+    class_key: str
+    shift: int
+    representative: PCF
+    mobius: Mobius | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "class_key": self.class_key,
+            "shift": self.shift,
+            "representative": self.representative.as_dict(),
+            "mobius": self.mobius.as_dict() if self.mobius else None,
+        }
+
+
+def shift_class(pcf: PCF) -> ShiftClass:
+    r"""The shift class of ``pcf``: its representative, the shift to it, and the value map.
+
+    The representative's shift is read off $R(n) = a(n) a(n-1) / b(n)$, which
+    equivalence transformations leave unchanged and a shift by $s$ turns into
+    $R(n + s)$: the shift puts the second coefficient of $R$'s numerator (of its
+    denominator if the numerator is constant) into $[0, d u)$, $d$ the degree and $u > 0$
+    the leading coefficient. (When $R$ is constant, the canonical $a$, else $b$, is
+    normalised the same way.) The representative is the shifted fraction put in canonical
+    form with every common factor divided out (``canonical(…, full=True)``), so the class
+    key is the same for every shifted or inflated copy. A fraction with $b = 0$ is its own
+    class.
+
+    >>> apery = PCF.parse("34n^3+51n^2+27n+5", "-n^6")
+    >>> c = shift_class(PCF.parse("(2n+3)(17n^2+51n+39)", "-(n+1)^6"))
+    >>> c.class_key == shift_class(apery).class_key == canonical(apery).key, c.shift
+    (True, -1)
+    """
+    own = canonical(pcf)
+    if pcf.b == (0,):
+        return ShiftClass(own.key, own.key, 0, own.pcf, Mobius.of(0, own.scale.value_factor, 1, 0))
+    s = _normalizing_shift(pcf, own.pcf)
+    moved = canonical(shift(pcf, s), full=True)
+    to_shifted = shift_mobius(pcf, s)
+    mobius = None
+    if to_shifted is not None and moved.scale.regular:
+        mobius = to_shifted.compose(Mobius.of(0, moved.scale.value_factor, 1, 0))
+    return ShiftClass(own.key, moved.key, s, moved.pcf, mobius)
+
+
+def shift_relation(p: PCF, q: PCF) -> Mobius | None:
+    r"""The map $m$ with $\mathrm{value}(p) = m(\mathrm{value}(q))$ when $p$ is a shifted (and
+    inflated) copy of $q$; ``None`` when they are not, or when a fraction stops between them.
+
+    The one behind is shifted forward onto the other (the first terms give the map, as in
+    :func:`shift_mobius`), and the two are then related by their canonical forms.
+
+    >>> shift_relation(PCF.parse("34n^3+51n^2+27n+5", "-n^6"), PCF.parse("(2n+3)(17n^2+51n+39)", "-(n+1)^6")).text()
+    '(-1 + 5x)/x'
+    """
+    cp, cq = shift_class(p), shift_class(q)
+    if cp.class_key != cq.class_key:
+        return None
+    u = cq.shift - cp.shift  # p is an inflated copy of shift(q, u)
+    behind, ahead, forward = (q, p, u) if u >= 0 else (p, q, -u)
+    moved = shift(behind, forward)
+    step = shift_mobius(behind, forward)  # value(behind) = step(value(moved))
+    own, other = canonical(ahead), canonical(moved)
+    if step is None or own.key != other.key or not (own.scale.regular and other.scale.regular):
+        return None
+    ratio = other.scale.value_factor / own.scale.value_factor  # value(moved) = ratio * value(ahead)
+    behind_from_ahead = step.compose(Mobius.of(0, ratio, 1, 0))  # value(behind) = this(value(ahead))
+    return behind_from_ahead.inverse() if u >= 0 else behind_from_ahead
+
+
+def _normalizing_shift(pcf: PCF, canonical_pcf: PCF) -> int:
+    """The shift that puts ``pcf`` at its class's representative (see :func:`shift_class`)."""
+    if pcf.a == (0,):
+        candidates: list[Coefficients] = [canonical_pcf.a, canonical_pcf.b]
+    else:
+        a = _flint(pcf.a)
+        num, den = a * _shift(a, -1), _flint(pcf.b)
+        g = num.gcd(den)
+        candidates = [_coefficients(num // g), _coefficients(den // g), canonical_pcf.a, canonical_pcf.b]
+    for f in candidates:
+        if len(f) >= 2:
+            d, u, second = len(f) - 1, f[0], f[1]
+            if u < 0:
+                u, second = -u, -second
+            return -(second // (d * u))
+    return 0

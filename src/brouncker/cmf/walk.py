@@ -1,0 +1,343 @@
+r"""Exact walks along a trajectory, their limits, and δ.
+
+The walk to depth $N$ is $W_N = N(0) N(1) \cdots N(N-1)$ over gmpy2 integers, where $N(n)$
+is the integer part of the trajectory matrix (see :mod:`brouncker.cmf.trajectory`; the
+scalar dropped from it cancels in every ratio below). The product is split in halves
+recursively (binary splitting), so the big multiplications are balanced; the entries of
+$N(n)$ for a run of $n$ are evaluated at once by numpy. Checkpoints at several depths come
+from one walk, chained left to right.
+
+**Projection** (ramanujantools' choice): the approximant at depth $N$ is
+$p_N / q_N = W_N[0, r-1] / W_N[1, r-1]$, the first two entries of the last column.
+Its trustworthy digits are $\lfloor -\log_{10} |p_N/q_N - p_{N-1}/q_{N-1}| \rfloor$, the
+rule the project uses for PCF convergents.
+
+**Limits to D digits.** For rank 2 a trajectory is a PCF (:mod:`brouncker.cmf.companion`):
+the limit is the Möbius image of that PCF's value, which
+:func:`brouncker.pcf.limit.pcf_limit` computes; the digits of the value are carried
+through the derivative of the map. For rank $> 2$ the walk doubles its depth until the
+approximant has $D$ trustworthy digits by the rule above; that rule is an estimate, not
+a bound, for these walks (a monotone tail can hide more error than its last step).
+
+**δ**: $|p_N/q_N - L| = \tilde q_N^{-(1+\delta)}$ with $\tilde q_N = q_N / \gcd(p_N, q_N)$
+(:func:`brouncker.convergence.verify.delta`). Blind δ takes $L$ from depth $2N$.
+
+>>> from brouncker.cmf.known import known_field
+>>> result = approximate(known_field("e"), (1, 1), (0, 0), 40)
+>>> result.digits > 30, mpmath.nstr(result.limit, 15)
+(True, '-0.581976706869326')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+from gmpy2 import gcd, mpz
+from mpmath import mp, mpf
+
+from ..convergence.verify import delta as convergent_delta
+from ..errors import InconclusiveError
+from ..pcf.canonical import Mobius
+from ..pcf.limit import GUARD_DIGITS, MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
+from ..pcf.walk import Convergent, _values, log10_abs
+from .field import CMF, FieldError, Rational
+from .trajectory import TrajectoryMatrix, trajectory_matrix
+
+LEAF_SIZE = 32  # steps multiplied one by one at the leaves of the product tree
+
+IntMatrix = list[list[mpz]]
+
+
+@dataclass(frozen=True, slots=True)
+class Approximant:
+    r"""The walk $W_N$ at one depth, exactly, with the projection at depth $N - 1$."""
+
+    depth: int
+    matrix: tuple[tuple[mpz, ...], ...]
+    p_prev: mpz
+    q_prev: mpz
+
+    @property
+    def p(self) -> mpz:
+        return self.matrix[0][-1]
+
+    @property
+    def q(self) -> mpz:
+        return self.matrix[1][-1]
+
+    def convergent(self) -> Convergent:
+        """The projection as a :class:`~brouncker.pcf.walk.Convergent` (digits, δ, value)."""
+        return Convergent(self.depth, self.p, self.q, self.p_prev, self.q_prev)
+
+    @property
+    def digits(self) -> float:
+        """Trustworthy digits of $p_N/q_N$ ($\\pm$ ``math.inf`` as for convergents)."""
+        return self.convergent().trustworthy_digits
+
+    def value(self, dps: int) -> mpf:
+        """$p_N / q_N$ at ``dps`` digits; raises :class:`FieldError` when $q_N = 0$."""
+        if self.q == 0:
+            raise FieldError(f"the walk's projection is undefined at depth {self.depth} (q = 0)")
+        with mp.workdps(dps):
+            return mpf(int(self.p)) / mpf(int(self.q))
+
+
+# --- the product tree --------------------------------------------------------------------
+
+
+def _entries(tm: TrajectoryMatrix, lo: int, hi: int) -> list[list[list[int]]]:
+    r"""$N_{rc}(n)$ for $lo \le n < hi$, one list per entry."""
+    return [[_values(f, lo, hi) for f in row] for row in tm.numerator]
+
+
+def _leaf(values: list[list[list[int]]], lo: int, hi: int, rank: int) -> IntMatrix:
+    """$N(lo) \\cdots N(hi - 1)$ one step at a time (indices into ``values``)."""
+    if rank == 2:
+        v00, v01, v10, v11 = values[0][0], values[0][1], values[1][0], values[1][1]
+        a, b, c, d = mpz(1), mpz(0), mpz(0), mpz(1)
+        for i in range(lo, hi):
+            x00, x01, x10, x11 = v00[i], v01[i], v10[i], v11[i]
+            a, b = a * x00 + b * x10, a * x01 + b * x11
+            c, d = c * x00 + d * x10, c * x01 + d * x11
+        return [[a, b], [c, d]]
+    acc = [[mpz(1) if r == c else mpz(0) for c in range(rank)] for r in range(rank)]
+    for i in range(lo, hi):
+        step = [[values[r][c][i] for c in range(rank)] for r in range(rank)]
+        acc = [[sum((acc[r][k] * step[k][c] for k in range(rank)), mpz(0)) for c in range(rank)] for r in range(rank)]
+    return acc
+
+
+def _multiply(a: IntMatrix, b: IntMatrix) -> IntMatrix:
+    size = len(a)
+    if size == 2:
+        return [
+            [a[0][0] * b[0][0] + a[0][1] * b[1][0], a[0][0] * b[0][1] + a[0][1] * b[1][1]],
+            [a[1][0] * b[0][0] + a[1][1] * b[1][0], a[1][0] * b[0][1] + a[1][1] * b[1][1]],
+        ]
+    return [[sum((a[r][k] * b[k][c] for k in range(size)), mpz(0)) for c in range(size)] for r in range(size)]
+
+
+def _product(values: list[list[list[int]]], lo: int, hi: int, rank: int) -> IntMatrix:
+    if hi - lo <= LEAF_SIZE:
+        return _leaf(values, lo, hi, rank)
+    mid = (lo + hi) // 2
+    return _multiply(_product(values, lo, mid, rank), _product(values, mid, hi, rank))
+
+
+def segment(tm: TrajectoryMatrix, lo: int, hi: int) -> IntMatrix:
+    r"""$N(lo) N(lo + 1) \cdots N(hi - 1)$ by binary splitting (the identity when empty)."""
+    if hi <= lo:
+        return [[mpz(1) if r == c else mpz(0) for c in range(tm.rank)] for r in range(tm.rank)]
+    return _product(_entries(tm, lo, hi), 0, hi - lo, tm.rank)
+
+
+def walk(tm: TrajectoryMatrix, depths: Iterable[int]) -> list[Approximant]:
+    """The walk at each of ``depths`` (any order, repeats allowed, each at least 1), from one walk.
+
+    >>> from brouncker.cmf.known import known_field
+    >>> from brouncker.cmf.trajectory import trajectory_matrix
+    >>> tm = trajectory_matrix(known_field("zeta3"), (1, 1), (1, 1))
+    >>> [(a.p, a.q) for a in walk(tm, [1, 2])]
+    [(mpz(-21), mpz(125)), (mpz(-11042), mpz(65690))]
+    """
+    asked = [int(d) for d in depths]
+    wanted = sorted(set(asked))
+    if not wanted:
+        return []
+    if wanted[0] < 1:
+        raise FieldError(f"a walk's depth must be at least 1, not {wanted[0]}")
+    state = segment(tm, 0, 0)
+    done = 0
+    out: dict[int, Approximant] = {}
+    for d in wanted:
+        if d - 1 > done:
+            state = segment(tm, 0, d - 1) if done == 0 else _multiply(state, segment(tm, done, d - 1))
+        previous = state
+        state = _multiply(previous, [[mpz(v) for v in row] for row in tm.at(d - 1)])
+        done = d
+        out[d] = Approximant(d, tuple(tuple(row) for row in state), previous[0][-1], previous[1][-1])
+    return [out[d] for d in asked]
+
+
+def walk_sequential(tm: TrajectoryMatrix, depth: int) -> IntMatrix:
+    """$W_N$ one matrix at a time: the reference the product tree is tested against."""
+    acc = segment(tm, 0, 0)
+    for n in range(depth):
+        acc = _multiply(acc, [[mpz(v) for v in row] for row in tm.at(n)])
+    return acc
+
+
+# --- limits and δ --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrajectoryLimit:
+    """The limit of a trajectory to the digits it can be trusted to, and how it was found."""
+
+    value: mpf
+    digits: int
+    depth: int
+    method: str  # "pcf" (rank 2: a PCF's value through a Möbius map) or "walk"
+
+    def text(self) -> str:
+        """The value to its trustworthy digits, as decimal text."""
+        return mpmath.nstr(self.value, max(1, self.digits + _integer_digits(self.value)), strip_zeros=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"limit": self.text(), "digits": self.digits, "depth": self.depth, "method": self.method}
+
+
+def _integer_digits(x: mpf) -> int:
+    return max(0, int(mpmath.floor(mpmath.log10(abs(x)))) + 1) if x != 0 else 0
+
+
+def trajectory_limit(
+    field: CMF, trajectory: Sequence[int], start: Sequence[Rational | str], digits: int, max_depth: int = MAX_DEPTH
+) -> TrajectoryLimit:
+    r"""The limit $\lim p_N/q_N$ of a trajectory to ``digits`` trustworthy digits.
+
+    Rank 2: the equivalent PCF's value from :func:`~brouncker.pcf.limit.pcf_limit`,
+    mapped by the Möbius map of :func:`~brouncker.cmf.companion.trajectory_pcf`; a map
+    with derivative $m'$ at the value costs $\log_{10}|m'|$ digits, which are asked of
+    the PCF in advance. Rank $> 2$, or a rank-2 walk whose map is degenerate: the walk
+    itself, doubling its depth.
+    """
+    tm = trajectory_matrix(field, trajectory, start)
+    if tm.rank == 2:
+        from .companion import trajectory_pcf  # companion imports this module
+
+        tp = trajectory_pcf(tm)
+        if tp.mobius is not None:
+            return _limit_through_pcf(tp.pcf.a, tp.pcf.b, tp.mobius, digits, max_depth)
+    return _limit_by_walk(tm, digits, max_depth)
+
+
+def _limit_through_pcf(a: Sequence[int], b: Sequence[int], mobius: Mobius, digits: int, max_depth: int) -> TrajectoryLimit:
+    asked = digits + GUARD_DIGITS
+    for _ in range(3):
+        lim = pcf_limit(a, b, asked, max_depth)
+        with mp.workdps(lim.digits + 20):
+            if mobius.c2 + mobius.c3 * lim.value == 0:
+                raise InconclusiveError(f"the trajectory's limit is infinite to {lim.digits} digits (its PCF's value is the pole of {mobius.text('V')})")
+            cost = mobius.log10_derivative(lim.value)
+            value = mobius.apply(lim.value)
+        if int(math.floor(lim.digits - cost)) >= digits:
+            with mp.workdps(digits + 20):
+                return TrajectoryLimit(+value, digits, lim.depth, "pcf")
+        asked = max(asked + 1, digits + GUARD_DIGITS + int(math.ceil(cost)))
+    raise InconclusiveError(f"the trajectory's PCF {a}, {b} does not give {digits} digits through its Möbius map")
+
+
+def _limit_by_walk(tm: TrajectoryMatrix, digits: int, max_depth: int) -> TrajectoryLimit:
+    depth = START_DEPTH
+    while True:
+        (approximant,) = walk(tm, [depth])
+        trusted = approximant.digits
+        if trusted >= digits and approximant.q != 0:
+            value = approximant.value(digits + 20)
+            return TrajectoryLimit(value, digits, depth, "walk")
+        if depth >= max_depth:
+            shown = "no" if trusted == -math.inf else f"only {int(trusted)}"
+            raise InconclusiveError(f"trajectory {tm.trajectory} from {tuple(map(str, tm.start))} gives {shown} trustworthy digits at depth {depth}; {digits} are needed")
+        depth = min(max_depth, 2 * depth)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkResult:
+    """One walk to a fixed depth: the approximant to its digits, and δ (blind unless a limit was given)."""
+
+    limit: mpf
+    digits: float
+    depth: int
+    delta: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the limit as decimal text to its digits (50 for an exact rational), and
+        ``None`` for digits or δ that are not finite."""
+        shown = min(self.digits, 10_000) if math.isfinite(self.digits) else 50
+        text = mpmath.nstr(self.limit, max(1, int(shown) + _integer_digits(self.limit)), strip_zeros=False) if shown >= 0 else None
+        digits = int(self.digits) if math.isfinite(self.digits) else None
+        return {"limit": text, "digits": digits, "depth": self.depth, "delta": _finite(self.delta)}
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def delta(approximant: Approximant, limit: mpf) -> float:
+    r"""$\delta$ of one approximant against $L$ (which must carry more digits than it)."""
+    return convergent_delta(approximant.convergent(), limit)
+
+
+def blind_delta(approximant: Approximant, deeper: Approximant) -> float:
+    r"""$\delta$ of ``approximant`` against the deeper one's $P/Q$, exactly:
+    $|p/q - P/Q| = |pQ - Pq| / |qQ|$, in logarithms of integers (no rounding).
+
+    ``math.inf`` when the two agree exactly (a rational limit), ``math.nan`` when
+    $\tilde q \le 1$ or a projection is undefined.
+    """
+    p, q, big_p, big_q = approximant.p, approximant.q, deeper.p, deeper.q
+    if q == 0 or big_q == 0:
+        return math.nan
+    g = gcd(p, q)
+    reduced = abs(q) // g if g else abs(q)
+    if reduced <= 1:
+        return math.nan
+    difference = p * big_q - big_p * q
+    if difference == 0:
+        return math.inf
+    error = log10_abs(difference) - log10_abs(q) - log10_abs(big_q)
+    return -error / log10_abs(reduced) - 1
+
+
+def approximate(field: CMF, trajectory: Sequence[int], start: Sequence[Rational | str], depth: int, limit: mpf | None = None) -> WalkResult:
+    r"""Walk ``depth`` steps: the approximant, its trustworthy digits and δ.
+
+    δ is blind (the limit from depth $2N$) unless ``limit`` is given.
+    """
+    tm = trajectory_matrix(field, trajectory, start)
+    depths = [depth] if limit is not None else [depth, 2 * depth]
+    points = walk(tm, depths)
+    approximant = points[0]
+    digits = approximant.digits
+    dps = int(min(digits, 10_000)) + 20 if math.isfinite(digits) and digits > 0 else 30
+    value = approximant.value(dps)
+    d = delta(approximant, limit) if limit is not None else blind_delta(approximant, points[1])
+    return WalkResult(value, digits, depth, d)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionDelta:
+    """δ of one trajectory at one depth."""
+
+    trajectory: tuple[int, ...]
+    depth: int
+    delta: float
+    digits: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"trajectory": list(self.trajectory), "depth": self.depth, "delta": _finite(self.delta), "digits": _finite(self.digits)}
+
+
+def deltas(field: CMF, trajectory: Sequence[int], start: Sequence[Rational | str], depths: Iterable[int], limit: mpf | None = None) -> list[float]:
+    r"""δ at each depth of ``depths`` from one walk; blind (limit from twice the deepest
+    depth) unless ``limit`` is given."""
+    asked = [int(d) for d in depths]
+    tm = trajectory_matrix(field, trajectory, start)
+    if limit is not None:
+        return [delta(a, limit) for a in walk(tm, asked)]
+    *points, deeper = walk(tm, asked + [2 * max(asked)])
+    return [blind_delta(a, deeper) for a in points]
+
+
+def delta_map(field: CMF, start: Sequence[Rational | str], trajectories: Iterable[Sequence[int]], depth: int) -> tuple[DirectionDelta, ...]:
+    r"""δ as a function of direction: blind δ at ``depth`` for each trajectory from ``start``."""
+    out = []
+    for t in trajectories:
+        result = approximate(field, t, start, depth)
+        out.append(DirectionDelta(tuple(int(v) for v in t), depth, result.delta, result.digits))
+    return tuple(out)
