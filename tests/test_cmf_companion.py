@@ -16,12 +16,11 @@ from hypothesis import strategies as st
 from mpmath import mp
 
 from brouncker.cmf.companion import trajectory_pcf
-from brouncker.cmf.field import FieldError
 from brouncker.cmf.hypergeometric import pfq
 from brouncker.cmf.known import known_field
 from brouncker.cmf.trajectory import TrajectoryMatrix, trajectory_matrix
 from brouncker.cmf.walk import approximate, trajectory_limit, walk
-from brouncker.errors import BrounckerError
+from brouncker.errors import BrounckerError, FieldError
 from brouncker.pcf.canonical import canonical, shift_class, shift_relation
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.walk import walk as pcf_walk

@@ -13,10 +13,11 @@ import pickle
 import pytest
 import sympy as sp
 
-from brouncker.cmf.field import CMF, FieldError, coboundary, conservation, dual, sub_field, substitute
+from brouncker.cmf.field import CMF, coboundary, conservation, dual, sub_field, substitute
 from brouncker.cmf.hypergeometric import pfq
 from brouncker.cmf.known import c0, c1, c2, c3, ffbar, known_field, known_fields, x, y
 from brouncker.cmf.trajectory import symbolic_trajectory_matrix, trajectory_matrix
+from brouncker.errors import FieldError
 
 
 def sympy_difference(field: CMF, i: int, j: int) -> sp.Matrix:

@@ -18,12 +18,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mpmath import mp
 
-from brouncker.cmf.field import FieldError
 from brouncker.cmf.hypergeometric import pfq
 from brouncker.cmf.known import known_field
 from brouncker.cmf.trajectory import TrajectoryMatrix, trajectory_matrix
 from brouncker.cmf.walk import approximate, delta_map, deltas, segment, trajectory_limit, walk, walk_sequential
 from brouncker.convergence.verify import delta as pcf_delta
+from brouncker.errors import FieldError
 from brouncker.pcf.polynomial import evaluate, normalize
 from brouncker.pcf.walk import walk as pcf_walk
 

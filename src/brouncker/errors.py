@@ -23,3 +23,7 @@ class StoreError(BrounckerError):
 
 class InconclusiveError(BrounckerError):
     """The computation did not settle to the digits needed within the budget allowed."""
+
+
+class FieldError(BrounckerError):
+    """A matrix field, trajectory, start or parameter value that cannot be used; the message says which."""

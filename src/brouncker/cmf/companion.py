@@ -43,10 +43,10 @@ from typing import Any
 
 import flint
 
+from ..errors import FieldError
 from ..pcf.canonical import Mobius, ShiftClass, canonical, natural_roots, shift_class
 from ..pcf.fraction import PCF
 from ..pcf.polynomial import Coefficients, normalize
-from .field import FieldError
 from .trajectory import TrajectoryMatrix
 from .walk import segment
 

@@ -37,7 +37,7 @@ from typing import Any, TypeAlias
 import flint
 import sympy as sp
 
-from ..errors import BrounckerError
+from ..errors import FieldError
 
 TRAJECTORY_SYMBOL = sp.Symbol("n")  # the step counter of a trajectory matrix; no axis or parameter may use it
 MAX_DIFFERENCE_TEXT = 300  # characters of a failing entry shown in a message
@@ -46,10 +46,6 @@ Rational: TypeAlias = int | Fraction
 Poly: TypeAlias = Any  # flint.fmpq_mpoly (python-flint ships no type stubs)
 PolyMatrix: TypeAlias = list[list[Poly]]
 RationalMatrix: TypeAlias = tuple[PolyMatrix, Poly]  # (N, d): the matrix N / d
-
-
-class FieldError(BrounckerError):
-    """A field, trajectory, start or parameter value that cannot be used; the message says which."""
 
 
 @dataclass(frozen=True, slots=True)

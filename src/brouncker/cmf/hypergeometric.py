@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .field import CMF, FieldError, context, from_sympy, invert, matrix_to_sympy, transpose
+from ..errors import FieldError
+from .field import CMF, context, from_sympy, invert, matrix_to_sympy, transpose
 
 Z = sp.Symbol("z")
 THETA = sp.Symbol("theta")

@@ -26,7 +26,8 @@ from typing import Any
 
 import sympy as sp
 
-from .field import CMF, FieldError, Rational, substitute
+from ..errors import FieldError
+from .field import CMF, Rational, substitute
 from .hypergeometric import pfq
 
 x, y = sp.symbols("x y")

@@ -32,8 +32,9 @@ from typing import Any
 import flint
 import sympy as sp
 
+from ..errors import FieldError
 from ..pcf.polynomial import Coefficients, evaluate, normalize
-from .field import CMF, TRAJECTORY_SYMBOL, FieldError, Poly, Rational, context, matrix_to_sympy, path_product
+from .field import CMF, TRAJECTORY_SYMBOL, Poly, Rational, context, matrix_to_sympy, path_product
 
 
 @dataclass(frozen=True, slots=True)

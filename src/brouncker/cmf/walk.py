@@ -40,11 +40,11 @@ from gmpy2 import gcd, mpz
 from mpmath import mp, mpf
 
 from ..convergence.verify import delta as convergent_delta
-from ..errors import InconclusiveError
+from ..errors import FieldError, InconclusiveError
 from ..pcf.canonical import Mobius
 from ..pcf.limit import GUARD_DIGITS, MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
 from ..pcf.walk import Convergent, _values, log10_abs
-from .field import CMF, FieldError, Rational
+from .field import CMF, Rational
 from .trajectory import TrajectoryMatrix, trajectory_matrix
 
 LEAF_SIZE = 32  # steps multiplied one by one at the leaves of the product tree
