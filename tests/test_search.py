@@ -18,7 +18,7 @@ from brouncker.identification.identify import identify
 from brouncker.pcf.canonical import canonical
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.walk import walk
-from brouncker.search.estimate import estimate_search
+from brouncker.search.estimate import RAY_SECONDS, estimate_search
 from brouncker.search.executor import SerialExecutor
 from brouncker.search.kinds import plan_search
 from brouncker.search.pipeline import run_shard
@@ -202,11 +202,11 @@ def test_estimate_runs_real_tasks_and_scales_them():
     spec = small_spec(shard_size=100)
     estimate = estimate_search(spec, workers=0, budget=0.5)
     assert estimate.pcfs == len(spec.space()) and estimate.shards == -(-len(spec.space()) // 100)
-    assert 0 < estimate.sample_units <= estimate.pcfs and estimate.workers == 1 and estimate.startup_seconds == 0
-    predicted = estimate.planning_seconds + estimate.warmup_seconds + estimate.seconds_per_unit * estimate.pcfs
+    assert 0 < estimate.sample_units <= estimate.pcfs and estimate.workers == 1 and estimate.startup_seconds > 0
+    predicted = estimate.startup_seconds + estimate.planning_seconds + estimate.warmup_seconds + estimate.seconds_per_unit * estimate.pcfs
     assert estimate.estimated_seconds == pytest.approx(predicted, abs=0.01)
     on_two = estimate_search(spec, workers=2, budget=0.5)
-    assert on_two.workers == 2 and on_two.startup_seconds > 0
+    assert on_two.workers == 2 and on_two.startup_seconds > estimate.startup_seconds + RAY_SECONDS  # Ray's start and stop
 
 
 def test_cli_plan_json_writes_nothing(tmp_path):

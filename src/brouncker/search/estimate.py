@@ -4,17 +4,22 @@ The plan gives the size and the shards; then slices of the index space, spread e
 it, run serially through the kind's own task function, growing fourfold until the sample
 has taken about ``budget`` seconds or covers a fifth of the search. The estimate is
 
-    planning + start-up + warm-up + (seconds per unit x units) / workers
+    start-up + planning + warm-up + (seconds per unit x units) / workers
 
 where planning is what the run repeats before its first task (the enumeration of ESMA's
-LHS), start-up that of a local Ray instance (none for ``workers = 0``), and warm-up the
-first task's extra time (imports, Möbius tables), paid once per worker, in parallel.
-Nothing touches the database.
+LHS) and warm-up the first task's extra time (Möbius tables, constants), paid once per
+worker, in parallel. Start-up is timed too: a fresh interpreter importing the command line
+and the kind's worker module, which the driver pays once and Ray's workers once more, in
+parallel; plus, with Ray, the start and stop of the local instance, a constant measured on
+a quiet machine and stretched by the load average (Ray starts several processes). Nothing
+touches the database.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,7 +31,7 @@ from .shards import Shard
 if TYPE_CHECKING:
     from .spec import SearchSpec
 
-RAY_START_SECONDS = 3.5  # starting the private local Ray instance (measured on 2 cores)
+RAY_SECONDS = 4.0  # start and stop of the private local Ray instance on a quiet 2-core machine
 SAMPLE_SLICES = 8  # slices per round, spread over the index space
 FIRST_SLICE = 4  # items per slice in the first timed round; x4 each round
 SAMPLE_FRACTION = 0.2  # after the first round, the sample grows up to this share of the search
@@ -76,6 +81,22 @@ def _slices(items: int, size: int, count: int, first_index: int) -> list[Shard]:
     return [Shard(first_index + n, start, start + size) for n, start in enumerate(starts)]
 
 
+def process_start_seconds(module: str) -> float:
+    """Seconds a fresh interpreter takes to import the command line and ``module`` (timed here)."""
+    clock = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import brouncker.cli, {module}"], check=False, capture_output=True)
+    return time.perf_counter() - clock
+
+
+def load_stretch() -> float:
+    """How much slower than on a quiet machine a start of many processes runs now: the
+    load average per CPU, at least 1."""
+    try:
+        return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    except OSError:
+        return 1.0
+
+
 def estimate_search(spec: SearchSpec, workers: int | None = None, budget: float = PLAN_SAMPLE_SECONDS) -> Estimate:
     """Plan the search, run a timed sample of its tasks here, and scale (see the module docstring).
 
@@ -114,8 +135,9 @@ def estimate_search(spec: SearchSpec, workers: int | None = None, budget: float 
         warmup = max(0.0, warm_seconds - warm_units * sample_seconds / sample_units)
     rate = sample_seconds / sample_units
     lanes = 1 if workers == 0 else max(1, min(workers or os.cpu_count() or 1, len(plan.shards)))
-    startup = 0.0 if workers == 0 else RAY_START_SECONDS
-    total = planning + startup + warmup + rate * plan.units / lanes
+    process = process_start_seconds(kind.work.__module__)
+    startup = process if workers == 0 else process * 2 + RAY_SECONDS * load_stretch()
+    total = startup + planning + warmup + rate * plan.units / lanes
     return Estimate(
         name=spec.name,
         kind=kind.name,
@@ -128,6 +150,6 @@ def estimate_search(spec: SearchSpec, workers: int | None = None, budget: float 
         sample_seconds=round(sample_seconds, 3),
         seconds_per_unit=rate,
         planning_seconds=round(planning, 3),
-        startup_seconds=startup,
+        startup_seconds=round(startup, 3),
         warmup_seconds=round(warmup, 3),
     )
