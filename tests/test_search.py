@@ -149,6 +149,15 @@ def test_a_failing_shard_is_recorded_not_retried(tmp_path):
         assert fixed.status == "done" and fixed.shards == {"done": 5}
 
 
+def test_a_search_left_without_shards_gets_them_on_the_next_run(tmp_path):
+    spec = small_spec()
+    with open_store(f"sqlite:///{tmp_path}/s.db") as store:
+        orphan = store.create_search(spec.name, spec.as_dict(), spec.hash)  # a run stopped right after this
+        report = run_search(store, spec, executor=SerialExecutor(), progress=False)
+        assert report.search_id == orphan and report.status == "done"
+        assert [(s.start, s.stop) for s in store.shards(orphan)] == [(s.start, s.stop) for s in plan_search(spec).shards]
+
+
 def fail_on_shard_one(task):
     from brouncker.search.pipeline import run_task
 

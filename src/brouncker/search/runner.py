@@ -240,7 +240,8 @@ def prepare_search(store: Store, spec: SearchSpec, plan: Plan | None = None) -> 
     """The search of this spec in the store (created if new), with all its shards.
 
     The plan (shards and limits) is made first, so a spec that cannot run leaves nothing
-    in the store. This is the one place that creates searches.
+    in the store. This is the one place that creates searches. A stored search keeps the
+    shards it was given: they, not a new plan, say what is left to run.
     """
     plan = plan or plan_search(spec)
     spec_hash = spec.hash
@@ -248,7 +249,9 @@ def prepare_search(store: Store, spec: SearchSpec, plan: Plan | None = None) -> 
     search_id = store.find_search_by_hash(spec_hash)
     if search_id is None:
         search_id = store.create_search(spec.name, spec.as_dict(), spec_hash)
-    store.add_shards(search_id, shards)
+        store.add_shards(search_id, shards)
+    elif not store.shards(search_id):  # created, then stopped before its shards were written
+        store.add_shards(search_id, shards)
     return search_id
 
 
