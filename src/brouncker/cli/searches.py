@@ -15,7 +15,16 @@ from ..esma.expansion import (
     DEFAULT_PRIME,
     IRREGULAR_START,
 )
-from ..limits import ESMA_MAX_SPACE, MAX_PLAN_SAMPLE_SECONDS, PLAN_SAMPLE_SECONDS
+from ..limits import (
+    ESMA_MAX_SPACE,
+    ESMA_MAX_TASK_SIZE,
+    MAX_PLAN_SAMPLE_SECONDS,
+    MAX_SHARDS,
+    MAX_SPACE,
+    MAX_SPEC_BYTES,
+    MAX_TASK_SIZE,
+    PLAN_SAMPLE_SECONDS,
+)
 from .app import (
     ADDRESS_HELP,
     DB_OPTION_HELP,
@@ -54,9 +63,9 @@ def esma_command(
 ) -> None:
     """ESMA: signed continued fractions of P(c)/Q(c) whose partial quotients obey a short recurrence.
 
-    A shortcut for 'search run' of an ESMA spec, on the same driver. Exit 0 with results, 1
-    when nothing was found. With --spec the search settings come from the file; --workers,
-    --address, --db, --store and --json still apply.
+    A shortcut for 'search run' of an ESMA spec, on the same driver. Exit 0 with results, 1 when none.
+
+    With --spec the settings come from the file; --workers, --address, --db, --store and --json still apply.
     """
     from ..esma.expansion import ESMAConfig, parse_cycles
     from ..search.esma_pipeline import esma_rows
@@ -92,22 +101,29 @@ def esma_command(
         err_console.print(f"{int(c.get('pairs', 0)):,} (LHS, period) pairs, {int(c.get('approved', 0)):,} approved by Berlekamp-Massey, "
                           f"{int(c.get('verified', 0)):,} verified, {len(rows)} distinct values in {report.seconds:.2f} s{stored}",
                           markup=False, highlight=False)
-    _report_failures(report)
+    _report_failures(report, resumable=keep)
     raise typer.Exit(EXIT_OK if rows else EXIT_NEGATIVE)
 
 
 # --- search ---------------------------------------------------------------------------
 
+LIMITS_HELP = (
+    f"Limits, checked before anything is written; a spec's \\[limits] table raises them on purpose: "
+    f"max_space {MAX_SPACE:,} PCFs ({ESMA_MAX_SPACE:,} (LHS, sign period) pairs for ESMA), max_shards {MAX_SHARDS:,}, "
+    f"max_task_size {MAX_TASK_SIZE:,} PCFs per shard ({ESMA_MAX_TASK_SIZE:,} pairs). "
+    f"A spec is a regular file of at most {MAX_SPEC_BYTES:,} bytes."
+)
 FINDING_COLUMNS = ["id", "expression", "a", "b", "digits", "delta", "status"]
 MAX_FINDINGS_SHOWN = 200  # rows of the final table; the rest are a query away
 
 
-def _report_failures(report: SearchReport) -> None:
+def _report_failures(report: SearchReport, resumable: bool = True) -> None:
     """Failed shards on stderr; exit 130 when interrupted, 1 when shards failed."""
     for line in report.errors[:20]:
         err_console.print(f"failed {line}", markup=False, highlight=False, soft_wrap=True)
     if report.status == "interrupted":
-        err_console.print(f"interrupted: resume with 'brouncker search resume {report.search_id}'", markup=False)
+        hint = f": resume with 'brouncker search resume {report.search_id}'" if resumable else ""
+        err_console.print(f"interrupted{hint}", markup=False)
         raise typer.Exit(130)
     if report.status == "failed":
         raise typer.Exit(EXIT_NEGATIVE)
@@ -134,7 +150,7 @@ def _search_outcome(report: SearchReport, json_: bool) -> None:
     _report_failures(report)
 
 
-@search_app.command("run")
+@search_app.command("run", epilog=LIMITS_HELP)
 def search_run_command(
     spec: str = typer.Argument(..., metavar="SPEC", help="A TOML search spec, e.g. searches/quickstart.toml."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
@@ -142,10 +158,7 @@ def search_run_command(
     workers: int | None = typer.Option(None, "--workers", min=0, help=WORKERS_HELP),
     json_: bool = typer.Option(False, "--json", help="Print the report as JSON (no progress bar)."),
 ) -> None:
-    """Run the search of SPEC, of any kind (the same spec again resumes it; nothing is stored twice).
-
-    The spec's size is checked against its [limits] before anything is written; see 'search plan'.
-    """
+    """Run the search of SPEC, of any kind (the same spec again resumes it; nothing is stored twice)."""
     from ..search.kinds import plan_search
     from ..search.runner import run_search
     from ..search.spec import load_spec
@@ -217,7 +230,7 @@ def search_list_command(
     emit_rows(rows, title="searches", columns=["id", "name", "status", "shards", "created_at", "updated_at"])
 
 
-@search_app.command("plan")
+@search_app.command("plan", epilog=LIMITS_HELP)
 def search_plan_command(
     spec: str = typer.Argument(..., metavar="SPEC", help="A TOML search spec of any kind."),
     workers: int | None = typer.Option(None, "--workers", min=0, help="Workers to estimate for: 0 serial; default: every CPU (Ray)."),
@@ -226,8 +239,9 @@ def search_plan_command(
 ) -> None:
     """The size of SPEC's space, its shards, and an estimate of the time on this machine.
 
-    The estimate scales a timed sample of real tasks, run here serially. For an ESMA spec
-    'pcfs' counts (LHS, sign period) pairs. Nothing is written to any database.
+    The estimate scales a timed sample of real tasks, run here serially; nothing is written to any database.
+
+    For an ESMA spec, 'pcfs' counts (LHS, sign period) pairs.
     """
     from ..search.estimate import estimate_search
     from ..search.spec import duration, load_spec
