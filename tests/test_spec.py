@@ -259,3 +259,9 @@ def test_esma_limits_count_pairs():
     assert parse_spec({**data, "limits": {"max_space": pairs}}).limits.max_space == pairs
     with pytest.raises(SpecError, match="limits.max_task_size"):  # one LHS with every period is the smallest task
         parse_spec({"kind": "esma", "name": "e", "constant": "e", "cycles": "1..18", "limits": {"max_space": 10**9}})
+
+
+def test_no_limit_raises_a_request_past_the_machines_memory():
+    data = {"kind": "esma", "name": "e", "constant": "e", "cycles": "1..40", "limits": {"max_space": 10**18, "max_task_size": 10**8}}
+    with pytest.raises(SpecError, match=r"TB of memory, more than 50% of this machine's"):
+        parse_spec(data)

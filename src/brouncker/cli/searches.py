@@ -244,7 +244,8 @@ def search_plan_command(
     For an ESMA spec, 'pcfs' counts (LHS, sign period) pairs.
     """
     from ..search.estimate import estimate_search
-    from ..search.spec import duration, load_spec
+    from ..search.sizes import duration
+    from ..search.spec import load_spec
 
     estimate = estimate_search(load_spec(spec), workers=workers, budget=sample_seconds)
     if json_:

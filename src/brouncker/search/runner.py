@@ -2,7 +2,9 @@
 
 One driver serves every kind of search (:mod:`brouncker.search.kinds`): the kind plans the
 shards and says what a worker runs; the driver does the rest. The shards are computed
-(and the spec's limits checked) before the store is touched. The same spec twice is the same search (found by its hash): its shards are added once,
+(and the spec's limits checked) before the store is touched.
+
+The same spec twice is the same search (found by its hash): its shards are added once,
 and only shards not yet ``done`` run again, so a rerun or a ``resume`` after a crash or
 Ctrl-C adds nothing twice. Workers return records; only this driver writes them, in
 batches, each batch in one transaction **before** its shards are marked ``done``: a

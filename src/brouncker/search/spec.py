@@ -92,11 +92,10 @@ from ..limits import (
     MAX_SPACE,
     MAX_SPEC_BYTES,
     MAX_TASK_SIZE,
-    MEMORY_SHARE,
     SCREEN_BYTES_PER_PCF,
     SCREEN_SECONDS_PER_PCF_STEP,
-    machine_memory,
 )
+from .sizes import check_memory, duration, number, size
 from .space import PolynomialBox, Space
 
 DEFAULT_KIND = "pcf"  # a spec without `kind` enumerates PCFs (every spec before kinds existed)
@@ -122,63 +121,6 @@ class ESMALimits(Limits):
 
     max_space: int = Field(default=ESMA_MAX_SPACE, ge=1, le=HARD_MAX_SPACE)
     max_task_size: int = Field(default=ESMA_MAX_TASK_SIZE, ge=1, le=HARD_MAX_TASK_SIZE)
-
-
-def number(n: int | float) -> str:
-    """A count for a message: digits grouped, or a power of ten when it is long.
-
-    >>> number(1768900), number(192_699_928_990_721), number(10**40)
-    ('1,768,900', '1.93e14', '1.00e40')
-    """
-    n = int(n)
-    if abs(n) < 10**12:
-        return f"{n:,}"
-    digits = str(abs(n))
-    mantissa = round(int(digits[:4]) / 1000, 2)
-    exponent = len(digits) - 1
-    if mantissa >= 10:
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{'-' if n < 0 else ''}{mantissa:.2f}e{exponent}"
-
-
-def duration(seconds: float) -> str:
-    """A duration for a message.
-
-    >>> duration(42), duration(9000), duration(3e7), duration(1e40)
-    ('42 s', '2.5 hours', '347 days', '3.17e32 years')
-    """
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} hours"
-    if seconds < 3 * 365 * 86400:
-        return f"{seconds / 86400:.0f} days"
-    years = seconds / (365.25 * 86400)
-    return f"{years:.0f} years" if years < 10**6 else f"{number(years)} years"
-
-
-def size(nbytes: float) -> str:
-    """Bytes for a message.
-
-    >>> size(3.2e8), size(2.5e12), size(1e40)
-    ('320 MB', '2.5 TB', '1.00e31 GB')
-    """
-    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
-        if nbytes >= scale:
-            if unit == "TB" and nbytes >= 1e15:
-                return f"{number(nbytes / 1e9)} GB"
-            value = nbytes / scale
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return f"{nbytes / 1e3:.0f} kB"
-
-
-def _check_memory(what: str, nbytes: float) -> None:
-    """Refuse a request whose estimated memory exceeds the machine's share (no key raises this)."""
-    total = machine_memory()
-    if total is not None and nbytes > MEMORY_SHARE * total:
-        raise ValueError(f"{what} needs about {size(nbytes)} of memory, more than {MEMORY_SHARE:.0%} of this machine's {size(total)}")
 
 
 # --- PCF searches ----------------------------------------------------------------------------
@@ -337,7 +279,7 @@ class PCFSpec(SearchSpec):
                 f"shard_size = {number(task)} PCFs needs about {size(task * SCREEN_BYTES_PER_PCF)} per task, over "
                 f"limits.max_task_size = {number(limits.max_task_size)}: use a smaller shard_size, or raise max_task_size in [limits]"
             )
-        _check_memory(f"a shard of {number(task)} PCFs", task * SCREEN_BYTES_PER_PCF)
+        check_memory(f"a shard of {number(task)} PCFs", task * SCREEN_BYTES_PER_PCF)
         return self
 
     def space(self) -> Space:
@@ -423,7 +365,7 @@ class ESMASpec(SearchSpec):
                 f"{size(memory)} of memory and {duration(pairs * ESMA_SECONDS_PER_PAIR * scale)} of one core, "
                 f"over limits.max_space = {number(limits.max_space)}: lower lhs_degree, coeff_limit or cycles, or raise max_space on purpose"
             )
-        _check_memory(f"enumerating up to {number(lhs)} LHS and {number(periods)} sign periods", memory)
+        check_memory(f"enumerating up to {number(lhs)} LHS and {number(periods)} sign periods", memory)
         chunk = self.shard_size or lhs_per_task(periods)
         if chunk * periods > limits.max_task_size:
             raise ValueError(
