@@ -215,7 +215,7 @@ def test_estimate_runs_real_tasks_and_scales_them():
     predicted = estimate.startup_seconds + estimate.planning_seconds + estimate.warmup_seconds + estimate.seconds_per_unit * estimate.pcfs
     assert estimate.estimated_seconds == pytest.approx(predicted, abs=0.01)
     on_two = estimate_search(spec, workers=2, budget=0.5)
-    assert on_two.workers == 2 and on_two.startup_seconds > estimate.startup_seconds + RAY_SECONDS  # Ray's start and stop
+    assert on_two.workers == 2 and on_two.startup_seconds > RAY_SECONDS  # Ray's start and stop, and its workers' imports
 
 
 def test_cli_plan_json_writes_nothing(tmp_path):

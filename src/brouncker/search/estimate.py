@@ -10,9 +10,10 @@ where planning is what the run repeats before its first task (the enumeration of
 LHS) and warm-up the first task's extra time (Möbius tables, constants), paid once per
 worker, in parallel. Start-up is timed too: a fresh interpreter importing the command line
 and the kind's worker module, which the driver pays once and Ray's workers once more, in
-parallel; plus, with Ray, the start and stop of the local instance, a constant measured on
+parallel; the schema of a new database (timed on an in-memory SQLite store, as a first run
+pays it); and, with Ray, the start and stop of the local instance, a constant measured on
 a quiet machine and stretched by the load average (Ray starts several processes). Nothing
-touches the database.
+touches the user's database.
 """
 
 from __future__ import annotations
@@ -88,6 +89,15 @@ def process_start_seconds(module: str) -> float:
     return time.perf_counter() - clock
 
 
+def new_store_seconds() -> float:
+    """Seconds to open a new, empty store (its schema made by the migrations), in memory."""
+    from ..store import open_store
+
+    clock = time.perf_counter()
+    open_store("sqlite://").close()
+    return time.perf_counter() - clock
+
+
 def load_stretch() -> float:
     """How much slower than on a quiet machine a start of many processes runs now: the
     load average per CPU, at least 1."""
@@ -135,8 +145,8 @@ def estimate_search(spec: SearchSpec, workers: int | None = None, budget: float 
         warmup = max(0.0, warm_seconds - warm_units * sample_seconds / sample_units)
     rate = sample_seconds / sample_units
     lanes = 1 if workers == 0 else max(1, min(workers or os.cpu_count() or 1, len(plan.shards)))
-    process = process_start_seconds(kind.work.__module__)
-    startup = process if workers == 0 else process * 2 + RAY_SECONDS * load_stretch()
+    driver = process_start_seconds(kind.work.__module__) + new_store_seconds()
+    startup = driver if workers == 0 else driver + process_start_seconds(kind.work.__module__) + RAY_SECONDS * load_stretch()
     total = startup + planning + warmup + rate * plan.units / lanes
     return Estimate(
         name=spec.name,
