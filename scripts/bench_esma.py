@@ -1,12 +1,13 @@
-"""Benchmark the ESMA search: in-process, and sharded on Ray.
+"""Benchmark the ESMA search on the search driver: in-process, and sharded on Ray.
 
-Two configurations (issue 6): the reference one (e, LHS degree 1, coefficients in
+Two configurations: the reference one (e, LHS degree 1, coefficients in
 [-2, 2], sign periods of length 2, depth 105: 112 LHS x 4 periods, 13 results) and a
 larger one (degree 2, coefficients in [-2, 2], periods of length 1..3, depth 100:
 3344 LHS x 10 periods). Ray is started once (its start-up time is reported apart)
 and each configuration is timed with the same executor; times are medians (wall
 clock, and the CPU time of this process, which on a loaded machine is the steadier
-figure for the in-process runs).
+figure for the in-process runs). Each run is a whole search on a fresh in-memory store:
+planning (the LHS enumeration), the shards, the writes and the verification rows.
 
     python scripts/bench_esma.py [--repeat 3] [--large-repeat 1] [--workers 2] [--skip-large] [--json]
 """
@@ -22,28 +23,37 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from brouncker.constants import parse_constant
-from brouncker.esma.expansion import ESMAConfig, enumerate_lhs, sign_periods
-from brouncker.search.esma_runner import run_esma
+from brouncker.esma.expansion import ESMAConfig
+from brouncker.search.esma_pipeline import esma_rows
+from brouncker.search.executor import Executor, SerialExecutor
+from brouncker.search.kinds import plan_search
+from brouncker.search.runner import run_search
+from brouncker.search.spec import ESMASpec
+from brouncker.store import open_store
 
 REFERENCE = ESMAConfig("e", lhs_degree=1, coeff_limit=2, cycles=(2, 2), depth=105)
 LARGE = ESMAConfig("e", lhs_degree=2, coeff_limit=2, cycles=(1, 3), depth=100)
 
 
 def pairs(config: ESMAConfig) -> int:
-    c = parse_constant(config.constant).value(80)
-    return len(enumerate_lhs(c, config.lhs_degree, config.coeff_limit)) * len(sign_periods(*config.cycles))
+    return plan_search(ESMASpec.of(config)).units
 
 
-def timed(config: ESMAConfig, repeat: int, **kwargs: object) -> tuple[float, float, int]:
+def search(config: ESMAConfig, executor: Executor) -> int:
+    """One whole search on a fresh in-memory store; the number of results."""
+    with open_store("sqlite://") as store:
+        report = run_search(store, ESMASpec.of(config), executor=executor, progress=False)
+        return len(esma_rows(store, report.search_id))
+
+
+def timed(config: ESMAConfig, repeat: int, executor: Executor) -> tuple[float, float, int]:
     """Median wall seconds, median CPU seconds of this process, and the results found."""
     times, cpu, found = [], [], 0
     for _ in range(repeat):
         start, start_cpu = time.perf_counter(), time.process_time()
-        run = run_esma(config, **kwargs)  # type: ignore[arg-type]
+        found = search(config, executor)
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-        found = len(run.results)
     return statistics.median(times), statistics.median(cpu), found
 
 
@@ -62,7 +72,7 @@ def main() -> None:
 
     rows = []
     for name, config, repeat in configs:
-        seconds, cpu, found = timed(config, repeat)
+        seconds, cpu, found = timed(config, repeat, SerialExecutor())
         rows.append({"configuration": name, "pairs": pairs(config), "executor": "in-process",
                      "median_s": round(seconds, 3), "driver_cpu_s": round(cpu, 3), "results": found})
 
@@ -72,9 +82,9 @@ def main() -> None:
     executor = RayExecutor(workers=args.workers)
     startup = time.perf_counter() - start
     try:
-        run_esma(REFERENCE, executor=executor)  # warm the workers (imports, constants)
+        search(REFERENCE, executor)  # warm the workers (imports, constants)
         for name, config, repeat in configs:
-            seconds, cpu, found = timed(config, repeat, executor=executor)
+            seconds, cpu, found = timed(config, repeat, executor)
             rows.append({"configuration": name, "pairs": pairs(config), "executor": f"Ray, {executor.workers} workers",
                          "median_s": round(seconds, 3), "driver_cpu_s": round(cpu, 3), "results": found})
     finally:

@@ -22,8 +22,14 @@ b = 0: 1,768,900 PCFs (``searches/unsupervised-deg2.toml``). Measured:
    tasks of about a second) and on the whole identify run (36 tasks of a fraction of a
    second each).
 
+6. **plan against run** (``--plan-check``, instead of 1-5): for each shipped spec named
+   (default: quickstart, unsupervised-deg2, esma-e), the estimate of ``search plan`` and
+   the wall time of ``brouncker search run`` in a fresh process on a fresh SQLite file,
+   side by side, with the load average.
+
     python scripts/bench_search.py                       # about 5 minutes on 2 cores
     python scripts/bench_search.py --dynamics-slice 200000
+    python scripts/bench_search.py --plan-check [--workers 2]
 
 Prints a Markdown table (and writes JSON with ``--json FILE``).
 """
@@ -34,6 +40,7 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +59,7 @@ from brouncker.pcf.fraction import PCF  # noqa: E402
 from brouncker.pcf.limit import pcf_limit  # noqa: E402
 from brouncker.screening.match import moebius_tables  # noqa: E402
 from brouncker.screening.screen import screen  # noqa: E402
+from brouncker.search.estimate import estimate_search  # noqa: E402
 from brouncker.search.executor import RayExecutor, SerialExecutor  # noqa: E402
 from brouncker.search.pipeline import ShardTask, run_task  # noqa: E402
 from brouncker.search.runner import run_search  # noqa: E402
@@ -149,6 +157,38 @@ def bench_dynamics(spec, executor, slice_size: int) -> dict:
             "pcfs_per_s": pcfs / wall, "pcfs_per_s_per_core": pcfs / cpu, "worker_seconds": cpu}
 
 
+PLAN_SPECS = ("quickstart", "unsupervised-deg2", "esma-e")
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def plan_check(names: list[str], workers: int) -> None:
+    """`search plan`'s estimate against the wall time of `search run` (a fresh process each)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    print("| spec | units | shards | estimate (s) | search run, wall (s) | its search (s) | run / estimate | load before, after |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in names:
+        spec = load_spec(ROOT / "searches" / f"{name}.toml")
+        before = loadavg()
+        estimate = estimate_search(spec, workers=workers)
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [sys.executable, "-m", "brouncker", "search", "run", str(ROOT / "searches" / f"{name}.toml"),
+                       "--db", f"sqlite:///{tmp}/run.db", "--workers", str(workers), "--json"]
+            wall = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp)
+            wall = time.perf_counter() - wall
+        if done.returncode != 0:
+            raise RuntimeError(f"{name}: search run failed: {done.stderr[-500:]}")
+        report = json.loads(done.stdout)
+        print(f"| {name} | {estimate.pcfs:,} {estimate.unit} | {estimate.shards} | {estimate.estimated_seconds:.1f} | {wall:.1f} "
+              f"| {report['seconds']:.1f} | {wall / estimate.estimated_seconds:.2f} | {before}; {loadavg()} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -158,8 +198,13 @@ def main() -> None:
     parser.add_argument("--scaling-slice", type=int, default=16_000)
     parser.add_argument("--skip-serial", action="store_true", help="skip the serial runs (no scaling figures)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--plan-check", nargs="*", default=None, metavar="SPEC",
+                        help=f"only compare `search plan` with `search run` (default specs: {', '.join(PLAN_SPECS)})")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.plan_check is not None:
+        plan_check(args.plan_check or list(PLAN_SPECS), args.workers)
+        return
     rng = np.random.default_rng(2024)
     spec = load_spec(ROOT / "searches" / "unsupervised-deg2.toml")
     dyn_spec = load_spec(ROOT / "searches" / "unsupervised-deg2-dynamics.toml")

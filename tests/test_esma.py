@@ -30,7 +30,11 @@ from brouncker.esma.expansion import (
     sign_periods,
     signed_continued_fraction,
 )
-from brouncker.search.esma_runner import conjecture_record, load_spec, run_esma
+from brouncker.search.esma_pipeline import conjecture_record, esma_rows
+from brouncker.search.executor import SerialExecutor
+from brouncker.search.runner import resume_search, run_search
+from brouncker.search.spec import ESMASpec, load_spec
+from brouncker.store import open_store
 
 BROUNCKER = shutil.which("brouncker") or f"{sys.executable} -m brouncker"
 REFERENCE = ESMAConfig("e", lhs_degree=1, coeff_limit=2, cycles=(2, 2), depth=105)
@@ -191,50 +195,87 @@ def test_every_result_checks_independently(reference_results):
 
 
 def test_irregular_starts_are_a_superset():
-    loose = esma_search(ESMAConfig("e", 1, 2, (2, 2), 105, from_start=False))
+    loose = esma_search(ESMAConfig("e", 1, 2, (2, 2), 105, irregular_start=True))
     assert len(loose) == 83
     assert any(r.lhs == "1/(e-2)" and r.signs == (-1, 1) and r.initial_terms[:3] == (2, 1, 2) for r in loose)
 
 
 def test_tasks_pickle_and_shards_agree_with_one_pass(reference_results):
     tasks = esma_tasks(REFERENCE, chunk=30)
-    assert len(tasks) == 4 * 4  # 112 LHS in chunks of 30 × 4 periods
+    assert len(tasks) == 4 and all(len(t.periods) == 4 for t in tasks)  # 112 LHS in chunks of 30, × 4 periods each
     reports = [run_esma_task(pickle.loads(pickle.dumps(t))) for t in reversed(tasks)]
     merged = dedupe(r for report in reports for r in report.results)
     assert merged == reference_results
     assert sum(report.counts.pairs for report in reports) == 448
+    # each task's own dedupe is already the search's: no value is found by two tasks
+    per_task = [r for report in reports for r in dedupe(report.results)]
+    assert sorted(per_task, key=lambda r: r.value) == sorted(reference_results, key=lambda r: r.value)
 
 
 def test_config_checks():
-    for bad in (ESMAConfig("e", depth=8), ESMAConfig("e", prime=200), ESMAConfig("nosuch"), ESMAConfig("e", cycles=(3, 1))):
+    for bad in (ESMAConfig("e", depth=8), ESMAConfig("e", prime=200), ESMAConfig("nosuch"), ESMAConfig("e", cycles=(3, 1)),
+                ESMAConfig("e", cycles=(1, 65))):
         with pytest.raises(BrounckerError):
             bad.check()
 
 
-def test_store_round_trip(tmp_path, reference_results):
-    url = f"sqlite:///{tmp_path}/esma.db"
-    run = run_esma(ESMAConfig("e", 1, 1, (2, 2), 105), db=url, store=True)
-    assert run.stored == len(run.results) > 0
-    again = run_esma(ESMAConfig("e", 1, 1, (2, 2), 105), db=url, store=True)
-    assert again.stored == 0 and again.search_id == run.search_id  # idempotent
-    from brouncker.store import open_store
+# --- on the search driver -----------------------------------------------------------------
 
-    rows = open_store(url).query(kind="esma")
-    assert {row.expression for row in rows} == {r.lhs for r in run.results}
-    assert all(row.status == "verified" for row in rows)
-    record = conjecture_record(run.results[0])
+
+def as_rows(results) -> list[dict]:
+    return [{k: v for k, v in r.as_dict().items()} for r in results]
+
+
+def test_driver_stores_the_13_results_and_reruns_add_nothing(tmp_path, reference_results):
+    spec = load_spec("searches/esma-e.toml")
+    url = f"sqlite:///{tmp_path}/esma.db"
+    with open_store(url) as store:
+        report = run_search(store, spec, executor=SerialExecutor(), progress=False)
+        assert report.status == "done" and report.kind == "esma" and report.written["conjectures"] == 13
+        assert report.counters["pairs"] == 448 and report.counters["results"] == 13
+        rows = esma_rows(store, report.search_id)
+        assert rows == json.loads(json.dumps(as_rows(reference_results)))
+        stored = store.query(kind="esma")
+        assert all(row.status == "verified" for row in stored)
+        assert all(store.get_conjecture(row.id).verifications[0].depth == 1000 for row in stored)
+        assert store.search(report.search_id).spec_hash == spec.hash and len(spec.hash) == 64
+        again = run_search(store, spec, executor=SerialExecutor(), progress=False)
+        assert again.search_id == report.search_id and again.written == {"pcfs": 0, "metrics": 0, "conjectures": 0}
+        assert len(store.query(kind="esma")) == 13 and len(store.searches()) == 1
+    record = conjecture_record(reference_results[0])
     assert record.kind == "esma" and record.constants == ("e",) and set(record.data) >= {
         "lhs", "signs", "recurrence", "initial_terms", "convergence_rate"}
 
 
+def fail_on_shard_one(job):
+    from brouncker.search.esma_pipeline import run_esma_shard
+
+    if job.shard.index == 1:
+        raise ArithmeticError("shard one is cursed")
+    return run_esma_shard(job)
+
+
+def test_a_failed_esma_shard_is_resumed_to_the_same_13_results(tmp_path, reference_results):
+    """Shards of 30 LHS, one failing: the search ends ``failed``; a resume runs only that
+    shard, and the search then holds exactly the reference's results."""
+    spec = ESMASpec.of(REFERENCE, shard_size=30)
+    with open_store(f"sqlite:///{tmp_path}/esma.db") as store:
+        report = run_search(store, spec, executor=SerialExecutor(), progress=False, task_fn=fail_on_shard_one)
+        assert report.status == "failed" and report.shards == {"done": 3, "failed": 1}
+        assert report.errors[0].startswith("shard 1: ArithmeticError: shard one is cursed")
+        fixed = resume_search(store, report.search_id, executor=SerialExecutor(), progress=False)
+        assert fixed.status == "done" and fixed.shards == {"done": 4} and fixed.counters["pairs"] == 448
+        assert esma_rows(store, report.search_id) == json.loads(json.dumps(as_rows(reference_results)))
+
+
 def test_spec_file(tmp_path):
     spec = load_spec("searches/esma-e.toml")
-    assert spec.config() == REFERENCE
+    assert isinstance(spec, ESMASpec) and spec.config() == REFERENCE
     bad = tmp_path / "bad.toml"
-    bad.write_text('constant = "e"\ndpeth = 100\n')
+    bad.write_text('kind = "esma"\nname = "x"\nconstant = "e"\ndpeth = 100\n')
     with pytest.raises(SpecError, match="unknown key 'dpeth'"):
         load_spec(bad)
-    bad.write_text('constant = "e"\ncycles = "3..1"\n')
+    bad.write_text('kind = "esma"\nname = "x"\nconstant = "e"\ncycles = "3..1"\n')
     with pytest.raises(SpecError, match="cycles"):
         load_spec(bad)
 
@@ -254,24 +295,50 @@ def test_cli_json_rows_have_the_contract_fields():
     assert any(r["lhs"] == "e/(e-1)" and r["signs"] == [1, -1] for r in rows)
 
 
+def test_cli_search_run_takes_the_esma_spec(tmp_path, reference_results):
+    db = f"sqlite:///{tmp_path}/e.db"
+    out = run_cli("search", "run", "searches/esma-e.toml", "--db", db, "--workers", "0", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["kind"] == "esma" and report["status"] == "done" and report["counters"]["results"] == 13
+    assert {f["expression"] for f in report["findings"]} == {r.lhs for r in reference_results}
+    shortcut = run_cli("esma", "--spec", "searches/esma-e.toml", "--db", db, "--json")  # the same search: found again
+    assert shortcut.returncode == 0 and json.loads(shortcut.stdout) == json.loads(json.dumps(as_rows(reference_results)))
+    assert len(json.loads(run_cli("search", "list", "--db", db, "--json").stdout)) == 1
+
+
 @pytest.mark.parametrize(
-    "args",
+    "args, words",
     [
-        ["esma", "e", "--cycles", "2-3"],
-        ["esma", "nosuchconstant"],
-        ["esma", "e", "--prime", "200"],
-        ["esma"],
-        ["esma", "e", "--spec", "searches/esma-e.toml"],
+        (["esma", "e", "--cycles", "2-3"], ["cycles"]),
+        (["esma", "nosuchconstant"], ["nosuchconstant"]),
+        (["esma", "e", "--prime", "200"], ["prime"]),
+        (["esma"], ["CONSTANT"]),
+        (["esma", "e", "--spec", "searches/esma-e.toml"], ["not both"]),
+        (["esma", "--spec", "searches/quickstart.toml"], ["search run"]),
+        (["esma", "e", "--cycles", "1..40"], ["(LHS, sign period) pairs", "of memory"]),
+        (["esma", "e", "--lhs-degree", "4", "--coeff-limit", "1000"], ["(LHS, sign period) pairs", "of memory"]),
     ],
 )
-def test_cli_bad_input_exits_2_with_one_line(args):
-    out = run_cli(*args)
+def test_cli_bad_input_exits_2_with_one_line(args, words, tmp_path):
+    db = tmp_path / "never.db"
+    out = run_cli(*args, "--db", f"sqlite:///{db}")
     assert out.returncode == 2 and "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert all(word in out.stderr for word in words) and not db.exists()  # refused before any store was opened
+
+
+def test_cli_max_pairs_sets_the_limit():
+    """--max-pairs is the spec's limits.max_space (raising it on purpose is tested in test_spec)."""
+    refused = run_cli("esma", "e", "--max-pairs", "100", "--json")  # up to 144 LHS x 4 periods
+    assert refused.returncode == 2 and "up to 576 (LHS, sign period) pairs" in refused.stderr
+    assert "over limits.max_space = 100:" in refused.stderr
 
 
 @pytest.mark.ray
 @pytest.mark.slow
 def test_ray_executor_gives_the_same_results(reference_results, ray_local):
-    run = run_esma(REFERENCE, workers=2, task_lhs=30)
-    assert run.tasks == 16 and not run.failures
-    assert list(run.results) == reference_results
+    spec = ESMASpec.of(REFERENCE, shard_size=30)
+    with open_store("sqlite://") as store:
+        report = run_search(store, spec, workers=2, progress=False)
+        assert report.status == "done" and report.shards == {"done": 4} and not report.errors
+        assert esma_rows(store, report.search_id) == json.loads(json.dumps(as_rows(reference_results)))

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from brouncker.search.executor import RayExecutor, SerialExecutor
-from brouncker.search.pipeline import ShardResult, ShardTask, run_task
+from brouncker.search.pipeline import ShardTask, run_task
 from brouncker.search.runner import run_search
+from brouncker.search.shards import ShardResult
 from brouncker.search.spec import load_spec, parse_spec
 from brouncker.store import open_store
 

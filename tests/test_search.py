@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import mpmath
+import pytest
 
 from brouncker.constants import parse_constant
+from brouncker.errors import BrounckerError
 from brouncker.identification.identify import identify
 from brouncker.pcf.canonical import canonical
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.walk import walk
+from brouncker.search.estimate import RAY_SECONDS, estimate_search
 from brouncker.search.executor import SerialExecutor
+from brouncker.search.kinds import plan_search
 from brouncker.search.pipeline import run_shard
 from brouncker.search.runner import prepare_search, resume_search, run_search
-from brouncker.search.space import Shard
+from brouncker.search.shards import Shard
 from brouncker.search.spec import parse_spec
-from brouncker.store import open_store
+from brouncker.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CONSTANTS = ["pi", "e", "ln2", "sqrt2", "phi"]
 
@@ -139,6 +149,28 @@ def test_a_failing_shard_is_recorded_not_retried(tmp_path):
         assert fixed.status == "done" and fixed.shards == {"done": 5}
 
 
+def test_a_search_left_without_shards_gets_them_on_the_next_run(tmp_path):
+    """Older versions wrote a search's row and its shards in two transactions: a run stopped
+    between them left a row with no shard, which the next run completes."""
+    import sqlalchemy as sa
+
+    spec = small_spec()
+    url = f"sqlite:///{tmp_path}/s.db"
+    with open_store(url) as store:
+        pass
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO search (name, spec, spec_hash, status, counters, created_at, updated_at) "
+                             "VALUES (:n, '{}', :h, 'pending', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                     {"n": spec.name, "h": spec.hash})
+        orphan = conn.scalar(sa.text("SELECT max(id) FROM search"))
+    engine.dispose()
+    with open_store(url) as store:
+        report = run_search(store, spec, executor=SerialExecutor(), progress=False)
+        assert report.search_id == orphan and report.status == "done"
+        assert [(s.start, s.stop) for s in store.shards(orphan)] == [(s.start, s.stop) for s in plan_search(spec).shards]
+
+
 def fail_on_shard_one(task):
     from brouncker.search.pipeline import run_task
 
@@ -168,8 +200,6 @@ def test_cli_run_status_list(tmp_path):
     db = f"sqlite:///{tmp_path}/c.db"
     run = _brouncker("search", "run", str(spec), "--db", db, "--workers", "0", "--json")
     assert run.returncode == 0, run.stderr
-    import json
-
     report = json.loads(run.stdout)
     assert "4/pi" in {f["expression"] for f in report["findings"]}
     listed = json.loads(_brouncker("search", "list", "--db", db, "--json").stdout)
@@ -177,3 +207,135 @@ def test_cli_run_status_list(tmp_path):
     status = json.loads(_brouncker("search", "status", str(report["search_id"]), "--db", db, "--json").stdout)
     assert status["counters"]["pcfs"] == 8 * 7
     assert _brouncker("search", "status", "99", "--db", db).returncode == 1
+
+
+# --- plans and limits, before the store is touched ----------------------------------------
+
+
+def test_plan_counts_the_space_and_its_shards():
+    spec = small_spec()
+    plan = plan_search(spec)
+    pcfs = (5 * 5 - 1) * (3 * 3 * 3 - 1)  # a linear in [-2, 2], b quadratic in [-1, 1], no zero polynomial
+    assert plan.units == plan.items == pcfs == len(spec.space())
+    assert [(s.start, s.stop) for s in plan.shards] == [(i, min(i + 150, pcfs)) for i in range(0, pcfs, 150)]
+
+
+def test_estimate_runs_real_tasks_and_scales_them():
+    spec = small_spec(shard_size=100)
+    estimate = estimate_search(spec, workers=0, budget=0.5)
+    assert estimate.pcfs == len(spec.space()) and estimate.shards == -(-len(spec.space()) // 100)
+    assert 0 < estimate.sample_units <= estimate.pcfs and estimate.workers == 1 and estimate.startup_seconds > 0
+    predicted = estimate.startup_seconds + estimate.planning_seconds + estimate.warmup_seconds + estimate.seconds_per_unit * estimate.pcfs
+    assert estimate.estimated_seconds == pytest.approx(predicted, abs=0.01)
+    on_two = estimate_search(spec, workers=2, budget=0.5)
+    assert on_two.workers == 2 and on_two.startup_seconds > RAY_SECONDS  # Ray's start and stop, and its workers' imports
+
+
+def test_cli_plan_json_writes_nothing(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "brouncker", "search", "plan", str(ROOT / "searches" / "esma-e.toml"), "--json",
+                          "--sample-seconds", "0.2"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    plan = json.loads(out.stdout)
+    assert plan["pcfs"] == 112 * 4 and plan["shards"] == 1 and plan["estimated_seconds"] > 0  # 112 LHS x 4 sign periods
+    assert list(tmp_path.iterdir()) == []  # no ./brouncker.db, nothing at all
+
+
+def _run_refused(tmp_path: Path, spec: str, seconds: float = 10) -> subprocess.CompletedProcess:
+    db = tmp_path / "never.db"
+    started = time.monotonic()
+    done = _brouncker("search", "run", spec, "--db", f"sqlite:///{db}")
+    assert time.monotonic() - started < seconds
+    assert done.returncode == 2 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not db.exists()  # refused before the store was opened
+    return done
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("[family.a]\ndegree = 12\nrange = [-1, 1]\n[family.b]\ndegree = 12\nrange = [-1, 1]\n", ["2.54e12 PCFs", "max_space"]),
+        ("[family.a]\ndegree = 3\nrange = [-30, 30]\n[family.b]\ndegree = 3\nrange = [-30, 30]\n", ["1.92e14 PCFs", "years"]),
+        ("shard_size = 1\n[family.a]\ndegree = 2\nrange = [-5, 5]\n[family.b]\ndegree = 2\nrange = [-5, 5]\n", ["1,768,900 shards"]),
+        ("[family.a]\ncoefficients = [[0], [0]]\n[family.b]\ndegree = 1\nrange = [1, 2]\n", ["space is empty"]),
+        ("kind = 'esma'\nconstant = 'e'\ncycles = '1..40'\n", ["(LHS, sign period) pairs", "memory"]),
+    ],
+)
+def test_cli_run_refuses_oversized_and_empty_spaces_at_once(tmp_path, body, words):
+    spec = tmp_path / "big.toml"
+    spec.write_text('name = "big"\n' + body)
+    done = _run_refused(tmp_path, str(spec))
+    assert all(word in done.stderr for word in words), done.stderr
+
+
+def test_cli_run_refuses_devices_and_pipes_at_once(tmp_path):
+    assert "not a regular file" in _run_refused(tmp_path, "/dev/zero").stderr
+    pipe = tmp_path / "pipe.toml"
+    os.mkfifo(pipe)
+    assert "named pipe" in _run_refused(tmp_path, str(pipe)).stderr
+
+
+# --- the store is closed on every path ------------------------------------------------------
+
+
+class WatchedStore(Store):
+    """A real store that remembers being closed."""
+
+    closed = 0
+
+    def close(self) -> None:
+        WatchedStore.closed += 1
+        super().close()
+
+
+def interrupt(task):
+    raise KeyboardInterrupt
+
+
+def explode(task):
+    raise BrounckerError("no")
+
+
+@pytest.mark.parametrize(
+    "argv, task_fn, code",
+    [
+        (["search", "run", "SPEC", "--workers", "0", "--json"], None, 0),
+        (["search", "run", "SPEC", "--workers", "0", "--json"], interrupt, 130),
+        (["search", "run", "SPEC", "--workers", "0", "--json"], explode, 1),
+        (["esma", "e", "--coeff-limit", "1", "--cycles", "2..2", "--json"], None, 0),
+        (["esma", "e", "--coeff-limit", "1", "--cycles", "2..2", "--json"], interrupt, 130),
+        (["esma", "e", "--coeff-limit", "1", "--cycles", "2..2", "--json", "--db", "DB"], explode, 1),
+    ],
+)
+def test_the_cli_closes_the_store_on_every_path(tmp_path, monkeypatch, argv, task_fn, code):
+    """Success, an interrupt (Ctrl-C inside the run) and failed shards: the store is closed."""
+    from typer.testing import CliRunner
+
+    import brouncker.store as store_package
+    from brouncker.cli import app
+    from brouncker.search import runner
+    from brouncker.store.repository import open_store as real_open
+
+    def watched(url=None, **options):
+        store = real_open(url, **options)
+        store.__class__ = WatchedStore
+        return store
+
+    monkeypatch.setattr(store_package, "open_store", watched)
+    if task_fn is not None:
+        original = runner.SearchRunner.__init__
+
+        def patched(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            self.task_fn = task_fn
+
+        monkeypatch.setattr(runner.SearchRunner, "__init__", patched)
+    spec = tmp_path / "s.toml"
+    spec.write_text('name = "s"\nconstants = ["pi"]\n[family.a]\ndegree = 1\nrange = [1, 2]\n[family.b]\ndegree = 0\nrange = [1, 1]\n')
+    db = f"sqlite:///{tmp_path}/d.db"
+    argv = [str(spec) if a == "SPEC" else db if a == "DB" else a for a in argv]
+    if argv[0] == "search":
+        argv += ["--db", db]
+    WatchedStore.closed = 0
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == code, result.output
+    assert WatchedStore.closed == 1

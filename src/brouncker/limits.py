@@ -10,4 +10,53 @@ from __future__ import annotations
 
 # --- searches: spaces, shards, spec files, ESMA ------------------------------------------
 
+# A spec file is a few hundred bytes of TOML: anything larger, or anything that is not a
+# regular file (/dev/zero, a named pipe), is refused before it is read.
+MAX_SPEC_BYTES = 1 << 20
+
+# PCF spaces. The limits of a spec's [limits] table default to these; a spec raises them
+# on purpose. Each is checked before any row is written.
+MAX_PCF_DEGREE = 12  # degree of a(n) and b(n) in a search space
+MAX_PCF_COEFFICIENT = 10**6  # float64 screening needs a(n), b(n) exact (below 2^53) at the depths used
+MAX_SPACE = 10**10  # PCFs in one search: about 14 hours of one core screening at depth 1000
+MAX_SHARDS = 100_000  # shards of one search: rows of the shard table, tasks held by the driver
+MAX_TASK_SIZE = 1_000_000  # PCFs per shard: about 250 MB of screening arrays in one worker
+HARD_MAX_SPACE = 2**62  # a PCF's index is an int64: no [limits] key goes beyond this
+HARD_MAX_SHARDS = 10**7
+HARD_MAX_TASK_SIZE = 10**8
+
+# ESMA: the space is the (LHS, sign period) pairs; a task is a chunk of LHS with every period.
+ESMA_MAX_SPACE = 1_000_000  # pairs: about 5 minutes of one core at depth 100 (~0.3 ms a pair)
+ESMA_MAX_TASK_SIZE = 100_000  # pairs per shard; one LHS with every sign period must fit
+ESMA_MAX_LHS_DEGREE = 8  # degree of P and Q in P(c)/Q(c)
+ESMA_MAX_COEFF_LIMIT = 10**6  # coefficients of P and Q lie in [-L, L]
+ESMA_MAX_CYCLE = 64  # longest sign period: 2^64 periods are far past any limit already
+ESMA_MAX_DEPTH = 100_000  # partial quotients per (LHS, sign period)
+
+# `search plan` runs sample tasks for about this long (its --sample-seconds), at most the maximum.
+PLAN_SAMPLE_SECONDS = 3.0
+MAX_PLAN_SAMPLE_SECONDS = 600.0
+
+# Estimates quoted when a request is refused (measured on a 2-core machine of this kind).
+SCREEN_SECONDS_PER_PCF_STEP = 5e-9  # float64 screening, one PCF, one step
+SCREEN_BYTES_PER_PCF = 256  # peak memory of a shard's screening, per PCF
+ESMA_SECONDS_PER_PAIR = 4e-4  # one (LHS, sign period) pair at depth 100
+ESMA_BYTES_PER_LHS = 512  # peak memory of the LHS enumeration, per LHS kept
+ESMA_BYTES_PER_PERIOD = 64  # a sign period's tuple, plus 8 bytes per sign
+MEMORY_SHARE = 0.5  # a request estimated above this share of the machine's memory is refused
+
+
+def machine_memory() -> int | None:
+    """Bytes of physical memory of this machine (None where the OS does not say).
+
+    >>> (machine_memory() or 1) > 0
+    True
+    """
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
 # --- the store and the web app -------------------------------------------------------------

@@ -1,12 +1,30 @@
-"""Commands that run and follow searches: search run/resume/status/list, esma."""
+"""Commands that run and follow searches: search run/resume/status/list/plan, esma."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from ..errors import BrounckerError
+from ..esma.expansion import (
+    DEFAULT_COEFF_LIMIT,
+    DEFAULT_CYCLES,
+    DEFAULT_DEPTH,
+    DEFAULT_LHS_DEGREE,
+    DEFAULT_PRIME,
+    IRREGULAR_START,
+)
+from ..limits import (
+    ESMA_MAX_SPACE,
+    ESMA_MAX_TASK_SIZE,
+    MAX_PLAN_SAMPLE_SECONDS,
+    MAX_SHARDS,
+    MAX_SPACE,
+    MAX_SPEC_BYTES,
+    MAX_TASK_SIZE,
+    PLAN_SAMPLE_SECONDS,
+)
 from .app import (
     ADDRESS_HELP,
     DB_OPTION_HELP,
@@ -18,67 +36,103 @@ from .app import (
 )
 from .output import console, emit, emit_rows, err_console
 
+if TYPE_CHECKING:
+    from ..search.runner import SearchReport
+
 ESMA_COLUMNS = ["lhs", "signs", "recurrence", "initial_terms", "digits", "convergence_rate"]
+IN_MEMORY = "sqlite://"  # the store of `brouncker esma` without --db: nothing outlives the command
+_CYCLES = f"{DEFAULT_CYCLES[0]}..{DEFAULT_CYCLES[1]}"
 
 
 @app.command("esma")
 def esma_command(
     constant: str | None = typer.Argument(None, help="A bank name or constant expression, e.g. e, tan1, 'besseli(1,2)/besseli(0,2)'."),
-    spec: str | None = typer.Option(None, "--spec", help="A TOML spec (e.g. searches/esma-e.toml) instead of CONSTANT and the search options."),
-    lhs_degree: int = typer.Option(1, "--lhs-degree", help="Degree D of P and Q in the LHS P(c)/Q(c)."),
-    coeff_limit: int = typer.Option(2, "--coeff-limit", help="Coefficients of P and Q lie in [-L, L]."),
-    cycles: str = typer.Option("1..2", "--cycles", help="Sign-period lengths K1..K2."),
-    depth: int = typer.Option(100, "--depth", help="Partial quotients extracted per (LHS, sign period)."),
-    prime: int = typer.Option(199, "--prime", help="Prime of the Berlekamp-Massey filter."),
-    irregular_start: bool = typer.Option(False, "--irregular-start", help="Also keep recurrences that hold only after some first terms."),
-    workers: int | None = typer.Option(None, "--workers", help="Run the shards on the executor (0 serial, N Ray workers); default in-process."),
-    address: str | None = typer.Option(None, "--address", help="Ray cluster address (default: a local instance)."),
-    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP + " Giving it stores the results."),
-    store: bool | None = typer.Option(None, "--store/--no-store", help="Store the results as conjectures of kind esma (default: when --db is given)."),
+    spec: str | None = typer.Option(None, "--spec", help="An ESMA spec (e.g. searches/esma-e.toml) instead of CONSTANT and the search options."),
+    lhs_degree: int = typer.Option(DEFAULT_LHS_DEGREE, "--lhs-degree", help="Degree D of P and Q in the LHS P(c)/Q(c)."),
+    coeff_limit: int = typer.Option(DEFAULT_COEFF_LIMIT, "--coeff-limit", help="Coefficients of P and Q lie in [-L, L]."),
+    cycles: str = typer.Option(_CYCLES, "--cycles", help="Sign-period lengths K1..K2."),
+    depth: int = typer.Option(DEFAULT_DEPTH, "--depth", help="Partial quotients extracted per (LHS, sign period)."),
+    prime: int = typer.Option(DEFAULT_PRIME, "--prime", help="Prime of the Berlekamp-Massey filter."),
+    irregular_start: bool = typer.Option(IRREGULAR_START, "--irregular-start", help="Also keep recurrences that hold only after some first terms."),
+    max_pairs: int | None = typer.Option(None, "--max-pairs", min=1, help=f"Raise the limit on (LHS, sign period) pairs (default {ESMA_MAX_SPACE:,})."),
+    workers: int = typer.Option(0, "--workers", min=0, help="0 runs in this process (the default); N runs on N Ray workers."),
+    address: str | None = typer.Option(None, "--address", help=ADDRESS_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP + " Giving it stores the results there (resumable with 'search resume')."),
+    store: bool | None = typer.Option(None, "--store/--no-store", help="Store the results in the database (default: when --db is given); otherwise the search runs on an in-memory store."),
     json_: bool = typer.Option(False, "--json", help="Print JSON rows."),
 ) -> None:
     """ESMA: signed continued fractions of P(c)/Q(c) whose partial quotients obey a short recurrence.
 
-    Exit 0 with results, 1 when nothing was found. With --spec the search settings come
-    from the file; --workers, --address, --db, --store and --json still apply.
+    A shortcut for 'search run' of an ESMA spec, on the same driver. Exit 0 with results, 1 when none.
+
+    With --spec the settings come from the file; --workers, --address, --db, --store and --json still apply.
     """
     from ..esma.expansion import ESMAConfig, parse_cycles
-    from ..search.esma_runner import load_spec, run_esma
+    from ..search.esma_pipeline import esma_rows
+    from ..search.kinds import plan_search
+    from ..search.runner import run_search
+    from ..search.spec import ESMASpec, load_spec
+    from ..store import open_store
 
-    name = None
     if spec is not None:
         if constant is not None:
             raise BrounckerError("give either CONSTANT or --spec, not both")
         loaded = load_spec(spec)
-        config, name = loaded.config(), loaded.name
+        if not isinstance(loaded, ESMASpec):
+            raise BrounckerError(f"{spec}: a {loaded.kind} spec, not an ESMA one; run it with 'brouncker search run {spec}'")
+        search_spec = loaded
     else:
         if constant is None:
             raise BrounckerError("missing CONSTANT (a bank name or expression, e.g. e) or --spec FILE")
-        config = ESMAConfig(constant, lhs_degree, coeff_limit, parse_cycles(cycles), depth, prime, not irregular_start)
-    run = run_esma(config, workers=workers, address=address, db=db, store=bool(store if store is not None else db), name=name)
-    rows = [r.as_dict() for r in run.results]
+        config = ESMAConfig(constant, lhs_degree, coeff_limit, parse_cycles(cycles), depth, prime, irregular_start)
+        search_spec = ESMASpec.of(config, limits={"max_space": max_pairs} if max_pairs else {})
+    plan = plan_search(search_spec)  # before any store is opened
+    keep = store if store is not None else db is not None
+    with open_store(db if keep else IN_MEMORY) as opened:
+        report = run_search(opened, search_spec, plan=plan, workers=workers, address=address,
+                            progress=not json_, console=err_console)
+        rows = esma_rows(opened, report.search_id)
     if json_:
         emit(rows, True)
     else:
-        emit_rows(rows, title=f"ESMA {config.constant}: {len(rows)} results", columns=ESMA_COLUMNS)
-        counts = run.counts.as_dict()
-        stored = f"; stored {run.stored} new in search {run.search_id}" if run.search_id is not None else ""
-        err_console.print(f"{counts['pairs']} (LHS, period) pairs, {counts['approved']} approved by Berlekamp-Massey, "
-                          f"{counts['verified']} verified, {len(rows)} distinct values in {run.seconds:.2f} s{stored}",
+        emit_rows(rows, title=f"ESMA {search_spec.constant}: {len(rows)} results", columns=ESMA_COLUMNS)
+        c = report.counters
+        stored = f"; stored in search {report.search_id} ({report.written['conjectures']} new)" if keep else ""
+        err_console.print(f"{int(c.get('pairs', 0)):,} (LHS, period) pairs, {int(c.get('approved', 0)):,} approved by Berlekamp-Massey, "
+                          f"{int(c.get('verified', 0)):,} verified, {len(rows)} distinct values in {report.seconds:.2f} s{stored}",
                           markup=False, highlight=False)
-    if run.failures:
-        raise BrounckerError(f"{len(run.failures)} task(s) failed, e.g. {run.failures[0]}")
+    _report_failures(report, resumable=keep)
     raise typer.Exit(EXIT_OK if rows else EXIT_NEGATIVE)
 
 
 # --- search ---------------------------------------------------------------------------
 
+LIMITS_HELP = (
+    f"Limits, checked before anything is written; a spec's \\[limits] table raises them on purpose: "
+    f"max_space {MAX_SPACE:,} PCFs ({ESMA_MAX_SPACE:,} (LHS, sign period) pairs for ESMA), max_shards {MAX_SHARDS:,}, "
+    f"max_task_size {MAX_TASK_SIZE:,} PCFs per shard ({ESMA_MAX_TASK_SIZE:,} pairs). "
+    f"A spec is a regular file of at most {MAX_SPEC_BYTES:,} bytes."
+)
 FINDING_COLUMNS = ["id", "expression", "a", "b", "digits", "delta", "status"]
 MAX_FINDINGS_SHOWN = 200  # rows of the final table; the rest are a query away
 
 
-def _search_outcome(report: Any, json_: bool) -> None:
+def _report_failures(report: SearchReport, resumable: bool = True) -> None:
+    """Failed shards on stderr; exit 130 when interrupted, 1 when shards failed."""
+    for line in report.errors[:20]:
+        err_console.print(f"failed {line}", markup=False, highlight=False, soft_wrap=True)
+    if report.status == "interrupted":
+        hint = f": resume with 'brouncker search resume {report.search_id}'" if resumable else ""
+        err_console.print(f"interrupted{hint}", markup=False)
+        raise typer.Exit(130)
+    if report.status == "failed":
+        raise typer.Exit(EXIT_NEGATIVE)
+
+
+def _search_outcome(report: SearchReport, json_: bool) -> None:
     """Print a search report (findings table and summary, or JSON) and set the exit code."""
+    from ..search.kinds import kinds
+
     if json_:
         emit(report, True)
     else:
@@ -87,23 +141,16 @@ def _search_outcome(report: Any, json_: bool) -> None:
         emit_rows(shown, title=f"findings of search {report.search_id} ({report.name})", columns=FINDING_COLUMNS)
         if len(report.findings) > len(shown):
             console.print(f"... and {len(report.findings) - len(shown)} more: brouncker query --search {report.search_id}", highlight=False)
+        summary = ", ".join(f"{int(c.get(key, 0)):,} {words}" for key, words in kinds()[report.kind].summary)
         console.print(
-            f"search {report.search_id}: {report.status}; {int(c.get('pcfs', 0)):,} PCFs screened, "
-            f"{int(c.get('converged', 0)):,} converged, {int(c.get('matched', 0)):,} matched, "
-            f"{int(c.get('confirmed', 0)):,} confirmed, {int(c.get('exact', 0)):,} exact records; "
-            f"this run {report.seconds:.1f} s ({report.pcfs_per_second:,.0f} PCFs/s)",
+            f"search {report.search_id}: {report.status}; {summary}; "
+            f"this run {report.seconds:.1f} s ({report.pcfs_per_second:,.0f} {report.unit}/s)",
             highlight=False,
         )
-    for line in report.errors[:20]:
-        err_console.print(f"failed {line}", markup=False, highlight=False, soft_wrap=True)
-    if report.status == "interrupted":
-        err_console.print(f"interrupted: resume with 'brouncker search resume {report.search_id}'", markup=False)
-        raise typer.Exit(130)
-    if report.status == "failed":
-        raise typer.Exit(EXIT_NEGATIVE)
+    _report_failures(report)
 
 
-@search_app.command("run")
+@search_app.command("run", epilog=LIMITS_HELP)
 def search_run_command(
     spec: str = typer.Argument(..., metavar="SPEC", help="A TOML search spec, e.g. searches/quickstart.toml."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
@@ -111,14 +158,16 @@ def search_run_command(
     workers: int | None = typer.Option(None, "--workers", min=0, help=WORKERS_HELP),
     json_: bool = typer.Option(False, "--json", help="Print the report as JSON (no progress bar)."),
 ) -> None:
-    """Run the search of SPEC (the same spec again resumes it; nothing is stored twice)."""
+    """Run the search of SPEC, of any kind (the same spec again resumes it; nothing is stored twice)."""
+    from ..search.kinds import plan_search
     from ..search.runner import run_search
     from ..search.spec import load_spec
     from ..store import open_store
 
     search_spec = load_spec(spec)
+    plan = plan_search(search_spec)  # limits and shards, before the store is touched
     with open_store(db) as store:
-        report = run_search(store, search_spec, workers=workers, address=address, progress=not json_, console=err_console)
+        report = run_search(store, search_spec, plan=plan, workers=workers, address=address, progress=not json_, console=err_console)
     _search_outcome(report, json_)
 
 
@@ -180,3 +229,35 @@ def search_list_command(
         emit(rows, True)
         return
     emit_rows(rows, title="searches", columns=["id", "name", "status", "shards", "created_at", "updated_at"])
+
+
+@search_app.command("plan", epilog=LIMITS_HELP)
+def search_plan_command(
+    spec: str = typer.Argument(..., metavar="SPEC", help="A TOML search spec of any kind."),
+    workers: int | None = typer.Option(None, "--workers", min=0, help="Workers to estimate for: 0 serial; default: every CPU (Ray)."),
+    sample_seconds: float = typer.Option(PLAN_SAMPLE_SECONDS, "--sample-seconds", min=0.1, max=MAX_PLAN_SAMPLE_SECONDS, help="Time spent running sample tasks."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON: pcfs, shards, estimated_seconds (and the sample)."),
+) -> None:
+    """The size of SPEC's space, its shards, and an estimate of the time on this machine.
+
+    The estimate scales a timed sample of real tasks, run here serially; nothing is written to any database.
+
+    For an ESMA spec, 'pcfs' counts (LHS, sign period) pairs.
+    """
+    from ..search.estimate import estimate_search
+    from ..search.sizes import duration
+    from ..search.spec import load_spec
+
+    estimate = estimate_search(load_spec(spec), workers=workers, budget=sample_seconds)
+    if json_:
+        emit(estimate, True)
+        return
+    rows = {
+        "spec": spec,
+        "search": f"{estimate.name} ({estimate.kind})",
+        "space": f"{estimate.pcfs:,} {estimate.unit}",
+        "shards": f"{estimate.shards:,}",
+        "sample": f"{estimate.sample_units:,} {estimate.unit} in {estimate.sample_seconds:.2f} s",
+        "estimated time": f"{duration(estimate.estimated_seconds)} on {estimate.workers} worker(s)",
+    }
+    emit(rows, False)

@@ -41,6 +41,7 @@ from mpmath import mp, mpf
 
 from ..constants import ConstantExpression, parse_constant
 from ..errors import BrounckerError
+from ..limits import ESMA_MAX_CYCLE, ESMA_MAX_DEPTH
 from ..pcf.polynomial import signed_terms
 from ..pcf.walk import Convergent, log10_abs
 from .sequences import (
@@ -65,7 +66,11 @@ VALUE_KEY_DIGITS = 50  # results with equal values to this many digits are dupli
 ENUMERATION_DPS = 60  # precision of the LHS values when the enumeration dedupes them
 RATIONAL_HEIGHT = 10**6  # an LHS value equal to p/q with q up to this is "independent of c"
 REJECT_ZERO_INTEGER_PART = True  # the reference rejects a_0 = 0 too (`0 in a_`); see esma_search
-FROM_START = True  # keep only recurrences that hold from a_0 on (the reference's rule; see esma_search)
+IRREGULAR_START = False  # keep only recurrences that hold from a_0 on (the reference's rule; see esma_search)
+DEFAULT_LHS_DEGREE = 1  # degree of P and Q in the LHS P(c)/Q(c)
+DEFAULT_COEFF_LIMIT = 2  # coefficients of P and Q lie in [-2, 2]
+DEFAULT_CYCLES = (1, 2)  # sign periods of length 1 and 2
+TASK_PAIRS = 1024  # (LHS, sign period) pairs per task: about 0.3-0.5 s at depth 100
 
 
 def expansion_dps(depth: int) -> int:
@@ -175,6 +180,41 @@ def sign_periods(shortest: int, longest: int) -> list[tuple[int, ...]]:
                 continue
             periods.append(period)
     return periods
+
+
+def count_sign_periods(shortest: int, longest: int) -> int:
+    r"""``len(sign_periods(shortest, longest))``, without listing them.
+
+    A length-$n$ period with primitive period $d$ is kept unless $d$ divides some $m$ in
+    [shortest, n); there are $\sum_{e | d} \mu(d/e)\, 2^e$ sign words of primitive period $d$.
+
+    >>> count_sign_periods(1, 4), count_sign_periods(1, 40)
+    (22, 2199021141580)
+    """
+    if shortest < 1 or longest < shortest:
+        raise BrounckerError(f"cycle lengths must satisfy 1 <= K1 <= K2, got {shortest}..{longest}")
+    total = 0
+    for length in range(shortest, longest + 1):
+        for d in _divisors(length):
+            if not any(m % d == 0 for m in range(shortest, length)):
+                total += sum(_moebius(d // e) * 2**e for e in _divisors(d))
+    return total
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _moebius(n: int) -> int:
+    result, m, p = 1, n, 2
+    while p * p <= m:
+        if m % p == 0:
+            m //= p
+            if m % p == 0:
+                return 0
+            result = -result
+        p += 1
+    return -result if m > 1 else result
 
 
 def _primitive_period(period: tuple[int, ...]) -> int:
@@ -357,6 +397,19 @@ def _looks_rational(value: mpf) -> bool:
     return abs(value - mpf(approx.numerator) / approx.denominator) < mpf(10) ** (-(ENUMERATION_DPS - 10))
 
 
+def lhs_bound(degree: int, coeff_limit: int) -> int:
+    r"""An upper bound of ``len(enumerate_lhs(c, degree, coeff_limit))``, without enumerating.
+
+    Of the $(V - 1)^2$ pairs of non-zero coefficient vectors ($V = (2L+1)^{D+1}$),
+    $(P, Q)$, $(-P, Q)$, $(P, -Q)$ and $(-P, -Q)$ always share one canonical LHS.
+
+    >>> lhs_bound(1, 2), len(enumerate_lhs(mpmath.e, 1, 2))
+    (144, 112)
+    """
+    vectors = (2 * coeff_limit + 1) ** (degree + 1) - 1
+    return vectors * vectors // 4
+
+
 def enumerate_lhs(c: mpf, degree: int, coeff_limit: int) -> list[LHS]:
     r"""Every distinct LHS $P(c)/Q(c)$ with $\deg P, \deg Q \le$ ``degree`` and
     coefficients in $[-L, L]$, up to sign, sorted.
@@ -445,36 +498,47 @@ class ESMAResult:
 
 @dataclass(frozen=True, slots=True)
 class ESMATask:
-    """One shard of a search: a chunk of LHS against one sign period (picklable)."""
+    """One shard of a search: a chunk of LHS, each with every sign period (picklable).
+
+    Every period of an LHS is in the same task, so :func:`dedupe` of one task's results
+    is already the search's rule for those LHS: no two LHS share a value
+    (:func:`enumerate_lhs`), and the first period of a value is decided within the task.
+    """
 
     constant: str
     lhs: tuple[LHS, ...]
-    signs: tuple[int, ...]
+    periods: tuple[tuple[int, ...], ...]
     depth: int = DEFAULT_DEPTH
     prime: int = DEFAULT_PRIME
-    from_start: bool = FROM_START
+    irregular_start: bool = IRREGULAR_START
+
+
+ESMA_COUNT_KEYS = ("pairs", "stopped_zero", "stopped_precision", "dropped_irregular", "approved", "verified")
 
 
 @dataclass(frozen=True, slots=True)
 class ESMACounts:
-    """What happened to the (LHS, period) pairs of a search, for the record."""
+    """What happened to the (LHS, period) pairs of a search, for the record.
+
+    ``dropped_irregular`` counts the recurrences dropped because their first terms do not
+    follow them (none when irregular starts are kept).
+    """
 
     pairs: int = 0
     stopped_zero: int = 0
     stopped_precision: int = 0
-    irregular_start: int = 0
+    dropped_irregular: int = 0
     approved: int = 0
     verified: int = 0
 
-    def __add__(self, other: "ESMACounts") -> "ESMACounts":
+    def __add__(self, other: ESMACounts) -> ESMACounts:
         return ESMACounts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())))
 
     def as_tuple(self) -> tuple[int, ...]:
-        return (self.pairs, self.stopped_zero, self.stopped_precision, self.irregular_start, self.approved, self.verified)
+        return (self.pairs, self.stopped_zero, self.stopped_precision, self.dropped_irregular, self.approved, self.verified)
 
-    def as_dict(self) -> dict:
-        names = ("pairs", "stopped_zero", "stopped_precision", "irregular_start", "approved", "verified")
-        return dict(zip(names, self.as_tuple()))
+    def as_dict(self) -> dict[str, int]:
+        return dict(zip(ESMA_COUNT_KEYS, self.as_tuple()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,7 +559,7 @@ def max_register_length(depth: int) -> int:
 
 
 def run_esma_task(task: ESMATask) -> TaskReport:
-    """Expand, filter, rebuild and verify every LHS of the task with its sign period."""
+    """Expand, filter, rebuild and verify every LHS of the task with every sign period."""
     constant = _constant(task.constant)
     dps = expansion_dps(task.depth)
     with mp.workdps(dps + GUARD_DIGITS):
@@ -506,24 +570,25 @@ def run_esma_task(task: ESMATask) -> TaskReport:
     limit = max_register_length(task.depth)
     bits = int((dps + GUARD_DIGITS) * 3.3219280948873626)
     c_fast = _to_mpfr(c, bits)
-    for lhs in task.lhs:
-        counts[0] += 1
-        lo, hi, scale = _fast_interval(lhs, c_fast, dps, bits)
-        expansion = signed_expansion_of_interval(lo, hi, scale, task.signs, task.depth)
-        if expansion.stop is not None:
-            counts[1 if expansion.stop == "zero" else 2] += 1
-            continue
-        register = berlekamp_massey_mod(expansion.partial_quotients, task.prime, max_length=limit)
-        if register is None:
-            continue
-        if task.from_start and len(register.coefficients) != register.length + 1:
-            counts[3] += 1  # the first terms do not follow the recurrence
-            continue
-        counts[4] += 1
-        result = verify_candidate(constant, lhs, task.signs, expansion.partial_quotients, register, task.depth, cache)
-        if result is not None:
-            counts[5] += 1
-            results.append(result)
+    intervals = [_fast_interval(lhs, c_fast, dps, bits) for lhs in task.lhs]
+    for signs in task.periods:
+        for lhs, (lo, hi, scale) in zip(task.lhs, intervals):
+            counts[0] += 1
+            expansion = signed_expansion_of_interval(lo, hi, scale, signs, task.depth)
+            if expansion.stop is not None:
+                counts[1 if expansion.stop == "zero" else 2] += 1
+                continue
+            register = berlekamp_massey_mod(expansion.partial_quotients, task.prime, max_length=limit)
+            if register is None:
+                continue
+            if not task.irregular_start and len(register.coefficients) != register.length + 1:
+                counts[3] += 1  # the first terms do not follow the recurrence
+                continue
+            counts[4] += 1
+            result = verify_candidate(constant, lhs, signs, expansion.partial_quotients, register, task.depth, cache)
+            if result is not None:
+                counts[5] += 1
+                results.append(result)
     return TaskReport(tuple(results), ESMACounts(*counts))
 
 
@@ -649,50 +714,70 @@ def dedupe(results: Iterable[ESMAResult]) -> list[ESMAResult]:
     return sorted(best.values(), key=lambda r: (r.numerator, r.denominator, len(r.signs), r.signs))
 
 
+MIN_DEPTH = 4 * BEAUTY_DIVISOR  # shallower expansions approve (almost) nothing
+
+
 @dataclass(frozen=True, slots=True)
 class ESMAConfig:
     """What an ESMA search looks at (the CLI options and the spec file's keys)."""
 
     constant: str
-    lhs_degree: int = 1
-    coeff_limit: int = 2
-    cycles: tuple[int, int] = (1, 2)
+    lhs_degree: int = DEFAULT_LHS_DEGREE
+    coeff_limit: int = DEFAULT_COEFF_LIMIT
+    cycles: tuple[int, int] = DEFAULT_CYCLES
     depth: int = DEFAULT_DEPTH
     prime: int = DEFAULT_PRIME
-    from_start: bool = FROM_START
+    irregular_start: bool = IRREGULAR_START
 
     def as_dict(self) -> dict:
         return {"constant": self.constant, "lhs_degree": self.lhs_degree, "coeff_limit": self.coeff_limit,
                 "cycles": f"{self.cycles[0]}..{self.cycles[1]}", "depth": self.depth, "prime": self.prime,
-                "from_start": self.from_start}
+                "irregular_start": self.irregular_start}
 
     def check(self) -> None:
         """Raise a one-line :class:`BrounckerError` for values the search cannot use."""
         parse_constant(self.constant)
         if self.lhs_degree < 0 or self.coeff_limit < 1:
-            raise BrounckerError("--lhs-degree must be >= 0 and --coeff-limit >= 1")
+            raise BrounckerError("the LHS degree must be >= 0 and the coefficient limit >= 1")
         k1, k2 = self.cycles
         if k1 < 1 or k2 < k1:
             raise BrounckerError(f"cycles {k1}..{k2}: need 1 <= K1 <= K2")
-        if self.depth < 4 * BEAUTY_DIVISOR:
-            raise BrounckerError(f"--depth {self.depth} is too small: use at least {4 * BEAUTY_DIVISOR}")
-        if self.depth > 100_000:
-            raise BrounckerError(f"--depth {self.depth} is too large: at most 100000")
+        if k2 > ESMA_MAX_CYCLE:
+            raise BrounckerError(f"cycles {k1}..{k2}: sign periods longer than {ESMA_MAX_CYCLE} are not supported")
+        if self.depth < MIN_DEPTH:
+            raise BrounckerError(f"depth {self.depth} is too small: use at least {MIN_DEPTH}")
+        if self.depth > ESMA_MAX_DEPTH:
+            raise BrounckerError(f"depth {self.depth} is too large: at most {ESMA_MAX_DEPTH}")
         if self.prime < 3 or not flint.fmpz(self.prime).is_prime():
-            raise BrounckerError(f"--prime {self.prime} is not an odd prime")
+            raise BrounckerError(f"prime {self.prime} is not an odd prime")
+
+    def lhs(self) -> list[LHS]:
+        """The search's left-hand sides, in :func:`enumerate_lhs`'s order."""
+        expression = _constant(self.constant)
+        with mp.workdps(ENUMERATION_DPS + GUARD_DIGITS):
+            c = expression.value(ENUMERATION_DPS + GUARD_DIGITS)
+        return enumerate_lhs(c, self.lhs_degree, self.coeff_limit)
 
 
-def esma_tasks(config: ESMAConfig, chunk: int = 256) -> list[ESMATask]:
-    """The shards of a search: chunks of ``chunk`` LHS × sign periods, in the reference's order."""
+def lhs_per_task(periods: int) -> int:
+    """LHS per task so that a task holds about ``TASK_PAIRS`` (LHS, period) pairs.
+
+    >>> lhs_per_task(4), lhs_per_task(5000)
+    (256, 1)
+    """
+    return max(1, TASK_PAIRS // max(periods, 1))
+
+
+def esma_tasks(config: ESMAConfig, chunk: int | None = None) -> list[ESMATask]:
+    """The tasks of a search: chunks of ``chunk`` LHS (default :func:`lhs_per_task`), each
+    with every sign period in the reference's order."""
     config.check()
-    expression = _constant(config.constant)
-    with mp.workdps(ENUMERATION_DPS + GUARD_DIGITS):
-        c = expression.value(ENUMERATION_DPS + GUARD_DIGITS)
-    lhs = enumerate_lhs(c, config.lhs_degree, config.coeff_limit)
-    periods = sign_periods(*config.cycles)
-    chunks = [tuple(lhs[i : i + chunk]) for i in range(0, len(lhs), chunk)]
-    return [ESMATask(expression.text, part, period, config.depth, config.prime, config.from_start)
-            for part in chunks for period in periods]
+    lhs = config.lhs()
+    periods = tuple(sign_periods(*config.cycles))
+    size = chunk or lhs_per_task(len(periods))
+    text = _constant(config.constant).text
+    return [ESMATask(text, tuple(lhs[i : i + size]), periods, config.depth, config.prime, config.irregular_start)
+            for i in range(0, len(lhs), size)]
 
 
 def esma_search(config: ESMAConfig) -> list[ESMAResult]:
@@ -707,7 +792,7 @@ def esma_search(config: ESMAConfig) -> list[ESMAResult]:
     - an expansion with a zero partial quotient, $a_0$ included, is dropped
       (the reference's ``0 in a_``);
     - Berlekamp–Massey over GF(199) must give fewer than ``depth // 4`` coefficients;
-    - ``from_start``: the recurrence must hold from $a_0$ on, i.e. the connection
+    - no irregular start: the recurrence must hold from $a_0$ on, i.e. the connection
       polynomial's degree equals the register length $L$. The reference trims the
       polynomial's trailing zeros and regenerates from $\deg C$ initial terms, so a hit
       whose first terms are irregular (e.g. $1/(e-2)$ with signs $(-1, 1)$:
@@ -716,7 +801,7 @@ def esma_search(config: ESMAConfig) -> list[ESMAResult]:
     - results are deduplicated by value, keeping the first sign period in the
       reference's order (14 pairs → 13 values).
 
-    ``from_start=False`` keeps the irregular starts too (a superset).
+    ``irregular_start=True`` keeps the irregular starts too (a superset).
     """
     results: list[ESMAResult] = []
     for task in esma_tasks(config):

@@ -1,4 +1,4 @@
-r"""One shard of a search, start to finish: pure (no database, no Ray), returns records.
+r"""One shard of a PCF search, start to finish: pure (no database, no Ray), returns records.
 
 Both modes start with the vectorised float64 screen of the whole shard
 (:func:`brouncker.screening.screen.screen`), which drops divergent, rational and non-converging
@@ -19,13 +19,15 @@ coefficients, same expression), so shards may overlap in classes and the store's
 insert-or-ignore keeps one copy, whatever order the shards finish in. The conjecture's
 ``a, b`` are therefore the canonical coefficients; the PCF as met in the space (and its
 index) is kept in the conjecture's ``data``.
+
+:data:`PCF_KIND` is this kind's entry in the registry of :mod:`brouncker.search.kinds`.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,49 +38,27 @@ from ..pcf.canonical import Canonical, canonical
 from ..pcf.fraction import PCF
 from ..pcf.limit import GUARD_DIGITS, pcf_limit
 from ..records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
-from ..screening.match import MoebiusMatch, match, moebius_tables
+from ..screening.match import match, moebius_tables
 from ..screening.screen import screen
-from .space import Shard
-from .spec import SearchSpec
+from .kinds import Kind
+from .shards import Plan, Shard, ShardResult
+from .spec import PCFSpec
 
 COUNT_KEYS = (
     "pcfs", "converged", "divergent", "rational", "not_converged",
     "matched", "classes", "elsewhere", "exact", "confirmed", "unconfirmed", "inconclusive",
 )
+SUMMARY = (("pcfs", "PCFs screened"), ("converged", "converged"), ("matched", "matched"), ("confirmed", "confirmed"),
+           ("exact", "exact records"))
 
 
 @dataclass(frozen=True, slots=True)
 class ShardTask:
     """What a worker needs: the spec, the shard, and the search the records belong to."""
 
-    spec: SearchSpec
+    spec: PCFSpec
     shard: Shard
     search_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ShardResult:
-    """The records of one shard and how many PCFs reached each stage (``counts``)."""
-
-    shard: Shard
-    pcfs: tuple[PCFRecord, ...]
-    metrics: tuple[MetricsRecord, ...]
-    conjectures: tuple[ConjectureRecord, ...]
-    counts: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def keys(self) -> frozenset[str]:
-        """Canonical keys of every PCF this shard recorded."""
-        return frozenset(p.canonical_key for p in self.pcfs)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "shard": self.shard.as_dict(),
-            "pcfs": [p.as_dict() for p in self.pcfs],
-            "metrics": [m.as_dict() for m in self.metrics],
-            "conjectures": [c.as_dict() for c in self.conjectures],
-            "counts": dict(self.counts),
-        }
 
 
 def _coefficients(row: np.ndarray) -> tuple[int, ...]:
@@ -88,7 +68,7 @@ def _coefficients(row: np.ndarray) -> tuple[int, ...]:
 class _Shard:
     """The mutable state of one shard's run (records gathered, counters, classes seen)."""
 
-    def __init__(self, spec: SearchSpec, shard: Shard, search_id: int | None) -> None:
+    def __init__(self, spec: PCFSpec, shard: Shard, search_id: int | None) -> None:
         self.spec = spec
         self.shard = shard
         self.search_id = search_id
@@ -149,7 +129,7 @@ class _Shard:
         return ShardResult(self.shard, tuple(self.pcfs), tuple(self.metrics), tuple(self.conjectures), self.counts)
 
 
-def run_shard(spec: SearchSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
+def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
     """Screen, match, and do the exact work of one shard; see the module docstring."""
     started, cpu_started = time.perf_counter(), time.process_time()
     state = _Shard(spec, shard, search_id)
@@ -180,8 +160,8 @@ def run_shard(spec: SearchSpec, shard: Shard, search_id: int | None = None) -> S
             continue
         state.seen.add(canon.key)
         state.counts["classes"] += 1
-        names = by_row.get(row)
-        identification = state.identify(canon.pcf, names) if names else None
+        matched = by_row.get(row)
+        identification = state.identify(canon.pcf, matched) if matched else None
         if spec.mode == "identify" and identification is None:
             continue
         state.record(canon.pcf, canon.key, identification, found_pcf, shard.start + row)
@@ -189,7 +169,7 @@ def run_shard(spec: SearchSpec, shard: Shard, search_id: int | None = None) -> S
 
 
 def _done_elsewhere(
-    spec: SearchSpec, shard: Shard, rows: list[int], found: list[PCF], canons: list[Canonical], by_row: dict[int, list[str]]
+    spec: PCFSpec, shard: Shard, rows: list[int], found: list[PCF], canons: list[Canonical], by_row: dict[int, list[str]]
 ) -> set[int]:
     """Rows whose class another shard records: the one that holds the canonical member.
 
@@ -231,7 +211,23 @@ def run_task(task: ShardTask) -> ShardResult:
     return run_shard(task.spec, task.shard, task.search_id)
 
 
-def matches_of(spec: SearchSpec, limits: np.ndarray) -> list[MoebiusMatch]:
-    """The Möbius matches of float limits under a spec's constants, bound and tolerance."""
-    tables = moebius_tables(tuple(spec.constants), spec.match.bound)
-    return match(limits, tables, spec.match.tolerance, spec.screen.max_denominator)
+def plan_pcf(spec: PCFSpec) -> Plan:
+    """The space's size and its shards (the spec already checked them against its limits)."""
+    space = spec.space()
+    return Plan("pcf", len(space), 1, tuple(space.shards(spec.shard_size)))
+
+
+def pcf_tasks(spec: PCFSpec, shards: Sequence[Shard], search_id: int | None) -> list[ShardTask]:
+    return [ShardTask(spec, shard, search_id) for shard in shards]
+
+
+PCF_KIND: Kind[PCFSpec, ShardTask] = Kind(
+    name="pcf",
+    spec_model=PCFSpec,
+    unit="PCFs",
+    count_keys=COUNT_KEYS,
+    summary=SUMMARY,
+    plan=plan_pcf,
+    tasks=pcf_tasks,
+    work=run_task,
+)

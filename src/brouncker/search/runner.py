@@ -1,4 +1,8 @@
-"""The driver of a search: spec -> shards -> executor -> records -> database.
+"""The driver of every search: spec -> plan -> shards -> executor -> records -> database.
+
+One driver serves every kind of search (:mod:`brouncker.search.kinds`): the kind plans the
+shards and says what a worker runs; the driver does the rest. The shards are computed
+(and the spec's limits checked) before the store is touched.
 
 The same spec twice is the same search (found by its hash): its shards are added once,
 and only shards not yet ``done`` run again, so a rerun or a ``resume`` after a crash or
@@ -29,8 +33,8 @@ from rich.progress import (
 from ..errors import BrounckerError, StoreError
 from ..records import ConjectureRecord, MetricsRecord, PCFRecord, SearchStatus, ShardStatus
 from .executor import Executor, TaskOutcome, make_executor
-from .pipeline import COUNT_KEYS, ShardResult, ShardTask, run_task
-from .space import Shard
+from .kinds import kind_of, plan_search
+from .shards import Plan, Shard, ShardResult
 from .spec import SearchSpec, parse_spec
 
 if TYPE_CHECKING:
@@ -51,7 +55,9 @@ class SearchReport:
     shards: dict[str, int]  # shards by status
     counters: dict[str, float]  # summed over done shards
     seconds: float  # this run
-    pcfs_per_second: float  # this run
+    pcfs_per_second: float  # this run, in the kind's units (PCFs; (LHS, period) pairs for ESMA)
+    kind: str = "pcf"
+    unit: str = "PCFs"
     written: dict[str, int] = field(default_factory=dict)  # rows this run added
     findings: list[ConjectureRow] = field(default_factory=list)  # the search's conjectures
     errors: list[str] = field(default_factory=list)  # "shard N: message" for failed shards
@@ -60,6 +66,8 @@ class SearchReport:
         return {
             "search_id": self.search_id,
             "name": self.name,
+            "kind": self.kind,
+            "unit": self.unit,
             "status": self.status,
             "shards": dict(self.shards),
             "counters": dict(self.counters),
@@ -104,12 +112,12 @@ def _sum_counts(rows: list[ShardRow]) -> dict[str, float]:
     return total
 
 
-def _progress(console: Console | None, enabled: bool) -> Progress:
+def _progress(console: Console | None, enabled: bool, unit: str) -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.fields[rate]:>10,.0f} PCFs/s"),
+        TextColumn("{task.fields[rate]:>10,.0f} " + unit + "/s"),
         TextColumn("hits {task.fields[hits]}"),
         TimeElapsedColumn(),
         TextColumn("ETA"),
@@ -130,17 +138,20 @@ class SearchRunner:
         search_id: int,
         executor: Executor,
         *,
+        plan: Plan | None = None,
         progress: bool = True,
         console: Console | None = None,
-        task_fn: Callable[[ShardTask], ShardResult] = run_task,
+        task_fn: Callable[[Any], ShardResult] | None = None,
     ) -> None:
         self.store = store
         self.spec = spec
+        self.kind = kind_of(spec)
+        self.plan = plan or self.kind.plan(spec)
         self.search_id = search_id
         self.executor = executor
         self.progress = progress
         self.console = console or Console(stderr=True)
-        self.task_fn = task_fn
+        self.task_fn = task_fn or self.kind.work
         self.written = {"pcfs": 0, "metrics": 0, "conjectures": 0}
         self.errors: list[str] = []
 
@@ -158,22 +169,23 @@ class SearchRunner:
     def run(self) -> SearchReport:
         started = time.perf_counter()
         todo = [s for s in self.store.shards(self.search_id) if s.status in TO_RUN]
-        tasks = [ShardTask(self.spec, Shard(s.shard_index, s.start, s.stop), self.search_id) for s in todo]
-        total = sum(len(t.shard) for t in tasks)
+        shards = [Shard(s.shard_index, s.start, s.stop) for s in todo]
+        tasks = self.kind.tasks(self.spec, shards, self.search_id) if shards else []
+        total = sum(self.plan.units_of(shard) for shard in shards)
         for s in todo:
             self.store.set_shard_status(self.search_id, s.shard_index, ShardStatus.RUNNING)
         self.store.set_search_status(self.search_id, SearchStatus.RUNNING)
-        done_pcfs = 0
+        done_units = 0
         hits = 0
         status = SearchStatus.DONE
         batch = _Batch()
-        pending = {t.shard.index for t in tasks}
+        pending = {shard.index for shard in shards}
         try:
-            with _progress(self.console, self.progress and bool(tasks)) as bar:
+            with _progress(self.console, self.progress and bool(tasks), self.kind.unit) as bar:
                 job = bar.add_task(self.spec.name, total=max(total, 1), rate=0.0, hits=0)
-                outcome: TaskOutcome[ShardTask, ShardResult]
+                outcome: TaskOutcome[Any, ShardResult]
                 for outcome in self.executor.imap_unordered(self.task_fn, tasks):
-                    shard = outcome.task.shard
+                    shard = shards[outcome.index]
                     pending.discard(shard.index)
                     if outcome.error is not None or outcome.result is None:
                         message = outcome.error or "no result"
@@ -184,9 +196,9 @@ class SearchRunner:
                         hits += len(outcome.result.conjectures)
                         if batch.due():
                             batch = self._flush(batch)
-                    done_pcfs += len(shard)
+                    done_units += self.plan.units_of(shard)
                     elapsed = max(time.perf_counter() - started, 1e-9)
-                    bar.update(job, completed=done_pcfs, rate=done_pcfs / elapsed, hits=hits)
+                    bar.update(job, completed=done_units, rate=done_units / elapsed, hits=hits)
                 batch = self._flush(batch)
         except KeyboardInterrupt:
             status = SearchStatus.INTERRUPTED
@@ -195,9 +207,11 @@ class SearchRunner:
             finally:
                 for index in pending:
                     self.store.set_shard_status(self.search_id, index, ShardStatus.PENDING)
-        return self._report(status, time.perf_counter() - started, done_pcfs)
+        if self.kind.finish is not None:
+            self.kind.finish(self.store, self.search_id)
+        return self._report(status, time.perf_counter() - started, done_units)
 
-    def _report(self, status: SearchStatus, seconds: float, done_pcfs: int) -> SearchReport:
+    def _report(self, status: SearchStatus, seconds: float, done_units: int) -> SearchReport:
         shards = self.store.shards(self.search_id)
         by_status: dict[str, int] = {}
         for s in shards:
@@ -205,7 +219,7 @@ class SearchRunner:
         counters = _sum_counts([s for s in shards if s.status is ShardStatus.DONE])
         if status is not SearchStatus.INTERRUPTED:
             status = SearchStatus.FAILED if by_status.get(ShardStatus.FAILED) else SearchStatus.DONE
-        counters_out = {k: counters.get(k, 0) for k in (*COUNT_KEYS, "seconds", "cpu_seconds")}
+        counters_out = {k: counters.get(k, 0) for k in (*self.kind.count_keys, "seconds", "cpu_seconds")}
         self.store.set_search_status(self.search_id, status, counters=counters_out)
         errors = self.errors or [f"shard {s.shard_index}: {s.error}" for s in shards if s.status is ShardStatus.FAILED]
         return SearchReport(
@@ -215,22 +229,31 @@ class SearchRunner:
             shards=by_status,
             counters=counters_out,
             seconds=round(seconds, 3),
-            pcfs_per_second=round(done_pcfs / seconds, 1) if seconds > 0 else 0.0,
+            pcfs_per_second=round(done_units / seconds, 1) if seconds > 0 else 0.0,
+            kind=self.kind.name,
+            unit=self.kind.unit,
             written=dict(self.written),
             findings=self.store.query(search=self.search_id, sort="id"),
             errors=errors,
         )
 
 
-def prepare_search(store: Store, spec: SearchSpec) -> int:
-    """The search of this spec in the store, with all its shards: created with them in one
-    transaction when new (shards an older one lacks are added)."""
+def prepare_search(store: Store, spec: SearchSpec, plan: Plan | None = None) -> int:
+    """The search of this spec in the store (created if new), with all its shards.
+
+    The plan (shards and limits) is made first, so a spec that cannot run leaves nothing
+    in the store, and a new search's row and shards are written in one transaction. This
+    is the one place that creates searches. A stored search keeps the shards it was given:
+    they, not a new plan, say what is left to run.
+    """
+    plan = plan or plan_search(spec)
     spec_hash = spec.hash
-    shards = [(s.index, s.start, s.stop) for s in spec.space().shards(spec.shard_size)]
+    shards = [(s.index, s.start, s.stop) for s in plan.shards]
     search_id = store.find_search_by_hash(spec_hash)
     if search_id is None:
         return store.create_search(spec.name, spec.as_dict(), spec_hash, shards=shards)
-    store.add_shards(search_id, shards)
+    if not store.shards(search_id):  # a search row left without shards by an older brouncker
+        store.add_shards(search_id, shards)
     return search_id
 
 
@@ -246,21 +269,25 @@ def run_search(
     store: Store,
     spec: SearchSpec,
     *,
+    plan: Plan | None = None,
     executor: Executor | None = None,
     workers: int | None = None,
     address: str | None = None,
     search_id: int | None = None,
     progress: bool = True,
     console: Console | None = None,
-    task_fn: Callable[[ShardTask], ShardResult] = run_task,
+    task_fn: Callable[[Any], ShardResult] | None = None,
 ) -> SearchReport:
     """Run (or resume) the search of ``spec`` in ``store`` until no shard is left.
 
-    ``executor`` defaults to :func:`make_executor` with ``workers`` and ``address``
-    (closed at the end); ``task_fn`` replaces the shard function (fault-injection tests).
+    ``plan`` is :func:`~brouncker.search.kinds.plan_search` of the spec (made here when not
+    given); ``executor`` defaults to :func:`make_executor` with ``workers`` and ``address``
+    (closed at the end); ``task_fn`` replaces the kind's task function (fault-injection tests).
+    The caller owns ``store`` and closes it.
     """
+    plan = plan or plan_search(spec)
     if search_id is None:
-        search_id = prepare_search(store, spec)
+        search_id = prepare_search(store, spec, plan)
     own = executor is None
     if executor is None:
         try:
@@ -268,7 +295,8 @@ def run_search(
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise BrounckerError(f"cannot start the executor: {' '.join(str(exc).split())[:300]}") from None
     try:
-        return SearchRunner(store, spec, search_id, executor, progress=progress, console=console, task_fn=task_fn).run()
+        runner = SearchRunner(store, spec, search_id, executor, plan=plan, progress=progress, console=console, task_fn=task_fn)
+        return runner.run()
     finally:
         if own:
             executor.close()

@@ -25,22 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .shards import Shard, split
+
 Values = tuple[tuple[int, ...], ...]  # allowed integers per coefficient position
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """The PCFs with index in ``[start, stop)``; ``index`` is its stable id."""
-
-    index: int
-    start: int
-    stop: int
-
-    def __len__(self) -> int:
-        return self.stop - self.start
-
-    def as_dict(self) -> dict:
-        return {"index": self.index, "start": self.start, "stop": self.stop}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +131,4 @@ class Space:
 
     def shards(self, size: int) -> list[Shard]:
         """Consecutive ranges of ``size`` PCFs (the last may be shorter)."""
-        if size < 1:
-            raise ValueError("shard size must be positive")
-        total = len(self)
-        return [Shard(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
+        return split(len(self), size)

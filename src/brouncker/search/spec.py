@@ -1,10 +1,11 @@
-"""Search specifications: TOML files validated with pydantic.
+"""Search specifications: TOML files validated with pydantic, one model per kind.
 
-A spec names the PCF family (a box of integer coefficients for $a$ and $b$), the mode,
-the constants to identify against and the depths and tolerances of each stage. Every
-unknown key and every bad value is refused with one line naming the file and the key::
+``kind`` says what a search enumerates: ``"pcf"`` (the default) or ``"esma"``. Every unknown
+key and every bad value is refused with one line naming the file and the key, and so is a
+space that is empty or larger than the spec's ``[limits]``, before any work starts::
 
     name = "quickstart"
+    kind = "pcf"                      # the default
     mode = "identify"                 # or "dynamics"
     constants = ["pi", "e"]
     digits = 30
@@ -21,21 +22,32 @@ unknown key and every bad value is refused with one line naming the file and the
     [screen]
     depth = 200
 
->>> spec = SearchSpec.model_validate({"name": "t", "family": {"a": {"degree": 1, "range": [0, 2]},
-...                                   "b": {"coefficients": [[1], [0, 1]]}}})
->>> len(spec.space())                 # 3*3 - 1 polynomials a, 2 polynomials b
-16
->>> spec.match.bound, spec.screen.depth
-(12, 200)
+    [limits]                          # raise a limit on purpose
+    max_space = 20_000_000_000
+
+An ESMA spec (``kind = "esma"``) names a constant and the left-hand sides and sign periods
+to try (see :class:`ESMASpec`).
+
+>>> spec = parse_spec({"name": "t", "family": {"a": {"degree": 1, "range": [0, 2]},
+...                                            "b": {"coefficients": [[1], [0, 1]]}}})
+>>> spec.kind, len(spec.space())       # 3*3 - 1 polynomials a, 2 polynomials b
+('pcf', 16)
+>>> spec.match.bound, spec.screen.depth, spec.limits.max_space
+(12, 200, 10000000000)
+>>> parse_spec({"kind": "esma", "name": "e", "constant": "e", "cycles": [2, 2]}).cycles
+'2..2'
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
+import stat
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -46,23 +58,79 @@ from pydantic import (
     model_validator,
 )
 
-from ..constants import BANK
-from ..errors import SpecError
+from ..constants import BANK, parse_constant
+from ..errors import BrounckerError, SpecError
+from ..esma.expansion import (
+    DEFAULT_COEFF_LIMIT,
+    DEFAULT_CYCLES,
+    DEFAULT_DEPTH,
+    DEFAULT_LHS_DEGREE,
+    DEFAULT_PRIME,
+    IRREGULAR_START,
+    MIN_DEPTH,
+    ESMAConfig,
+    count_sign_periods,
+    lhs_bound,
+    lhs_per_task,
+    parse_cycles,
+)
+from ..limits import (
+    ESMA_BYTES_PER_LHS,
+    ESMA_BYTES_PER_PERIOD,
+    ESMA_MAX_COEFF_LIMIT,
+    ESMA_MAX_DEPTH,
+    ESMA_MAX_LHS_DEGREE,
+    ESMA_MAX_SPACE,
+    ESMA_MAX_TASK_SIZE,
+    ESMA_SECONDS_PER_PAIR,
+    HARD_MAX_SHARDS,
+    HARD_MAX_SPACE,
+    HARD_MAX_TASK_SIZE,
+    MAX_PCF_COEFFICIENT,
+    MAX_PCF_DEGREE,
+    MAX_SHARDS,
+    MAX_SPACE,
+    MAX_SPEC_BYTES,
+    MAX_TASK_SIZE,
+    SCREEN_BYTES_PER_PCF,
+    SCREEN_SECONDS_PER_PCF_STEP,
+)
+from .sizes import check_memory, duration, number, size
 from .space import PolynomialBox, Space
 
-MAX_DEGREE = 12
-MAX_COEFFICIENT = 10**6  # float64 screening needs a(n), b(n) exact below 2^53
+DEFAULT_KIND = "pcf"  # a spec without `kind` enumerates PCFs (every spec before kinds existed)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# --- limits and the checks before work ----------------------------------------------------
+
+
+class Limits(_Model):
+    """The sizes a spec may reach, in the kind's units of work; raise them on purpose."""
+
+    max_space: int = Field(default=MAX_SPACE, ge=1, le=HARD_MAX_SPACE)  # units of the whole search
+    max_shards: int = Field(default=MAX_SHARDS, ge=1, le=HARD_MAX_SHARDS)
+    max_task_size: int = Field(default=MAX_TASK_SIZE, ge=1, le=HARD_MAX_TASK_SIZE)  # units per shard
+
+
+class ESMALimits(Limits):
+    """ESMA's limits count (LHS, sign period) pairs."""
+
+    max_space: int = Field(default=ESMA_MAX_SPACE, ge=1, le=HARD_MAX_SPACE)
+    max_task_size: int = Field(default=ESMA_MAX_TASK_SIZE, ge=1, le=HARD_MAX_TASK_SIZE)
+
+
+# --- PCF searches ----------------------------------------------------------------------------
+
+
 class PolynomialFamily(_Model):
     """One polynomial's box: ``degree`` and an inclusive ``range`` for every coefficient,
     or explicit ``coefficients`` lists, one per position, highest degree first."""
 
-    degree: int | None = Field(default=None, ge=0, le=MAX_DEGREE)
+    degree: int | None = Field(default=None, ge=0, le=MAX_PCF_DEGREE)
     range: tuple[int, int] | None = None
     coefficients: list[list[int]] | None = None
 
@@ -71,21 +139,31 @@ class PolynomialFamily(_Model):
         if self.coefficients is not None:
             if self.degree is not None or self.range is not None:
                 raise ValueError("give either 'coefficients' or 'degree' with 'range', not both")
-            if not self.coefficients or len(self.coefficients) > MAX_DEGREE + 1:
-                raise ValueError(f"'coefficients' needs 1 to {MAX_DEGREE + 1} positions")
+            if not self.coefficients or len(self.coefficients) > MAX_PCF_DEGREE + 1:
+                raise ValueError(f"'coefficients' needs 1 to {MAX_PCF_DEGREE + 1} positions")
             if any(not position for position in self.coefficients):
                 raise ValueError("every position in 'coefficients' needs at least one value")
-            if any(abs(c) > MAX_COEFFICIENT for position in self.coefficients for c in position):
-                raise ValueError(f"coefficients must lie within ±{MAX_COEFFICIENT}")
+            if any(abs(c) > MAX_PCF_COEFFICIENT for position in self.coefficients for c in position):
+                raise ValueError(f"coefficients must lie within ±{MAX_PCF_COEFFICIENT}")
             return self
         if self.degree is None or self.range is None:
             raise ValueError("give 'degree' and 'range', or 'coefficients'")
         lo, hi = self.range
         if lo > hi:
             raise ValueError(f"range [{lo}, {hi}] is empty")
-        if max(abs(lo), abs(hi)) > MAX_COEFFICIENT:
-            raise ValueError(f"range must lie within ±{MAX_COEFFICIENT}")
+        if max(abs(lo), abs(hi)) > MAX_PCF_COEFFICIENT:
+            raise ValueError(f"range must lie within ±{MAX_PCF_COEFFICIENT}")
         return self
+
+    def size(self) -> int:
+        """How many polynomials the box holds (the zero polynomial excluded), computed
+        without building the box."""
+        if self.coefficients is not None:
+            positions = [set(p) for p in self.coefficients]
+            return math.prod(len(p) for p in positions) - all(0 in p for p in positions)
+        assert self.degree is not None and self.range is not None
+        lo, hi = self.range
+        return (hi - lo + 1) ** (self.degree + 1) - (lo <= 0 <= hi)
 
     def box(self) -> PolynomialBox:
         if self.coefficients is not None:
@@ -123,18 +201,44 @@ class ExactSettings(_Model):
 
 
 class SearchSpec(_Model):
-    """A whole search: validated, hashable, and turned into a :class:`Space` on demand."""
+    """What every kind of spec has: a name, its kind, its limits, and one hash format."""
 
+    HASH_EXCLUDES: ClassVar[frozenset[str]] = frozenset({"limits"})  # limits say how big, not what
+
+    kind: str
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
+    limits: Limits = Limits()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The spec with every default filled in, as plain JSON types."""
+        return self.model_dump(mode="json")
+
+    @property
+    def hash(self) -> str:
+        """sha256 (hex) of the canonical JSON of :meth:`as_dict`, defaults included, limits
+        left out: the same search is found again whatever limits a run allows."""
+        data = self.model_dump(mode="json", exclude=set(self.HASH_EXCLUDES))
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PCFSpec(SearchSpec):
+    """A search of PCFs from a box: validated, hashable, and turned into a :class:`Space`."""
+
+    # PCF searches were stored before kinds existed: without `kind` their hashes stay as they were
+    HASH_EXCLUDES: ClassVar[frozenset[str]] = frozenset({"limits", "kind"})
+
+    kind: Literal["pcf"] = "pcf"
     mode: Literal["identify", "dynamics"] = "identify"
     family: Family
     constants: list[str] = Field(default_factory=lambda: list(BANK))
     digits: int = Field(default=30, ge=10, le=100_000)
-    shard_size: int = Field(default=10_000, ge=1, le=10_000_000)
+    shard_size: int = Field(default=10_000, ge=1)
     screen: ScreenSettings = ScreenSettings()
     match: MatchSettings = MatchSettings()
     exact: ExactSettings = ExactSettings()
+    limits: Limits = Limits()
 
     @field_validator("constants")
     @classmethod
@@ -146,21 +250,153 @@ class SearchSpec(_Model):
             raise ValueError(f"unknown constant '{unknown[0]}'; known: {', '.join(BANK)}")
         return list(dict.fromkeys(names))
 
+    @model_validator(mode="after")
+    def _within_limits(self) -> PCFSpec:
+        """The space is not empty and within the limits: arithmetic only, nothing is built."""
+        sizes = {"family.a": self.family.a.size(), "family.b": self.family.b.size()}
+        for key, count in sizes.items():
+            if count == 0:
+                raise ValueError(f"the space is empty: {key} holds only the zero polynomial")
+        total = sizes["family.a"] * sizes["family.b"]
+        limits = self.limits
+        if total > limits.max_space:
+            seconds = total * self.screen.depth * SCREEN_SECONDS_PER_PCF_STEP
+            raise ValueError(
+                f"the space has {number(total)} PCFs ({number(sizes['family.a'])} a x {number(sizes['family.b'])} b), "
+                f"over limits.max_space = {number(limits.max_space)}: screening alone would take about {duration(seconds)} "
+                "of one core; shrink the family, or raise max_space in [limits] on purpose"
+            )
+        shards = -(-total // self.shard_size)
+        if shards > limits.max_shards:
+            smallest = -(-total // limits.max_shards)
+            raise ValueError(
+                f"shard_size = {number(self.shard_size)} makes {number(shards)} shards, over limits.max_shards = "
+                f"{number(limits.max_shards)}: use a shard_size of at least {number(smallest)}, or raise max_shards in [limits]"
+            )
+        task = min(self.shard_size, total)
+        if task > limits.max_task_size:
+            raise ValueError(
+                f"shard_size = {number(task)} PCFs needs about {size(task * SCREEN_BYTES_PER_PCF)} per task, over "
+                f"limits.max_task_size = {number(limits.max_task_size)}: use a smaller shard_size, or raise max_task_size in [limits]"
+            )
+        check_memory(f"a shard of {number(task)} PCFs", task * SCREEN_BYTES_PER_PCF)
+        return self
+
     def space(self) -> Space:
         return Space(self.family.a.box(), self.family.b.box())
 
-    def as_dict(self) -> dict[str, Any]:
-        """The spec with every default filled in, as plain JSON types."""
-        return self.model_dump(mode="json")
 
-    @property
-    def hash(self) -> str:
-        """sha256 of the canonical JSON of :meth:`as_dict` (defaults included)."""
-        text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+# --- ESMA searches ---------------------------------------------------------------------------
 
 
-def _describe(error: dict[str, Any]) -> str:
+class ESMASpec(SearchSpec):
+    """An ESMA search: LHS $P(c)/Q(c)$ and sign periods (arXiv 2212.09470)::
+
+        kind = "esma"
+        name = "esma-e"
+        constant = "e"            # a bank name or a constant expression
+        lhs_degree = 1            # degree of P and Q
+        coeff_limit = 2           # coefficients of P and Q in [-2, 2]
+        cycles = "2..2"           # sign-period lengths, or [2, 2]
+        depth = 105               # partial quotients per (LHS, sign period)
+        prime = 199               # of the Berlekamp-Massey filter
+        irregular_start = false   # also keep recurrences that hold only after some first terms
+        # shard_size = 64         # LHS per shard (default: about 1024 pairs per shard)
+
+    Its space is the (LHS, sign period) pairs; each shard is a chunk of LHS with every
+    sign period.
+    """
+
+    kind: Literal["esma"] = "esma"
+    constant: str
+    lhs_degree: int = Field(default=DEFAULT_LHS_DEGREE, ge=0, le=ESMA_MAX_LHS_DEGREE)
+    coeff_limit: int = Field(default=DEFAULT_COEFF_LIMIT, ge=1, le=ESMA_MAX_COEFF_LIMIT)
+    cycles: str = f"{DEFAULT_CYCLES[0]}..{DEFAULT_CYCLES[1]}"
+    depth: int = Field(default=DEFAULT_DEPTH, ge=MIN_DEPTH, le=ESMA_MAX_DEPTH)
+    prime: int = Field(default=DEFAULT_PRIME, ge=3)
+    irregular_start: bool = IRREGULAR_START
+    shard_size: int | None = Field(default=None, ge=1)
+    limits: ESMALimits = ESMALimits()
+
+    @field_validator("constant")
+    @classmethod
+    def _constant(cls, value: str) -> str:
+        try:
+            parse_constant(value)
+        except BrounckerError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("cycles", mode="before")
+    @classmethod
+    def _cycles(cls, value: Any) -> str:
+        """``"K1..K2"``, ``"K"`` or ``[K1, K2]``, kept as ``"K1..K2"`` (one hash for all three)."""
+        try:
+            if isinstance(value, str):
+                k1, k2 = parse_cycles(value)
+            elif isinstance(value, (list, tuple)) and len(value) == 2 and all(type(k) is int for k in value):
+                k1, k2 = value
+                if not 1 <= k1 <= k2:
+                    raise ValueError(f"need 1 <= K1 <= K2, got {list(value)}")
+            else:
+                raise ValueError("give 'K1..K2' or [K1, K2]")
+        except BrounckerError as exc:
+            raise ValueError(str(exc)) from None
+        return f"{k1}..{k2}"
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> ESMASpec:
+        """The configuration is usable and its estimated size within the limits, before any
+        LHS is enumerated."""
+        config = self.config()
+        try:
+            config.check()
+        except BrounckerError as exc:
+            raise ValueError(str(exc)) from None
+        periods = count_sign_periods(*config.cycles)
+        lhs = lhs_bound(self.lhs_degree, self.coeff_limit)
+        pairs = lhs * periods
+        memory = lhs * ESMA_BYTES_PER_LHS + periods * (ESMA_BYTES_PER_PERIOD + 8 * config.cycles[1])
+        limits = self.limits
+        if pairs > limits.max_space:
+            scale = (self.depth / DEFAULT_DEPTH) ** 2  # the expansion's precision grows with its depth
+            raise ValueError(
+                f"up to {number(pairs)} (LHS, sign period) pairs ({number(lhs)} LHS x {number(periods)} periods), about "
+                f"{size(memory)} of memory and {duration(pairs * ESMA_SECONDS_PER_PAIR * scale)} of one core, "
+                f"over limits.max_space = {number(limits.max_space)}: lower lhs_degree, coeff_limit or cycles, or raise max_space on purpose"
+            )
+        check_memory(f"enumerating up to {number(lhs)} LHS and {number(periods)} sign periods", memory)
+        chunk = self.shard_size or lhs_per_task(periods)
+        if chunk * periods > limits.max_task_size:
+            raise ValueError(
+                f"a shard of {number(chunk)} LHS x {number(periods)} sign periods is {number(chunk * periods)} pairs, over "
+                f"limits.max_task_size = {number(limits.max_task_size)}: use fewer cycles or a smaller shard_size, or raise max_task_size"
+            )
+        if -(-lhs // chunk) > limits.max_shards:
+            raise ValueError(
+                f"shard_size = {number(chunk)} makes up to {number(-(-lhs // chunk))} shards, over limits.max_shards = "
+                f"{number(limits.max_shards)}: use a larger shard_size, or raise max_shards"
+            )
+        return self
+
+    def config(self) -> ESMAConfig:
+        """The configuration of :mod:`brouncker.esma.expansion` that this spec describes."""
+        k1, k2 = parse_cycles(self.cycles)
+        return ESMAConfig(self.constant, self.lhs_degree, self.coeff_limit, (k1, k2), self.depth, self.prime, self.irregular_start)
+
+    @classmethod
+    def of(cls, config: ESMAConfig, name: str | None = None, **extra: Any) -> ESMASpec:
+        """The spec of a configuration (the ``brouncker esma`` shortcut), validated like a file."""
+        data = {"kind": "esma", "name": name or f"esma {config.constant}", **config.as_dict(), **extra}
+        spec = parse_spec(data, "esma")
+        assert isinstance(spec, ESMASpec)
+        return spec
+
+
+# --- reading specs ----------------------------------------------------------------------------
+
+
+def _describe(error: Any) -> str:
     """One line for pydantic's first error: the key path and what is wrong with it."""
     loc = [str(part) for part in error["loc"]]
     if error["type"] == "extra_forbidden":
@@ -176,25 +412,63 @@ def _describe(error: dict[str, Any]) -> str:
     return f"bad value for '{key}': {message} (got {shown})" if key else message
 
 
+def spec_models() -> dict[str, type[SearchSpec]]:
+    """The spec model of each registered kind."""
+    from .kinds import kinds
+
+    return {name: kind.spec_model for name, kind in kinds().items()}
+
+
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SearchSpec:
-    """Validate a spec given as a dict (as read from TOML or from the store)."""
+    """Validate a spec given as a dict (as read from TOML or from the store): the model of
+    its ``kind`` (default ``"pcf"``) decides, and the first error is one :class:`SpecError` line."""
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: a spec is a table of keys, not {type(data).__name__}")
+    models = spec_models()
+    kind = data.get("kind", DEFAULT_KIND)
+    if not isinstance(kind, str) or kind not in models:
+        raise SpecError(f"{source}: bad value for 'kind': {kind!r} is not a kind of search; known: {', '.join(models)}")
     try:
-        return SearchSpec.model_validate(data)
+        return models[kind].model_validate({**data, "kind": kind})
     except ValidationError as exc:
         errors = exc.errors()
         unknown = [e for e in errors if e["type"] == "extra_forbidden"]  # a typo explains the rest
         raise SpecError(f"{source}: {_describe((unknown or errors)[0])}") from None
 
 
-def load_spec(path: str | Path) -> SearchSpec:
-    """Read and validate a TOML spec; :class:`SpecError` names the file and the bad key."""
+def read_spec_text(path: str | Path) -> str:
+    """The text of a spec file: a regular file of at most ``MAX_SPEC_BYTES``, read without
+    blocking (a named pipe or a device such as /dev/zero is refused before it is read)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SPEC_BYTES:
+        os.close(fd)
+        if info.st_size > MAX_SPEC_BYTES and stat.S_ISREG(info.st_mode):
+            raise SpecError(f"{path}: {number(info.st_size)} bytes is too large for a spec (at most {number(MAX_SPEC_BYTES)})")
+        what = "a directory" if stat.S_ISDIR(info.st_mode) else "a named pipe" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
+        raise SpecError(f"{path}: {what}; a spec is a TOML file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
+        except OSError as exc:
+            raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"{path}: too large for a spec (at most {number(MAX_SPEC_BYTES)} bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not UTF-8 text; a spec is a TOML file") from None
+
+
+def load_spec(path: str | Path) -> SearchSpec:
+    """Read and validate a TOML spec of any kind; :class:`SpecError` names the file and the bad key."""
+    text = read_spec_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

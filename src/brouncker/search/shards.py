@@ -1,0 +1,84 @@
+"""Shards, plans and shard results: what the driver hands out and gets back, for every kind.
+
+A search enumerates *items* by index: the PCFs of a box, or the left-hand sides of an ESMA
+search. A shard is a range ``[start, stop)`` of consecutive indices, and its ``index`` is its
+stable id. An item costs ``units_per_item`` units of work: 1 for a PCF, one per sign period
+for an ESMA left-hand side (each is expanded with every period). A :class:`Plan` lists the
+shards of a whole search; a worker turns one shard into a :class:`ShardResult`.
+
+>>> plan = Plan("esma", items=10, units_per_item=4, shards=tuple(split(10, 4)))
+>>> [(s.start, s.stop) for s in plan.shards], plan.units, plan.units_of(plan.shards[-1])
+([(0, 4), (4, 8), (8, 10)], 40, 8)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..records import ConjectureRecord, MetricsRecord, PCFRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """The items with index in ``[start, stop)``; ``index`` is its stable id."""
+
+    index: int
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def as_dict(self) -> dict[str, int]:
+        return {"index": self.index, "start": self.start, "stop": self.stop}
+
+
+def split(total: int, size: int) -> list[Shard]:
+    """Consecutive ranges of ``size`` items covering ``[0, total)`` (the last may be shorter)."""
+    if size < 1:
+        raise ValueError("shard size must be positive")
+    return [Shard(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A search's size and shards, computed before the store is touched."""
+
+    kind: str
+    items: int  # the size of the index space
+    units_per_item: int  # work units of one item (1 for a PCF; sign periods for an ESMA LHS)
+    shards: tuple[Shard, ...]
+
+    @property
+    def units(self) -> int:
+        """Work units of the whole search: PCFs, or (LHS, sign period) pairs."""
+        return self.items * self.units_per_item
+
+    def units_of(self, shard: Shard) -> int:
+        return len(shard) * self.units_per_item
+
+
+@dataclass(frozen=True, slots=True)
+class ShardResult:
+    """The records of one shard and how many items reached each stage (``counts``)."""
+
+    shard: Shard
+    pcfs: tuple[PCFRecord, ...]
+    metrics: tuple[MetricsRecord, ...]
+    conjectures: tuple[ConjectureRecord, ...]
+    counts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """Canonical keys of every PCF this shard recorded."""
+        return frozenset(p.canonical_key for p in self.pcfs)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "shard": self.shard.as_dict(),
+            "pcfs": [p.as_dict() for p in self.pcfs],
+            "metrics": [m.as_dict() for m in self.metrics],
+            "conjectures": [c.as_dict() for c in self.conjectures],
+            "counts": dict(self.counts),
+        }
