@@ -15,7 +15,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..clustering.cluster import RECHECK_DIGITS, Clustering, Point
+from ..clustering.cluster import Clustering
+from ..clustering.points import Point
+from ..clustering.values import RECHECK_DIGITS
 from ..records import ConjectureRecord
 from .repository import Store, cluster_t, conj_t, metrics_t, pcf_t
 
