@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import BrounckerError, StoreError
 from ..pcf.polynomial import degree as poly_degree
-from ..pcf.polynomial import format_polynomial
+from ..printing import format_polynomial
 from ..records import (
     CONJECTURE_KINDS,
     CONJECTURE_STATUSES,
