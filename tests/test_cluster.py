@@ -24,8 +24,10 @@ from brouncker.clustering.families import fit_form, lines, predicted_limit
 from brouncker.clustering.labels import UnionFind, member_expression
 from brouncker.clustering.planes import MAX_CLUSTERS, PLANES, choose_plane, cluster_plane, grid_sample
 from brouncker.clustering.points import Point, feature_matrix
+from brouncker.clustering.values import RELATION_DIGITS, Values
 from brouncker.constants import parse_constant
 from brouncker.convergence.verify import verify
+from brouncker.errors import BrounckerError
 from brouncker.identification.relations import holds, mobius_relation
 from brouncker.pcf.limit import pcf_limit
 from brouncker.pcf.walk import walk_sequential
@@ -326,3 +328,36 @@ def test_cluster_command_unknown_search(search):
     _, _, _, _, url = search
     result = CliRunner().invoke(app, ["cluster", "999", "--db", url])
     assert result.exit_code != 0
+
+
+def test_check_sample_is_one_name_and_refused_below_zero(search):
+    _, search_id, points, _, url = search
+    with pytest.raises(BrounckerError):
+        cluster_points(points, check_sample=-1)
+    few = cluster_points(points, check_sample=2, families=False)
+    assert few.check_sample == 2 and all(c.checked <= 2 for c in few.clusters)
+    result = CliRunner().invoke(app, ["cluster", str(search_id), "--db", url, "--check-sample", "-1"])
+    assert isinstance(result.exception, BrounckerError)
+    result = CliRunner().invoke(app, ["cluster", str(search_id), "--db", url, "--json", "--no-families", "--check-sample", "3"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert json.loads(result.output)["check_sample"] == 3
+
+
+def test_values_come_from_the_limit_function():
+    """A member's value agrees with the sequential recurrence; members too slow are skipped."""
+    values = Values(digits=60)
+    fast = Point("fast", (2, 1), (1, 0, 0), (0.0,) * 5, digits_per_term=0.77)
+    x, digits = values.pcf(fast)
+    assert digits == 60
+    conv = walk_sequential((2, 1), (1, 0, 0), 400)
+    with mp.workdps(80):
+        assert abs(x - mpf(int(conv.p)) / int(conv.q)) < mpf(10) ** -59
+        assert abs(x - 4 / mp.pi) < mpf(10) ** -59
+    slow = Point("slow", (1,), (1, 0, 0), (0.0,) * 5, digits_per_term=0.001, convergence="polynomial")
+    assert values.pcf(slow) == (None, 0)
+    # a member that reaches the digits a relation needs, not the full precision, within the budget
+    shallow = Values(digits=150, max_depth=128)
+    x, digits = shallow.pcf(Point("k", (2, 1), (1, 0, 0), (0.0,) * 5, digits_per_term=0.77))
+    assert x is not None and RELATION_DIGITS <= digits < 150
