@@ -158,13 +158,13 @@ def canonical(pcf: PCF) -> Canonical:
         return Canonical(pcf, canonical_key(a, b), scale)
     k = sign * constant
     if numerator == (1,) and denominator == (1,):
-        new_a = a if a_zero else tuple(x // k for x in a)
-        new_b = b if b_zero else tuple(x // (k * k) for x in b)
+        ca = a if a_zero else tuple(x // k for x in a)
+        cb = b if b_zero else tuple(x // (k * k) for x in b)
     else:
         num, den = _flint(numerator), _flint(denominator)
-        new_a = _exact(_flint(a) * den, num * k)
-        new_b = _exact(_flint(b) * den * _shift(den, -1), num * _shift(num, -1) * (k * k))
-    return Canonical(PCF(new_a, new_b), canonical_key(new_a, new_b), scale)
+        ca = _exact(_flint(a) * den, num * k)
+        cb = _exact(_flint(b) * den * _shift(den, -1), num * _shift(num, -1) * (k * k))
+    return Canonical(PCF(ca, cb), canonical_key(ca, cb), scale)
 
 
 def _may_deflate(a: Coefficients, b: Coefficients) -> bool:
@@ -246,8 +246,8 @@ def _constant_factor(ca: int, cb: int) -> int:
     if g == 1:
         return 1
     out = 1
-    for prime, _ in flint.fmpz(g).factor():
-        p = int(prime)
+    for p, _ in flint.fmpz(g).factor():
+        p = int(p)
         va = vb = 0
         x = ca
         while x % p == 0:
