@@ -2,7 +2,8 @@
 
     python scripts/bench_identify.py [--repeat 30]
 
-Bank values are cached per precision (the first, cold call is shown apart).
+Bank values are cached per precision (the first, cold call is shown apart). False
+identifications of random values are counted by ``scripts/bench_false_positives.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mpmath import mp
 
 from brouncker.constants import BANK
 from brouncker.identification.identify import confirm, identify, identify_pcf
+from brouncker.identification.relations import mobius_relation, relate
 from brouncker.pcf.canonical import canonical, inflate
 from brouncker.pcf.fraction import PCF
 
@@ -83,6 +85,13 @@ def main() -> None:
     rows.append(("identify_pcf Apery (walk + bank)", "50", median_ms(lambda: identify_pcf("34n^3+51n^2+27n+5", "-n^6", 50), args.repeat)))
     rows.append(("confirm 2n+1, n^2 with pi (LLL)", "50", median_ms(lambda: confirm("2n+1", "n^2", "pi", 50), args.repeat)))
     rows.append(("confirm 2n+1, n^2 with mobius (4,0,0,1)", "50", median_ms(lambda: confirm("2n+1", "n^2", "pi", 50, mobius=(4, 0, 0, 1)), args.repeat)))
+
+    with mp.workdps(170):
+        x, y = +mp.pi, (3 * mp.pi - 1) / (2 * mp.pi + 5)
+        noise = mpmath.mpf(rng.randrange(10**160)) / 10**160
+    rows.append(("mobius_relation pi -> (3pi - 1)/(2pi + 5) (clustering)", "50", median_ms(lambda: mobius_relation(x, y, 50), args.repeat)))
+    rows.append(("relate, found at 50, re-checked at 150", "50/150", median_ms(lambda: relate(x, 160, y, 160, 50, 150), args.repeat)))
+    rows.append(("mobius_relation pi -> random (none)", "50", median_ms(lambda: mobius_relation(x, noise, 50), args.repeat)))
 
     width = max(len(r[0]) for r in rows)
     print(f"{'what':{width}}  digits  median ms  (CPU ms)")

@@ -19,23 +19,16 @@ from mpmath import mp, mpf
 from typer.testing import CliRunner
 
 from brouncker.cli import app
-from brouncker.clustering.cluster import (
-    MAX_CLUSTERS,
-    PLANES,
-    Point,
-    UnionFind,
-    choose_plane,
-    cluster_plane,
-    cluster_points,
-    degree2_relation,
-    feature_matrix,
-    grid_sample,
-    mobius_expression,
-    relation_holds,
-)
+from brouncker.clustering.cluster import cluster_points
 from brouncker.clustering.families import fit_form, lines, predicted_limit
+from brouncker.clustering.labels import UnionFind, member_expression
+from brouncker.clustering.planes import MAX_CLUSTERS, PLANES, choose_plane, cluster_plane, grid_sample
+from brouncker.clustering.points import Point, feature_matrix
+from brouncker.clustering.values import RELATION_DIGITS, Values
 from brouncker.constants import parse_constant
 from brouncker.convergence.verify import verify
+from brouncker.errors import BrounckerError
+from brouncker.identification.relations import holds, mobius_relation
 from brouncker.pcf.limit import pcf_limit
 from brouncker.pcf.walk import walk_sequential
 
@@ -81,7 +74,7 @@ def test_knn_graph_hdbscan_agrees_with_exact_hdbscan():
     """The k-NN-graph path for large samples finds the same clusters as the exact one."""
     from sklearn.metrics import adjusted_rand_score
 
-    from brouncker.clustering.cluster import hdbscan_labels, knn_graph
+    from brouncker.clustering.planes import hdbscan_labels, knn_graph
 
     rng = np.random.default_rng(5)
     centers = rng.uniform(-1, 1, size=(25, 2))
@@ -128,13 +121,13 @@ def test_feature_matrix_marks_undefined_features():
 
 
 @given(st.integers(-9, 9), st.integers(-9, 9), st.integers(-9, 9), st.integers(1, 9))
-def test_degree2_relation_finds_a_moebius_map_of_pi(c0, c1, c2, c3):
+def test_mobius_relation_finds_a_moebius_map_of_pi(c0, c1, c2, c3):
     if c0 * c3 == c1 * c2:
         return
     with mp.workdps(80):
         x = +mp.pi
         y = (c0 + c1 * x) / (c2 + c3 * x)
-        r = degree2_relation(x, y, 50)
+        r = mobius_relation(x, y, 50)
     assert r is not None
     # r0 + r1 x + r2 y + r3 x y = 0 is the same map: y = -(r0 + r1 x)/(r2 + r3 x)
     n0, n1, d0, d1 = -r[0], -r[1], r[2], r[3]
@@ -147,12 +140,12 @@ def test_random_numbers_are_not_related():
         with mp.workdps(70):
             x = mpf(rng.getrandbits(200)) / 2**200
             y = mpf(rng.getrandbits(200)) / 2**200 + 1
-        assert degree2_relation(x, y, 50) is None
+        assert mobius_relation(x, y, 50) is None
 
 
-def test_moebius_expression_evaluates_to_the_relation():
+def test_member_expression_evaluates_to_the_relation():
     for relation in [(4, 0, 0, -1), (3, 2, -5, 1), (1, -1, 2, 0), (0, 7, -3, 2)]:
-        text = mobius_expression(relation, "pi")
+        text = member_expression(relation, "pi")
         with mp.workdps(40):
             x = +mp.pi
             expected = -(relation[0] + relation[1] * x) / (relation[2] + relation[3] * x)
@@ -162,8 +155,8 @@ def test_moebius_expression_evaluates_to_the_relation():
 def test_relation_holds_only_to_the_digits_it_has():
     with mp.workdps(200):
         x, y = +mp.pi, 4 / mp.pi
-        assert relation_holds((4, 0, 0, -1), x, y, 150)
-        assert not relation_holds((4, 0, 0, -1), x, y + mpf(10) ** -100, 150)
+        assert holds((4, 0, 0, -1), [1, x, y, x * y], 150)
+        assert not holds((4, 0, 0, -1), [1, x, y + mpf(10) ** -100, x * (y + mpf(10) ** -100)], 150)
 
 
 def test_union_find_is_transitive():
@@ -212,7 +205,8 @@ def test_cluster_with_no_bank_constant_is_a_candidate(search):
     member = by_key[next(r.key for r in rich.relations if r.confirmed and "x[" not in r.expression)]
     relation = next(r.relation for r in rich.relations if r.key == member.key)
     x, y = pcf_limit(rep.a, rep.b, 120).value, pcf_limit(member.a, member.b, 120).value
-    assert relation_holds(relation, x, y, 100)
+    with mp.workdps(130):
+        assert holds(relation, [1, x, y, x * y], 100)
 
 
 def test_unanchored_cluster_is_identified_against_the_bank(search):
@@ -334,3 +328,36 @@ def test_cluster_command_unknown_search(search):
     _, _, _, _, url = search
     result = CliRunner().invoke(app, ["cluster", "999", "--db", url])
     assert result.exit_code != 0
+
+
+def test_check_sample_is_one_name_and_refused_below_zero(search):
+    _, search_id, points, _, url = search
+    with pytest.raises(BrounckerError):
+        cluster_points(points, check_sample=-1)
+    few = cluster_points(points, check_sample=2, families=False)
+    assert few.check_sample == 2 and all(c.checked <= 2 for c in few.clusters)
+    result = CliRunner().invoke(app, ["cluster", str(search_id), "--db", url, "--check-sample", "-1"])
+    assert isinstance(result.exception, BrounckerError)
+    result = CliRunner().invoke(app, ["cluster", str(search_id), "--db", url, "--json", "--no-families", "--check-sample", "3"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert json.loads(result.output)["check_sample"] == 3
+
+
+def test_values_come_from_the_limit_function():
+    """A member's value agrees with the sequential recurrence; members too slow are skipped."""
+    values = Values(digits=60)
+    fast = Point("fast", (2, 1), (1, 0, 0), (0.0,) * 5, digits_per_term=0.77)
+    x, digits = values.pcf(fast)
+    assert digits == 60
+    conv = walk_sequential((2, 1), (1, 0, 0), 400)
+    with mp.workdps(80):
+        assert abs(x - mpf(int(conv.p)) / int(conv.q)) < mpf(10) ** -59
+        assert abs(x - 4 / mp.pi) < mpf(10) ** -59
+    slow = Point("slow", (1,), (1, 0, 0), (0.0,) * 5, digits_per_term=0.001, convergence="polynomial")
+    assert values.pcf(slow) == (None, 0)
+    # a member that reaches the digits a relation needs, not the full precision, within the budget
+    shallow = Values(digits=150, max_depth=128)
+    x, digits = shallow.pcf(Point("k", (2, 1), (1, 0, 0), (0.0,) * 5, digits_per_term=0.77))
+    assert x is not None and RELATION_DIGITS <= digits < 150

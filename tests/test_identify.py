@@ -250,3 +250,58 @@ def test_cli_identify_bad_input_is_a_user_error():
 def test_cli_identify_inconclusive_exits_3():
     result = CliRunner().invoke(app, ["identify", "--a", "1", "--b", "n^2", "--digits", "10000"])
     assert result.exit_code == 3
+
+
+# --- look-elsewhere: the margin grows with the relations tried ------------------------------
+
+FALSE_PAIR = "8.8799487971707315706650321868012932340500303393380"  # a random number
+
+
+def test_a_random_number_has_no_two_constant_relation():
+    """With every pair of the bank (1,612 relations tried) a random 50-digit number gets no
+    relation; a fixed margin of 12 digits would have given it one with 8-digit coefficients."""
+    assert identify(FALSE_PAIR, 50, pairs=True) is None
+    lenient = identify(FALSE_PAIR, 50, pairs=True, margin=12 - math.log10(1612))
+    assert lenient is not None and len(lenient.constants) == 2  # the fluke the margin now refuses
+    assert 12 <= lenient.excess_digits < 15
+
+
+def random_decimal(rng: random.Random, digits: int) -> str:
+    """A random decimal with ``digits + 1`` significant digits, as `identify --value` takes it."""
+    whole = rng.choice(["0", str(rng.randint(1, 9)), str(rng.randint(10, 99))])
+    count = digits + 1 - (0 if whole == "0" else len(whole))
+    return whole + "." + rng.choice("123456789") + "".join(rng.choice("0123456789") for _ in range(count - 1))
+
+
+@pytest.mark.slow
+def test_random_numbers_have_no_relation_with_pairs():
+    rng = random.Random(20260421)
+    for _ in range(200):
+        value = random_decimal(rng, 50)
+        assert identify(value, 50, pairs=True) is None, value
+
+
+def test_known_formulas_still_found_with_pairs():
+    for a, b, expression, _, _ in KNOWN:
+        found = identify_pcf(a, b, digits=50, pairs=True)
+        assert found is not None and found.expression == expression
+    with mp.workdps(150):
+        x = (1 - 5 * mp.pi + 4 * mpmath.log(2)) / (3 + 2 * mp.pi - mpmath.log(2))
+    found = identify(text(x, 140), 80, pairs=True)
+    assert found is not None and found.constants == ("pi", "ln2")
+
+
+def test_cli_false_pair_exits_1():
+    result = CliRunner().invoke(app, ["identify", "--value", FALSE_PAIR, "--digits", "50", "--pairs", "--json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["expression"] is None
+
+
+@pytest.mark.parametrize("digits", ["0", "-5"])
+def test_cli_identify_refuses_digits_below_one(digits):
+    for args in (["--value", "3.14159"], ["--a", "2n+1", "--b", "n^2"]):
+        result = CliRunner().invoke(app, ["identify", *args, "--digits", digits])
+        assert isinstance(result.exception, BrounckerError) and "digits" in str(result.exception)
+    with pytest.raises(BrounckerError):
+        identify("3.14159", int(digits))
+    with pytest.raises(BrounckerError):
+        identify_pcf("2n+1", "n^2", digits=int(digits))

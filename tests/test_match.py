@@ -9,7 +9,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from brouncker.constants import constant_value
+from brouncker.constants import constant_value, parse_constant
 from brouncker.screening.match import match, moebius_table, moebius_tables
 from brouncker.screening.screen import screen
 
@@ -69,3 +69,14 @@ def test_quadratic_irrationals_keep_one_vector_per_value():
 
 def test_small_rationals_are_not_moebius_matches():
     assert match(np.array([0.5, 1 / 3, -7 / 11, 2.0]), moebius_tables(CONSTANTS)) == []
+
+
+def test_match_expressions_read_back_to_the_table_values():
+    """Each match's text, parsed by the constant parser, evaluates to its table value."""
+    table = moebius_table("catalan", 4)
+    rng = np.random.default_rng(3)
+    for row in rng.choice(len(table), 40, replace=False):
+        c = tuple(int(x) for x in table.coefficients[row])
+        found = match(np.array([table.values[row]]), moebius_tables(("catalan",), 4))
+        m = next(m for m in found if m.coefficients == c)
+        assert float(parse_constant(m.expression).value(30)) == pytest.approx(table.values[row], rel=1e-14)

@@ -5,14 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brouncker.errors import ParseError
-from brouncker.pcf.polynomial import (
-    evaluate,
-    format_polynomial,
-    latex_polynomial,
-    multiply,
-    parse,
-    shift,
-)
+from brouncker.pcf.polynomial import evaluate, multiply, parse, shift
+from brouncker.printing import format_polynomial, latex_polynomial
 
 coefficients = st.lists(st.integers(-50, 50), min_size=1, max_size=6).map(tuple)
 

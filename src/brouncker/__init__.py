@@ -31,8 +31,9 @@ from .esma.sequences import (
 from .identification.identify import Identification, confirm, identify, identify_pcf
 from .pcf.canonical import Canonical, Inflation, canonical, inflate
 from .pcf.fraction import PCF
-from .pcf.polynomial import format_polynomial, parse
+from .pcf.polynomial import parse
 from .pcf.walk import Convergent, walk, walk_checkpoints, walk_sequential
+from .printing import format_polynomial
 from .records import ConjectureRecord, MetricsRecord, PCFRecord
 from .screening.match import MoebiusMatch, match, moebius_tables
 from .screening.screen import Screening, screen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..clustering.labels import CHECK_SAMPLE
 from ..errors import BrounckerError
 from .app import DB_OPTION_HELP, app
 from .output import emit, emit_rows, err_console
@@ -15,7 +16,7 @@ CLUSTER_COLUMNS = ("id", "plane", "label", "size", "anchors", "checked", "relate
 def cluster_command(
     search_id: int = typer.Argument(..., metavar="SEARCH_ID", help="The search whose PCFs to cluster."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
-    sample: int = typer.Option(400, "--sample", help="Members of each cluster checked against its label."),
+    check_sample: int = typer.Option(CHECK_SAMPLE, "--check-sample", help="Members of each cluster checked against its label (at most)."),
     families: bool = typer.Option(True, "--families/--no-families", help="Look for parametric families."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -24,6 +25,8 @@ def cluster_command(
     from ..store import open_store
     from ..store.clusters import clustering_points, save_clustering
 
+    if check_sample < 0:
+        raise BrounckerError(f"--check-sample must be 0 or more, got {check_sample}")
     with open_store(db, create=False) as store:
         if store.search(search_id) is None:
             raise BrounckerError(f"no search with id {search_id}")
@@ -31,7 +34,7 @@ def cluster_command(
         if not points:
             raise BrounckerError(f"search {search_id} has no dynamics records: run it with mode = \"dynamics\"")
         say = None if json_ else (lambda msg: err_console.print(msg, markup=False, highlight=False))
-        clustering = cluster_points(points, check_sample=sample, families=families, progress=say)
+        clustering = cluster_points(points, check_sample=check_sample, families=families, progress=say)
         saved = save_clustering(store, search_id, clustering, points)
     ids = saved.cluster_ids
     if json_:

@@ -98,6 +98,8 @@ def identify_command(
 
     if value is not None and (a is not None or b is not None):
         raise BrounckerError("give either --value or --a and --b, not both")
+    if digits is not None and digits < 1:
+        raise BrounckerError(f"--digits must be a positive number of digits, got {digits}")
     if value is None and (a is None or b is None):
         raise BrounckerError("give --value DECIMAL, or both --a and --b")
     try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..records import ConjectureKind, ConjectureRecord, DeltaKind
-from .cluster import RECHECK_DIGITS, Clustering, Point
+from .cluster import Clustering
 from .families import Family
+from .points import Point
+from .values import RECHECK_DIGITS
 
 CLUSTER_SOURCE = "cluster"
 """``data.source`` of the conjectures a clustering adds (a later clustering leaves them out

@@ -1,27 +1,13 @@
 r"""Parametric families of PCFs inside a labelled cluster.
 
-A *family* is a set of PCFs of one cluster whose coefficient vectors lie on a line
-$v(k) = v_0 + k\,s$ in the space of coefficients (``a`` then ``b``, highest degree
-first, each padded to a common length), for consecutive integers $k$, and whose limits
-share a form: consecutive limits are related by one Möbius map with polynomial
-coefficients in $k$,
+A *family* is a set of members whose coefficient vectors lie on a line $v_0 + k\,s$ for
+consecutive integers $k$, and whose limits follow one Möbius recurrence with coefficients
+polynomial in $k$, $R_0 + R_1\, y(k) + R_2\, y(k+1) + R_3\, y(k)\, y(k+1) = 0$. The
+recurrence then predicts the limit at new $k$, and each prediction is checked by an exact
+walk to :data:`VERIFY_DIGITS` digits (derivation in ``docs/clustering.md``).
 
-$$R_0(k) + R_1(k)\, y(k) + R_2(k)\, y(k+1) + R_3(k)\, y(k)\, y(k+1) = 0,$$
-
-so that $y(k+1) = -(R_0(k) + R_1(k) y(k)) / (R_2(k) + R_3(k) y(k))$ and every member is a
-Möbius map of the cluster's constant. The relations between consecutive members are found
-by LLL (:func:`brouncker.clustering.cluster.degree2_relation`), and the $R_i$ are the one-dimensional
-kernel of the linear system "$R(k)$ is parallel to the relation found at $k$", of the
-lowest degree in $k$ (at most :data:`MAX_FORM_DEGREE`) that leaves at least one equation
-to spare. Many families of the degree-2 space have degree 1: $a(n) = n + 3 + k$,
-$b(n) = -n$ has $y(k+1) = y(k)/(y(k) - k - 1)$ with $y(0) = e$.
-
-The family is then a conjecture with the free parameter $k$: it predicts the limit at
-values of $k$ outside the cluster, and each prediction is checked against an exact walk
-to :data:`VERIFY_DIGITS` digits.
-
->>> polynomial_in_k((1, 3, -1, 0), (0, 1, 0, 0), 2)
-('n + k + 3', '-n')
+>>> fit_form([1, 2, 3, 4], [(0, 1, 2, -1), (0, 1, 3, -1), (0, 1, 4, -1), (0, 1, 5, -1)])
+((0,), (1,), (1, 1), (-1,))
 """
 
 from __future__ import annotations
@@ -34,19 +20,20 @@ from typing import Any
 import flint
 from mpmath import mp, mpf
 
-from ..pcf.polynomial import Coefficients, format_polynomial, normalize
-from .cluster import (
-    RECHECK_DIGITS,
-    RELATION_DIGITS,
-    Cluster,
-    Point,
-    Values,
-    degree2_relation,
-    relation_holds,
-)
+from ..errors import InconclusiveError
+from ..identification.relations import primitive, relate
+from ..pcf.canonical import canonical
+from ..pcf.fraction import PCF
+from ..pcf.limit import pcf_limit
+from ..pcf.polynomial import Coefficients, evaluate, normalize
+from ..precision import RELATION_GUARD_DIGITS
+from ..printing import polynomial_in, polynomial_ratio_form
+from .labels import Cluster, MemberRelation
+from .points import Point
+from .values import RECHECK_DIGITS, RELATION_DIGITS, Values
 
-MIN_FAMILY_PAIRS = 3  # consecutive members related, at least (so 4 members or more; chosen here)
-MAX_FORM_DEGREE = 2  # degree in k of the Möbius recurrence (chosen here)
+MIN_FAMILY_PAIRS = 3  # consecutive members related, at least (so 4 members or more)
+MAX_FORM_DEGREE = 2  # degree in k of the Möbius recurrence
 FAMILY_CHECKS = 3  # new values of k checked by exact walks
 VERIFY_DIGITS = 50  # digits that must agree at a new k
 MAX_VERIFY_DEPTH = 1 << 14  # walk budget for one new k
@@ -86,14 +73,10 @@ class Family:
 
     @property
     def recurrence_text(self) -> str:
-        """The recurrence written out, e.g. ``y(k+1) = y(k)/(y(k) - k - 1)``."""
+        """The recurrence solved for $y(k+1)$, e.g. ``y(k+1) = y(k)/(y(k) - k - 1)``."""
         r0, r1, r2, r3 = self.recurrence
-        numerator = _combination(_negate(r0), _negate(r1))
-        denominator = _combination(r2, r3)
-        if denominator == "1":
-            return f"y(k+1) = {numerator}"
-        wrap = (lambda t: f"({t})" if " " in t else t)
-        return f"y(k+1) = {wrap(numerator)}/{wrap(denominator)}"
+        negated = [tuple(-c for c in r) for r in (r0, r1)]
+        return "y(k+1) = " + polynomial_ratio_form(negated, [r2, r3], ["y(k)"])
 
     @property
     def text(self) -> str:
@@ -114,62 +97,14 @@ class Family:
         }
 
 
-def _negate(p: Coefficients) -> Coefficients:
-    return tuple(-c for c in p)
-
-
-def _combination(constant: Coefficients, linear: Coefficients) -> str:
-    """``C(k) + L(k) y(k)`` as text, zero terms left out.
-
-    >>> _combination((0,), (1,)), _combination((-1, -1), (1,)), _combination((2, 0), (-1, 3))
-    ('y(k)', '-k - 1 + y(k)', '2k + (-k + 3)*y(k)')
-    """
-    parts = []
-    if any(constant):
-        parts.append(format_polynomial(constant, "k"))
-    if any(linear):
-        text = format_polynomial(linear, "k")
-        term = "y(k)" if text == "1" else ("-y(k)" if text == "-1" else (f"{text}*y(k)" if " " not in text else f"({text})*y(k)"))
-        parts.append(term)
-    return _sum_text(parts)
-
-
-def _sum_text(parts: Sequence[str]) -> str:
-    """Terms joined with their signs: ``["a", "-b", "c"]`` reads ``a - b + c``; ``0`` if empty."""
-    if not parts:
-        return "0"
-    out = parts[0]
-    for p in parts[1:]:
-        out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
-    return out
-
-
 def polynomial_in_k(base: Sequence[int], step: Sequence[int], a_length: int) -> tuple[str, str]:
-    """The family's a(n) and b(n) as text, coefficients linear in k."""
-    def text(coefficients: Sequence[tuple[int, int]]) -> str:
-        degree = len(coefficients) - 1
-        parts: list[str] = []
-        for i, (c0, c1) in enumerate(coefficients):
-            power = degree - i
-            if c0 == 0 and c1 == 0:
-                continue
-            coef = format_polynomial(normalize((c1, c0)), "k")
-            monomial = "" if power == 0 else ("n" if power == 1 else f"n^{power}")
-            if not monomial:
-                term = coef
-            elif c1 == 0 and abs(c0) == 1:
-                term = ("-" if c0 < 0 else "") + monomial
-            elif c1 == 0:
-                term = f"{c0}{monomial}"
-            elif c0 == 0 and abs(c1) == 1:
-                term = ("-" if c1 < 0 else "") + "k" + monomial
-            else:
-                term = f"({coef}){monomial}"
-            parts.append(term)
-        return _sum_text(parts)
+    """The family's a(n) and b(n) as text, coefficients linear in k.
 
-    pairs = list(zip(base, step))
-    return text(pairs[:a_length]), text(pairs[a_length:])
+    >>> polynomial_in_k((1, 3, -1, 0), (0, 1, 0, 0), 2)
+    ('n + k + 3', '-n')
+    """
+    pairs = [(int(s), int(c)) for c, s in zip(base, step)]  # each coefficient s k + c
+    return polynomial_in(pairs[:a_length]), polynomial_in(pairs[a_length:])
 
 
 def _vector(point: Point, a_length: int, b_length: int) -> tuple[int, ...]:
@@ -231,20 +166,16 @@ def fit_form(ks: Sequence[int], relations: Sequence[Sequence[int]], max_degree: 
         basis, nullity = flint.fmpz_mat(rows).nullspace()
         if nullity != 1:
             continue
-        u = [int(basis[i, 0]) for i in range(width)]
-        g = math.gcd(*u) or 1
-        u = [c // g for c in u]
-        polys = tuple(normalize(tuple(reversed(u[i * (degree + 1):(i + 1) * (degree + 1)]))) for i in range(4))
-        if next(c for p in polys for c in p if c) < 0:
-            polys = tuple(tuple(-c for c in p) for p in polys)
+        u = [int(basis[i, 0]) for i in range(width)]  # R_i's coefficients, lowest degree first
+        blocks = [list(reversed(u[i * (degree + 1):(i + 1) * (degree + 1)])) for i in range(4)]
+        flat = primitive([c for block in blocks for c in block])  # highest degree first, R_0 to R_3
+        polys = tuple(normalize(flat[i * (degree + 1):(i + 1) * (degree + 1)]) for i in range(4))
         if all(_nondegenerate(polys, k) for k in ks):
             return polys
     return None
 
 
 def _at(polys: Sequence[Coefficients], k: int) -> tuple[int, ...]:
-    from ..pcf.polynomial import evaluate
-
     return tuple(evaluate(p, k) for p in polys)
 
 
@@ -287,7 +218,7 @@ def find_families(cluster: Cluster, points: Mapping[str, Point], values: Values)
 
 
 def _family(cluster: Cluster, origin: tuple[int, ...], step: tuple[int, ...], a_length: int, members: Mapping[int, str],
-            points: Mapping[str, Point], related: Mapping[str, Any], values: Values) -> Family | None:
+            points: Mapping[str, Point], related: Mapping[str, MemberRelation], values: Values) -> Family | None:
     ks = sorted(members)
     pair_ks, pair_relations = [], []
     for k in ks:
@@ -297,8 +228,8 @@ def _family(cluster: Cluster, origin: tuple[int, ...], step: tuple[int, ...], a_
         y, yd = values.pcf(points[members[k + 1]])
         if x is None or y is None or min(xd, yd) < RELATION_DIGITS:
             continue
-        relation = degree2_relation(x, y, RELATION_DIGITS)
-        if relation is None or not relation_holds(relation, x, y, min(xd, yd, RECHECK_DIGITS)):
+        relation, confirmed = relate(x, xd, y, yd, RELATION_DIGITS, min(xd, yd, RECHECK_DIGITS))
+        if relation is None or not confirmed:
             continue
         pair_ks.append(k)
         pair_relations.append(relation)
@@ -340,11 +271,6 @@ def predicted_limit(form: Sequence[Coefficients], anchor_k: int, anchor_value: m
 def _verify(cluster: Cluster, origin: tuple[int, ...], step: tuple[int, ...], a_length: int, form: Sequence[Coefficients],
             anchor_k: int, anchor_expression: str, ks: Sequence[int], values: Values) -> tuple[list[int], list[int], list[int]]:
     """Check the family at new values of k (beyond the members, outside the cluster)."""
-    from ..errors import InconclusiveError
-    from ..pcf.canonical import canonical
-    from ..pcf.fraction import PCF
-    from ..pcf.limit import pcf_limit
-
     in_cluster = set(cluster.members)
     anchor_value = values.expression(anchor_expression)
     candidates = [ks[-1] + i for i in range(1, 2 * FAMILY_CHECKS + 1)] + [ks[0] - i for i in range(1, FAMILY_CHECKS + 1)]
@@ -358,16 +284,16 @@ def _verify(cluster: Cluster, origin: tuple[int, ...], step: tuple[int, ...], a_
         a, b = normalize(v[:a_length]), normalize(v[a_length:])
         if all(c == 0 for c in a) or canonical(PCF(a, b)).key in in_cluster:
             continue
-        with mp.workdps(values.digits + 10):
+        with mp.workdps(values.digits + RELATION_GUARD_DIGITS):
             predicted = predicted_limit(form, anchor_k, anchor_value, k)
         if predicted is None:
             continue
         try:
-            limit = pcf_limit(a, b, VERIFY_DIGITS + 5, MAX_VERIFY_DEPTH)
+            limit = pcf_limit(a, b, VERIFY_DIGITS + RELATION_GUARD_DIGITS, MAX_VERIFY_DEPTH)
         except InconclusiveError:
             continue
         checked.append(k)
-        with mp.workdps(VERIFY_DIGITS + 10):
+        with mp.workdps(VERIFY_DIGITS + RELATION_GUARD_DIGITS):
             scale = max(abs(limit.value), mpf(1))
             agree = abs(limit.value - predicted) <= scale * mpf(10) ** (-VERIFY_DIGITS)
         (verified if agree else refuted).append(k)

@@ -42,8 +42,8 @@ from mpmath import mp, mpf
 from ..constants import ConstantExpression, parse_constant
 from ..errors import BrounckerError
 from ..limits import ESMA_MAX_CYCLE, ESMA_MAX_DEPTH
-from ..pcf.polynomial import signed_terms
 from ..pcf.walk import Convergent, log10_abs
+from ..printing import polynomial_ratio
 from .sequences import (
     DEFAULT_PRIME,
     LinearRecurrence,
@@ -287,41 +287,10 @@ class LHS:
         >>> LHS((2, 1), (1, 0, 0)).text("tan(1)")
         '(2*(tan(1))+1)/(tan(1))^2'
         """
-        name = symbol if symbol.isidentifier() else f"({symbol})"
-        negated = (tuple(-x for x in self.numerator), tuple(-x for x in self.denominator))
-        forms = [_quotient_text(self.numerator, self.denominator, name), _quotient_text(*negated, name)]
-        return min(forms, key=lambda text: (text.startswith(("-", "(-")) + text.count("/-") + text.count("/(-"),
-                                            forms.index(text)))
+        return polynomial_ratio(self.numerator, self.denominator, symbol)
 
     def as_dict(self) -> dict:
         return {"numerator": list(self.numerator), "denominator": list(self.denominator)}
-
-
-def _quotient_text(numerator: Sequence[int], denominator: Sequence[int], name: str) -> str:
-    num = _poly_text(numerator, name)
-    if tuple(denominator) == (1,):
-        return num
-    den = _poly_text(denominator, name)
-    if _terms(numerator) > 1:
-        num = f"({num})"
-    if _terms(denominator) > 1 or "*" in den or den.startswith("-"):
-        den = f"({den})"
-    return f"{num}/{den}"
-
-
-def _terms(poly: Sequence[int]) -> int:
-    return sum(1 for c in poly if c)
-
-
-def _poly_text(poly: Sequence[int], name: str) -> str:
-    """Text of an integer polynomial in ``name`` with explicit ``*`` and ``^``; written
-    from the constant term up when that avoids a leading minus (``1-e``)."""
-    ascending = len(poly) > 1 and poly[0] < 0 and poly[-1] > 0
-    terms = signed_terms(poly, name, "*", ascending)
-    if not terms:
-        return "0"
-    (sign, first), rest = terms[0], terms[1:]
-    return ("-" if sign < 0 else "") + first + "".join(("-" if s < 0 else "+") + body for s, body in rest)
 
 
 def _reduce(numerator: Sequence[int], denominator: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:

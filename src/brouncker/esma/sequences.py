@@ -227,7 +227,7 @@ class Interleaved:
         return acc
 
     def __str__(self) -> str:
-        from ..pcf.polynomial import format_polynomial
+        from ..printing import format_polynomial
 
         parts = []
         for r, poly in enumerate(self.polynomials):
@@ -336,7 +336,7 @@ class PRecurrence:
         return extend_p_recursive(self, initial, count)
 
     def __str__(self) -> str:
-        from ..pcf.polynomial import format_polynomial
+        from ..printing import format_polynomial
 
         parts = []
         for j, poly in enumerate(self.polynomials):

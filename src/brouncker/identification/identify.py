@@ -1,4 +1,4 @@
-r"""Integer relations between a number and the constant bank.
+r"""Closed forms of a number over the constant bank, by integer relations.
 
 A value $x$ known to $D$ digits is matched, in this order, against
 
@@ -8,27 +8,14 @@ A value $x$ known to $D$ digits is matched, in this order, against
 * two constants at once, $x (d_0 + d_1 K_1 + d_2 K_2) = c_0 + c_1 K_1 + c_2 K_2$: a
   relation among $[x, 1, K_1, K_2, x K_1, x K_2]$.
 
-Relations are found with LLL from python-flint on the lattice spanned by the rows
-$(e_i, \lfloor 10^s v_i \rceil)$; mpmath's PSLQ is offered as a cross-check
-(``method="pslq"``). A relation $r$ is **accepted** only when
-
-1. its cost $\sum_{r_i \ne 0} \log_{10} |r_i|$ (the digits the coefficients take) leaves
-   at least ``margin`` (default :data:`MARGIN`) of the $D$ digits unexplained: a random
-   number satisfies some relation of cost about $\tfrac{n}{n-1} D > D$ among $n$ values,
-   so $D - \text{cost}$ is the evidence;
-2. its residual is at the noise level of the $D$-digit value;
-3. it still holds on a deeper value, at about $2D$ digits, when one is given (always in
-   :func:`identify_pcf` and :func:`confirm`, which compute it themselves).
-
-Among accepted relations the cheapest wins; a rational before a single constant before two.
-
-Every coefficient is capped at :data:`MAX_COEFFICIENT` ($10^9$; ``max_coefficient=None``
-lifts it): larger ones are not formulas. The cap bounds the cost of any acceptable
-relation, so the lattice is built from only the leading :func:`search_digits` digits
-(about 51 for a Möbius form) and the candidates are checked on all $D$: at 100 digits
-this halves the work of LLL. Bank values are cached per precision. Measured
-(``scripts/bench_identify.py``, one core): a 100-digit value against the whole bank
-(23 constants) in about 2.5–3 ms of CPU; all 253 pairs of the bank in about 90 ms.
+Relations are found and accepted by :mod:`brouncker.identification.relations`: LLL (PSLQ
+with ``method="pslq"``), coefficients at most :data:`~brouncker.precision.MAX_COEFFICIENT`,
+$D - \text{cost}$ at least the margin plus $\log_{10}$ of the relations tried so far on
+this value (so ``--pairs``, which tries hundreds of lattices, asks for about 3 digits more
+evidence than one constant), a residual at the noise of the last digit, and a re-check on
+a deeper value when one is given (always in :func:`identify_pcf` and :func:`confirm`, which
+compute it themselves). Among accepted relations the cheapest wins; a rational before a
+single constant before two. Bank values are cached per precision.
 
 >>> identify("1.2732395447351626861510701069801148962756771659236515899813387524711743810738122807", 80).expression
 '4/pi'
@@ -47,23 +34,31 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
-import flint
 import mpmath
 from mpmath import mp, mpf
 
 from ..constants import BANK, constant_value, parse_constant
 from ..errors import BrounckerError, ParseError, UnknownConstantError
 from ..pcf.limit import GUARD_DIGITS, MAX_DEPTH, Limit, pcf_limit
+from ..precision import MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR
+from ..printing import linear_ratio
+from .relations import (
+    Relation,
+    accepted,
+    candidates,
+    cost,
+    fixed_point,
+    primitive,
+    required_margin,
+    residual_ok,
+    scale_exponent,
+    search_digits,
+    tried,
+)
 
-MARGIN = 12  # digits of evidence beyond the coefficients' cost (DESIGN.md: identification)
-RESIDUAL_SLACK = 2  # a relation must vanish to within 10^2 units of the value's last digit
-DEFAULT_DIGITS = 50  # digits used to find a relation for a PCF; re-checked at twice as many
-RECHECK_FACTOR = 2  # the deeper value carries about this many times the digits
+DEFAULT_DIGITS = 50  # digits used to find a relation for a PCF; re-checked at RECHECK_FACTOR times as many
 MAX_VALUE_TEXT = 100_000  # longest decimal text accepted
-MAX_COEFFICIENT = 10**9  # a formula's coefficients fit in 9 digits; None lifts the cap
-SEARCH_MARGIN = 15  # digits beyond the largest acceptable cost that the lattice is given
 
-_DISPLAY = {"zeta2": "zeta(2)", "zeta3": "zeta(3)", "zeta4": "zeta(4)", "zeta5": "zeta(5)"}
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,6})?")
 
 
@@ -164,90 +159,31 @@ def bank_value(name: str, dps: int) -> mpf:
 @lru_cache(maxsize=4096)
 def _scaled(name: str, s: int) -> int:
     r"""$\lfloor 10^s K \rceil$ for a bank constant, cached per (name, s)."""
-    with mp.workdps(s + 10):
-        return int(mpmath.nint(bank_value(name, s + 5) * mpf(10) ** s))
+    return fixed_point(bank_value(name, s + 5), s)
 
 
-def _scale_exponent(x: mpf, digits: int) -> int:
-    """s with 10^s |x| about 10^digits: the last trusted digit of x lands near 10^0."""
-    magnitude = 0 if x == 0 else int(mpmath.floor(mpmath.log10(abs(x))))
-    return max(1, digits - max(0, magnitude) - 1)
-
-
-def _scaled_value(x: mpf, s: int) -> int:
-    with mp.workdps(s + 20):
-        return int(mpmath.nint(x * mpf(10) ** s))
-
-
-# --- relations -----------------------------------------------------------------------
-
-
-def cost(relation: Sequence[int]) -> float:
-    r"""$\sum_{r_i \ne 0} \log_{10} |r_i|$: the digits that the coefficients take.
-
-    >>> round(cost((6, 0, 0, -1)), 3)
-    0.778
-    """
-    return sum(math.log10(abs(r)) for r in relation if r)
-
-
-def lll_relations(columns: Sequence[int]) -> list[tuple[int, ...]]:
-    r"""Short integer vectors $r$ with $\sum r_i v_i \approx 0$, from LLL.
-
-    ``columns`` are the values already scaled to integers ($\lfloor 10^s v_i \rceil$).
-    The lattice rows are $(e_i, v_i)$; each reduced row gives a candidate $r$ (its first
-    $n$ entries, first non-zero entry positive), shortest first.
-
-    >>> lll_relations([1414213562373095, 10**15, 2828427124746190])[0]
-    (2, 0, -1)
-    """
-    n = len(columns)
-    rows = [[1 if j == i else 0 for j in range(n)] + [int(columns[i])] for i in range(n)]
-    reduced = flint.fmpz_mat(rows).lll()
-    out = []
-    for row in reduced.tolist():
-        r = tuple(int(v) for v in row[:n])
-        if any(r):
-            sign = -1 if next(v for v in r if v) < 0 else 1
-            out.append(tuple(sign * v for v in r))
-    return out
-
-
-def pslq_relation(values: Sequence[mpf], digits: int, max_coefficient: int) -> tuple[int, ...] | None:
-    """mpmath's PSLQ on the same values (a slower cross-check of LLL), first non-zero
-    entry positive."""
-    with mp.workdps(digits):
-        found = mpmath.pslq(
-            [mpf(v) for v in values],
-            tol=mpf(10) ** (-(digits - RESIDUAL_SLACK - 1)),
-            maxcoeff=int(max_coefficient),
-            maxsteps=20_000,
-        )
-    if found is None:
-        return None
-    sign = -1 if next(v for v in found if v) < 0 else 1
-    return tuple(sign * int(v) for v in found)
-
-
-def _residual_ok(relation: Sequence[int], columns: Sequence[int]) -> bool:
-    """The relation vanishes on the scaled values to the noise of their last digits."""
-    residual = abs(sum(r * v for r, v in zip(relation, columns)))
-    return residual <= 10**RESIDUAL_SLACK * (1 + sum(abs(r) for r in relation))
+# --- relations over the bank -----------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class _Form:
     """A relation read as x = numerator / denominator over the constants (coefficients of
-    [1, K1, ...] each); the relation sign makes the denominator's first K term positive."""
+    [1, K1, ...] each); the relation is signed so that the denominator's first K term (or,
+    without one, its constant) is positive."""
 
-    relation: tuple[int, ...]
+    relation: Relation
     names: tuple[str, ...]
     numerator: tuple[int, ...]
     denominator: tuple[int, ...]
 
+    @property
+    def expression(self) -> str:
+        """The closed form, parseable by :func:`brouncker.constants.parse_constant`."""
+        return linear_ratio(self.numerator, self.denominator, self.names)
+
 
 def _basis(names: Sequence[str]) -> tuple[str, ...]:
-    return ("x", "1", *names, *(f"x*{k}" for k in names))
+    return ("x", "1") if not names else ("x", "1", *names, *(f"x*{k}" for k in names))
 
 
 def _columns(x_scaled: int, s: int, names: Sequence[str]) -> list[int]:
@@ -269,100 +205,37 @@ def _columns(x_scaled: int, s: int, names: Sequence[str]) -> list[int]:
     ]
 
 
-def _read(relation: tuple[int, ...], names: tuple[str, ...], columns: Sequence[int] | None = None) -> _Form | None:
-    """Turn a relation over ``_basis(names)`` (one constant or more) into a non-degenerate
-    form, or None: x must occur, every constant must occur, x must not come out rational,
-    and the denominator must not vanish (as it does for dependent constants such as
-    pi2 and zeta2)."""
+def _read(relation: Sequence[int], names: tuple[str, ...], columns: Sequence[int] | None = None) -> _Form | None:
+    """Turn a relation over ``_basis(names)`` into a non-degenerate form, or None: x must
+    occur, every constant must occur, x must not come out rational (unless ``names`` is
+    empty: a rational is asked for), and the denominator must not vanish (as it does for
+    dependent constants such as pi2 and zeta2)."""
     m = len(names)
-    g = math.gcd(*relation)
-    relation = tuple(r // g for r in relation)
+    relation = primitive(relation, (*range(2 + m, 2 + 2 * m), 0))
     den = (relation[0], *relation[2 + m :])  # coefficients of x, x K1, ... = of 1, K1, ...
     num = tuple(-r for r in relation[1 : 2 + m])  # x = num / den over [1, K1, ...]
-    leading = next((d for d in den[1:] if d), den[0])
-    if leading == 0:
+    if not any(den):
         return None  # no x in the relation: a relation among the constants alone
-    if leading < 0:
-        relation, den, num = tuple(-r for r in relation), tuple(-d for d in den), tuple(-c for c in num)
-    if any(num[i + 1] == 0 and den[i + 1] == 0 for i in range(m)):
+    if m and any(num[i + 1] == 0 and den[i + 1] == 0 for i in range(m)):
         return None  # a constant that takes no part: a smaller group owns the relation
-    if all(num[i] * den[j] == num[j] * den[i] for i in range(m + 1) for j in range(i + 1, m + 1)):
+    if m and all(num[i] * den[j] == num[j] * den[i] for i in range(m + 1) for j in range(i + 1, m + 1)):
         return None  # numerator proportional to denominator: x is rational
-    if columns is not None:  # columns = scaled [x, 1, K1, ...]: the denominator's size
+    if m and columns is not None:  # columns = scaled [x, 1, K1, ...]: the denominator's size
         value = sum(d * c for d, c in zip(den, columns[1 : 2 + m]))
         if abs(value) ** 2 <= columns[1]:
             return None  # the denominator is below 10^(-s/2): it vanishes
     return _Form(relation, names, num, den)
 
 
-def _term(c: int, name: str | None) -> str:
-    if name is None:
-        return str(c)
-    shown = _DISPLAY.get(name, name)
-    return shown if c == 1 else ("-" + shown if c == -1 else f"{c}*{shown}")
-
-
-def _linear(coefficients: Sequence[int], names: Sequence[str]) -> tuple[str, int]:
-    """c0 + c1 K1 + ... as text (constant terms first only when it avoids a leading
-    minus), and the count of its terms."""
-    terms = [(c, k) for c, k in zip(coefficients[1:], names) if c]
-    if coefficients[0]:
-        if terms and terms[0][0] < 0 < coefficients[0]:
-            terms.insert(0, (coefficients[0], None))
-        else:
-            terms.append((coefficients[0], None))
-    if not terms:
-        return "0", 1
-    text = _term(*terms[0])
-    for c, k in terms[1:]:
-        text += f" - {_term(-c, k)}" if c < 0 else f" + {_term(c, k)}"
-    return text, len(terms)
-
-
-def expression(form: _Form) -> str:
-    """The closed form, readable and parseable by :func:`brouncker.constants.parse_constant`."""
-    num, n_terms = _linear(form.numerator, form.names)
-    if not any(form.denominator[1:]):
-        d = form.denominator[0]
-        if d == 1:
-            return num
-        return f"{num}/{d}" if n_terms == 1 else f"({num})/{d}"
-    den, d_terms = _linear(form.denominator, form.names)
-    num = num if n_terms == 1 else f"({num})"
-    atomic = d_terms == 1 and not any(ch in den for ch in "*-")  # a name or a number
-    return f"{num}/{den}" if atomic else f"{num}/({den})"
-
-
-def _rational_text(relation: tuple[int, int]) -> tuple[str, tuple[int, int]]:
-    q, minus_p = relation
-    if q < 0:
-        q, minus_p = -q, -minus_p
-    fraction = Fraction(-minus_p, q)
-    text = str(fraction.numerator) if fraction.denominator == 1 else f"{fraction.numerator}/{fraction.denominator}"
-    return text, (fraction.denominator, -fraction.numerator)
-
-
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     cost: float
     order: int
-    expression: str
-    names: tuple[str, ...]
-    relation: tuple[int, ...]
+    form: _Form
 
 
-def search_digits(digits: int, size: int, max_coefficient: int | None) -> int:
-    r"""Digits the lattice needs to find every relation that can be accepted.
-
-    With coefficients capped at $10^h$, a relation over ``size`` values costs at most
-    ``size`` $\cdot h$ digits, and LLL finds it once the values carry
-    :data:`SEARCH_MARGIN` digits more; the full ``digits`` then only check it. This halves
-    the lattice's bits at 100 digits.
-    """
-    if max_coefficient is None:
-        return digits
-    bound = size * math.log10(max(max_coefficient, 2)) + SEARCH_MARGIN
-    return min(digits, int(math.ceil(bound)))
+def _size(names: Sequence[str]) -> int:
+    return 2 + 2 * len(names)
 
 
 def _candidates(
@@ -370,54 +243,42 @@ def _candidates(
     s: int,
     digits: int,
     groups: Sequence[tuple[str, ...]],
-    margin: int,
+    margin: float,
     method: str,
     max_coefficient: int | None,
 ) -> list[_Candidate]:
-    """Accepted relations for each group of constants (empty group: rational)."""
+    """The cheapest accepted relation of each group of constants (empty group: rational)."""
     out: list[_Candidate] = []
     for order, names in enumerate(groups):
         columns = _columns(x_scaled, s, names)
-        drop = digits - search_digits(digits, 2 + 2 * len(names), max_coefficient)
+        drop = digits - search_digits(digits, _size(names), max_coefficient)
         if drop > 0:  # search on the leading digits, check on all of them
             unit = 10**drop
             search = _columns((x_scaled + unit // 2) // unit, s - drop, names)
         else:
-            search = columns
-        if method == "lll":
-            found = lll_relations(search)
-        elif method == "pslq":
-            with mp.workdps(digits + 10):
-                values = [mpf(c) / mpf(10) ** (s - drop) for c in search]
-            one = pslq_relation(values, digits - drop, max_coefficient or 10 ** max(1, digits - margin))
-            found = [] if one is None else [one]
-        else:
-            raise BrounckerError(f"unknown method '{method}'; use 'lll' or 'pslq'")
+            search, drop = columns, 0
         # LLL's rows are not sorted by cost, and an algebraic K (phi, sqrt2, ...) satisfies
         # several independent relations: keep the cheapest valid one of the group
-        group: list[_Candidate] = []
-        for relation in found:
-            if max_coefficient is not None and max(abs(r) for r in relation) > max_coefficient:
-                continue
-            if digits - cost(relation) < margin or not _residual_ok(relation, columns):
-                continue
-            if not names:
-                if relation[0] == 0:
-                    continue
-                text, relation = _rational_text(relation)  # type: ignore[arg-type]
-                group.append(_Candidate(cost(relation), order, text, (), relation))
+        for relation in candidates(search, s - drop, method, max_coefficient):
+            if not accepted(relation, digits, margin, columns, max_coefficient):
                 continue
             form = _read(relation, names, columns)
             if form is not None:
-                group.append(_Candidate(cost(form.relation), order, expression(form), names, form.relation))
-        if group:
-            out.append(min(group, key=lambda c: (c.cost, sum(r * r for r in c.relation))))
+                out.append(_Candidate(cost(form.relation), order, form))
+                break
     return out
 
 
-def _holds(candidate: _Candidate, deeper: mpf, deeper_digits: int) -> bool:
-    s = _scale_exponent(deeper, deeper_digits)
-    return _residual_ok(candidate.relation, _columns(_scaled_value(deeper, s), s, candidate.names))
+def _holds(form: _Form, deeper: mpf, deeper_digits: int) -> bool:
+    s = scale_exponent(deeper, deeper_digits)
+    return residual_ok(form.relation, _columns(fixed_point(deeper, s), s, form.names))
+
+
+def check_digits(digits: int) -> int:
+    """``digits`` if it is a positive number of digits, else a one-line error."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise BrounckerError(f"digits must be a positive integer, got {digits!r}")
+    return digits
 
 
 def identify(
@@ -425,7 +286,7 @@ def identify(
     digits: int,
     constants: Sequence[str] | str | None = None,
     *,
-    margin: int = MARGIN,
+    margin: float = MARGIN,
     method: str = "lll",
     pairs: bool | None = None,
     deeper: mpf | str | None = None,
@@ -436,21 +297,21 @@ def identify(
 
     ``constants`` restricts the bank (default: all of it). ``pairs`` asks for two-constant
     relations too; by default they are tried only among explicitly listed constants, since
-    the whole bank has hundreds of pairs. ``deeper`` (with ``deeper_digits``, by default
-    inferred from decimal text, else ``2 * digits``) is a more precise value on which the
-    relation must hold as well; without it only the margin guards against chance.
-    ``max_coefficient`` caps every coefficient (default :data:`MAX_COEFFICIENT`): a
-    relation with 12-digit coefficients may pass the margin at 45 digits, but it is not a
-    formula (``0.123456789101112…2829`` is such a case: it agrees with
-    60499999499/490050000000 to 48 digits).
+    the whole bank has hundreds of pairs. ``margin`` is the evidence one relation needs; each
+    stage asks for ``margin + log10(relations tried so far)``. ``deeper`` (with
+    ``deeper_digits``, by default inferred from decimal text, else ``2 * digits``) is a more
+    precise value on which the relation must hold as well; without it only the margin
+    guards against chance. ``max_coefficient`` caps every coefficient (default
+    :data:`~brouncker.precision.MAX_COEFFICIENT`): a relation with 12-digit coefficients may
+    pass the margin at 45 digits, but it is not a formula (``0.123456789101112…2829``
+    agrees with 60499999499/490050000000 to 48 digits).
 
     >>> identify("0.58197670686932642438500200510901155854686930107539613626678", 55).expression
     '1/(e - 1)'
     >>> identify("0.1234567891011121314151617181920212223242526272829", 45) is None
     True
     """
-    if digits < 1:
-        raise BrounckerError(f"digits must be positive, got {digits}")
+    check_digits(digits)
     text_digits = None
     if isinstance(value, str):
         parsed, text_digits = parse_decimal(value)
@@ -462,12 +323,13 @@ def identify(
     names = bank_names(constants)
     with mp.workdps(digits + 10):
         x_digits = +x
-    s = _scale_exponent(x_digits, digits)
-    x_scaled = _scaled_value(x_digits, s)
+    s = scale_exponent(x_digits, digits)
+    x_scaled = fixed_point(x_digits, s)
     groups: list[tuple[str, ...]] = [()] + [(k,) for k in names]
     use_pairs = (constants is not None) if pairs is None else pairs
     pair_groups = list(combinations(names, 2)) if use_pairs else []
 
+    deeper_value: mpf | None = None
     if deeper is not None:
         if isinstance(deeper, str):
             deeper_value, inferred = parse_decimal(deeper)
@@ -477,28 +339,35 @@ def identify(
             deeper_digits = deeper_digits or RECHECK_FACTOR * digits
     elif text_digits is not None and text_digits - 1 > digits:  # the text itself is deeper
         deeper_value, deeper_digits = x, text_digits - 1
-    else:
-        deeper_value = None
 
+    relations_tried = 0
     for stage in (groups, pair_groups):
-        found = _candidates(x_scaled, s, digits, stage, margin, method, max_coefficient)
+        if not stage:
+            continue
+        relations_tried += sum(tried(_size(names), method) for names in stage)
+        need = required_margin(relations_tried, margin)
+        found = _candidates(x_scaled, s, digits, stage, need, method, max_coefficient)
         for candidate in sorted(found, key=lambda c: (c.cost, c.order)):
-            if deeper_value is not None and not _holds(candidate, deeper_value, int(deeper_digits)):
+            if deeper_value is not None and not _holds(candidate.form, deeper_value, int(deeper_digits or 0)):
                 continue
-            with mp.workdps(digits):
-                shown = mpmath.nstr(x_digits, digits, strip_zeros=False)
-            return Identification(
-                expression=candidate.expression,
-                constants=candidate.names,
-                relation=candidate.relation,
-                basis=("x", "1") if not candidate.names else _basis(candidate.names),
-                excess_digits=int(math.floor(digits - candidate.cost)),
-                value=shown,
-                digits=digits,
-                checked_digits=None if deeper_value is None else int(deeper_digits),
-                method=method,
-            )
+            return _identification(candidate.form, x_digits, digits, None if deeper_value is None else int(deeper_digits or 0), method)
     return None
+
+
+def _identification(form: _Form, x: mpf, digits: int, checked_digits: int | None, method: str = "lll") -> Identification:
+    with mp.workdps(digits):
+        shown = mpmath.nstr(x, digits, strip_zeros=False)
+    return Identification(
+        expression=form.expression,
+        constants=form.names,
+        relation=form.relation,
+        basis=_basis(form.names),
+        excess_digits=int(math.floor(digits - cost(form.relation))),
+        value=shown,
+        digits=digits,
+        checked_digits=checked_digits,
+        method=method,
+    )
 
 
 # --- PCFs ----------------------------------------------------------------------------
@@ -510,7 +379,7 @@ def identify_pcf(
     digits: int = DEFAULT_DIGITS,
     constants: Sequence[str] | str | None = None,
     *,
-    margin: int = MARGIN,
+    margin: float = MARGIN,
     method: str = "lll",
     pairs: bool | None = None,
     max_depth: int = MAX_DEPTH,
@@ -526,6 +395,7 @@ def identify_pcf(
     >>> identify_pcf("n+3", "-n", digits=30).expression
     'e'
     """
+    check_digits(digits)
     deep = RECHECK_FACTOR * digits
     if limit is None or limit.digits < deep:
         limit = pcf_limit(a, b, deep + GUARD_DIGITS, max_depth)
@@ -543,21 +413,23 @@ def confirm(
     *,
     mobius: Sequence[int] | None = None,
     limit: Limit | None = None,
-    margin: int = MARGIN,
+    margin: float = MARGIN,
     max_depth: int = MAX_DEPTH,
 ) -> Identification | None:
     r"""Confirm a candidate from the float Möbius pre-match cheaply: one constant only.
 
     With ``mobius = (c0, c1, c2, c3)`` (meaning $x = (c_0 + c_1 K)/(c_2 + c_3 K)$) the
-    relation is only checked, at ``digits`` and at twice as many; without it one LLL over
-    $[x, 1, K, xK]$ finds it (a rational limit is reported as such). ``limit`` reuses a
-    limit already computed to at least ``2 * digits`` digits.
+    relation is only checked (one relation tried: the margin as it is), at ``digits`` and
+    at twice as many; without it one LLL over $[x, 1, K, xK]$ finds it (a rational limit is
+    reported as such). ``limit`` reuses a limit already computed to at least ``2 * digits``
+    digits.
 
     >>> confirm("2n+1", "n^2", "pi", 30, mobius=(4, 0, 0, 1)).expression
     '4/pi'
     >>> confirm("2n+1", "n^2", "pi", 30, mobius=(3, 0, 0, 1)) is None
     True
     """
+    check_digits(digits)
     deep = RECHECK_FACTOR * digits
     if limit is None or limit.digits < deep:
         limit = pcf_limit(a, b, deep + GUARD_DIGITS, max_depth)
@@ -565,22 +437,9 @@ def confirm(
     if mobius is None:
         return identify(limit.value, digits, [name], margin=margin, pairs=False, deeper=limit.value, deeper_digits=deep)
     c0, c1, c2, c3 = (int(c) for c in mobius)
-    relation = (c2, -c0, -c1, c3)  # x (c2 + c3 K) - c0 - c1 K = 0 over [x, 1, K, xK]
-    form = _read(relation, (name,))
-    if form is None or digits - cost(form.relation) < margin:
+    form = _read((c2, -c0, -c1, c3), (name,))  # x (c2 + c3 K) - c0 - c1 K = 0 over [x, 1, K, xK]
+    if form is None or digits - cost(form.relation) < required_margin(1, margin):
         return None
-    candidate = _Candidate(cost(form.relation), 0, expression(form), (name,), form.relation)
-    if not (_holds(candidate, limit.value, digits) and _holds(candidate, limit.value, deep)):
+    if not (_holds(form, limit.value, digits) and _holds(form, limit.value, deep)):
         return None
-    with mp.workdps(digits):
-        shown = mpmath.nstr(limit.value, digits, strip_zeros=False)
-    return Identification(
-        expression=candidate.expression,
-        constants=(name,),
-        relation=candidate.relation,
-        basis=_basis((name,)),
-        excess_digits=int(math.floor(digits - candidate.cost)),
-        value=shown,
-        digits=digits,
-        checked_digits=deep,
-    )
+    return _identification(form, limit.value, digits, deep)

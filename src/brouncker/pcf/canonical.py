@@ -21,8 +21,9 @@ from typing import Any
 
 import flint
 
+from ..printing import format_polynomial
 from .fraction import PCF
-from .polynomial import Coefficients, evaluate, format_polynomial, normalize
+from .polynomial import Coefficients, evaluate, normalize
 from .polynomial import shift as shift_polynomial
 from .walk import walk
 

@@ -16,15 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .polynomial import (
-    Coefficients,
-    degree,
-    evaluate,
-    format_polynomial,
-    latex_polynomial,
-    normalize,
-    parse,
-)
+from ..printing import format_pcf, format_polynomial, latex_polynomial
+from .polynomial import Coefficients, degree, evaluate, normalize, parse
 from .walk import Convergent, walk
 
 
@@ -68,7 +61,7 @@ class PCF:
         return format_polynomial(self.b)
 
     def __str__(self) -> str:
-        return f"PCF({self.a_text}, {self.b_text})"
+        return format_pcf(self.a, self.b)
 
     def latex(self, terms: int = 2) -> str:
         r"""The fraction written out for ``terms`` levels, then the general term.

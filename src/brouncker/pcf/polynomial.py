@@ -1,14 +1,13 @@
-r"""Safe parsing and printing of integer polynomials in $n$.
+r"""Safe parsing and exact arithmetic of integer polynomials in $n$.
 
 A polynomial is a tuple of integer coefficients, **highest degree first** (like
 ``numpy.polyval``): $34n^3+51n^2+27n+5$ is ``(34, 51, 27, 5)``. The zero polynomial is
 ``(0,)``. Text is parsed by a small recursive-descent parser over a whitelist of tokens;
-nothing is ever passed to ``eval``.
+nothing is ever passed to ``eval``. Printing is :mod:`brouncker.printing`'s
+(``format_polynomial``).
 
 >>> parse("(2n+1)(3n^2+3n+1)")
 (6, 9, 5, 1)
->>> format_polynomial((34, 51, 27, 5))
-'34n^3 + 51n^2 + 27n + 5'
 >>> evaluate((34, 51, 27, 5), 2)
 535
 """
@@ -241,48 +240,3 @@ def parse(text: str | Sequence[int]) -> Coefficients:
     if not text.strip():
         raise ParseError("cannot parse '': empty polynomial")
     return _Parser(text).parse()
-
-
-def signed_terms(
-    coefficients: Sequence[int], variable: str = "n", times: str = "", ascending: bool = False
-) -> list[tuple[int, str]]:
-    """The non-zero terms as (sign, text of the magnitude), highest degree first unless
-    ``ascending``; ``times`` goes between a coefficient and its power of ``variable``.
-
-    >>> signed_terms((2, 0, -1), "c", "*")
-    [(1, '2*c^2'), (-1, '1')]
-    """
-    top = len(coefficients) - 1
-    terms: list[tuple[int, str]] = []
-    for i, c in enumerate(coefficients):
-        if c == 0:
-            continue
-        k = top - i
-        magnitude = abs(c)
-        if k == 0:
-            body = str(magnitude)
-        else:
-            monomial = variable if k == 1 else f"{variable}^{k}"
-            body = monomial if magnitude == 1 else f"{magnitude}{times}{monomial}"
-        terms.append((1 if c > 0 else -1, body))
-    return terms[::-1] if ascending else terms
-
-
-def format_polynomial(coefficients: Coefficients, variable: str = "n") -> str:
-    """Readable text, which :func:`parse` reads back to the same coefficients.
-
-    >>> format_polynomial((-1, 0, 0, 0, 0, 0, 0))
-    '-n^6'
-    >>> parse(format_polynomial((3, -1, 0, -7)))
-    (3, -1, 0, -7)
-    """
-    terms = signed_terms(normalize(coefficients), variable)
-    if not terms:
-        return "0"
-    (sign, first), rest = terms[0], terms[1:]
-    return " ".join([("-" if sign < 0 else "") + first] + [("- " if s < 0 else "+ ") + body for s, body in rest])
-
-
-def latex_polynomial(coefficients: Coefficients, variable: str = "n") -> str:
-    """LaTeX text such as ``34n^{3} + 51n^{2} + 27n + 5``."""
-    return re.sub(r"\^(\d+)", r"^{\1}", format_polynomial(coefficients, variable))

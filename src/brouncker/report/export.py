@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import BrounckerError
+from ..printing import escape_latex, latex_expression
 
 LATEX_TERMS = 2  # levels of the fraction written out before the general term
 
@@ -46,29 +46,6 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def latex_expression(text: str) -> str:
-    r"""A constant expression in LaTeX (through the safe parser and sympy); text that does
-    not parse is set upright, with TeX's special characters escaped.
-
-    >>> latex_expression("6/zeta(3)")
-    '\\frac{6}{\\zeta\\left(3\\right)}'
-    """
-    import sympy
-
-    from ..constants import parse_constant
-
-    try:
-        return sympy.latex(parse_constant(text).sympy)
-    except BrounckerError:
-        return r"\mathrm{" + _escape(text) + "}"
-
-
-def _escape(text: str) -> str:
-    special = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "#": r"\#", "%": r"\%",
-               "&": r"\&", "$": r"\$", "~": r"\~{}"}
-    return "".join(special.get(ch, ch) for ch in text)
-
-
 def rows_as_latex(rows: Sequence[Mapping[str, Any]]) -> str:
     r"""One ``\[ ... \]`` display per row (``\cfrac`` needs the amsmath package)."""
     from ..pcf.fraction import PCF
@@ -81,5 +58,5 @@ def rows_as_latex(rows: Sequence[Mapping[str, Any]]) -> str:
             fraction = PCF.parse(str(row["a"]), str(row["b"])).latex(terms=LATEX_TERMS)
             lines.append(rf"\[ {expression} = {fraction} \]")
         else:
-            lines.append(rf"\[ {expression} \qquad \text{{({_escape(str(row['kind']))} conjecture {row['id']})}} \]")
+            lines.append(rf"\[ {expression} \qquad \text{{({escape_latex(str(row['kind']))} conjecture {row['id']})}} \]")
     return "\n".join(lines) + "\n"

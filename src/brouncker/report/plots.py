@@ -24,9 +24,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import mathtext  # noqa: E402
 
-from ..clustering.cluster import PLANES  # noqa: E402
-from ..constants import BANK, parse_constant  # noqa: E402
-from ..pcf.polynomial import latex_polynomial, parse  # noqa: E402
+from ..clustering.planes import PLANES  # noqa: E402
+from ..constants import parse_constant  # noqa: E402
+from ..printing import formula_latex  # noqa: E402
 
 MAX_SCATTER_POINTS = 200_000  # points drawn per plane (a deterministic subsample beyond; chosen here)
 LABELLED_CLUSTERS = 12  # largest clusters named on a scatter plot
@@ -90,7 +90,7 @@ def _robust_limits(ax: Any, x: np.ndarray, y: np.ndarray) -> None:
 
 
 def planes_pngs(points: Sequence[Mapping[str, Any]], labels: Mapping[int, str]) -> list[tuple[str, bytes]]:
-    """One scatter plot per clustering plane, in :data:`brouncker.clustering.cluster.PLANES` order."""
+    """One scatter plot per clustering plane, in :data:`brouncker.clustering.planes.PLANES` order."""
     return [(f"{x} / {y}", scatter_png(points, (x, y), labels)) for x, y in PLANES]
 
 
@@ -140,27 +140,6 @@ def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]]
     if series:
         ax.legend(fontsize=7, loc="lower left")
     return _png(fig)
-
-
-def expression_latex(expression: str) -> str:
-    """A constant expression in LaTeX that mathtext understands (bank symbols by their names)."""
-    import sympy
-
-    expr = parse_constant(expression).sympy
-    names: dict[Any, str] = {}
-    for symbol in getattr(expr, "free_symbols", set()):
-        for constant in BANK.values():
-            if constant.latex and constant.sympy_form() == symbol:
-                names[symbol] = constant.latex
-    return sympy.latex(expr, symbol_names=names)
-
-
-def formula_latex(expression: str, a: str, b: str) -> str:
-    r"""``expression = PCF(a, b)`` as mathtext-compatible LaTeX."""
-    return (
-        f"{expression_latex(expression)} = "
-        rf"\mathrm{{PCF}}\left({latex_polynomial(parse(a))},\ {latex_polynomial(parse(b))}\right)"
-    )
 
 
 def formula_png(expression: str, a: str, b: str, dpi: int = 110) -> bytes:

@@ -11,7 +11,7 @@ vector), sorted. A whole array of screened limits is then matched with two vecto
 relative tolerance of a limit is a candidate. A non-degenerate Möbius image of an
 irrational $K$ is irrational, so limits that sit on a small rational are refused.
 
->>> import mpmath
+>>> import math
 >>> tables = moebius_tables(("pi", "e"), bound=4)
 >>> [m.expression for m in match(np.array([4 / math.pi, 1 / (math.e - 1), 0.5]), tables)]
 ['4/pi', '1/(e - 1)']
@@ -20,13 +20,12 @@ irrational $K$ is irrational, so limits that sit on a small rational are refused
 from __future__ import annotations
 
 import functools
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..constants import constant_value
+from ..printing import mobius
 from .screen import small_rational
 
 DEFAULT_BOUND = 12
@@ -59,8 +58,8 @@ class MoebiusMatch:
 
     @property
     def expression(self) -> str:
-        """The Möbius form as text over the bank name, e.g. ``4/pi`` or ``(1 + e)/(2 - e)``."""
-        return moebius_expression(self.coefficients, self.constant)
+        """The Möbius form as text over the bank name, e.g. ``4/pi`` or ``(e + 1)/(2 - e)``."""
+        return mobius(self.coefficients, self.constant)
 
     def as_dict(self) -> dict:
         return {
@@ -70,42 +69,6 @@ class MoebiusMatch:
             "value": self.value,
             "expression": self.expression,
         }
-
-
-def _linear(c: int, d: int, name: str) -> tuple[str, bool]:
-    """Text of $c + d K$ (the constant first when it adds) and whether it is a sum."""
-    if d == 0:
-        return str(c), False
-    k = name if abs(d) == 1 else f"{abs(d)}*{name}"
-    if c == 0:
-        return (k if d > 0 else f"-{k}"), False
-    if d > 0:
-        return f"{k} {'+' if c > 0 else '-'} {abs(c)}", True
-    return f"{c} - {k}", True
-
-
-def moebius_expression(coefficients: Sequence[int], name: str) -> str:
-    """Readable text of $(c_0 + c_1 K)/(c_2 + c_3 K)$.
-
-    >>> moebius_expression((1, 0, 0, 1), "pi"), moebius_expression((4, 0, 0, 1), "pi")
-    ('1/pi', '4/pi')
-    >>> moebius_expression((0, 1, 3, -1), "e"), moebius_expression((1, 2, 1, 0), "zeta3")
-    ('e/(3 - e)', '2*zeta3 + 1')
-    >>> moebius_expression((1, 0, -1, 1), "e"), moebius_expression((-3, 1, 2, 0), "pi")
-    ('1/(e - 1)', '(pi - 3)/2')
-    """
-    c0, c1, c2, c3 = (int(c) for c in coefficients)
-    top, top_sum = _linear(c0, c1, name)
-    bottom, bottom_sum = _linear(c2, c3, name)
-    if bottom == "1":
-        return top
-    if bottom == "-1":
-        return f"-({top})" if top_sum else (top[1:] if top.startswith("-") else f"-{top}")
-    if top_sum:
-        top = f"({top})"
-    if bottom_sum or bottom.startswith("-"):
-        bottom = f"({bottom})"
-    return f"{top}/{bottom}"
 
 
 @functools.lru_cache(maxsize=4)
@@ -208,9 +171,3 @@ def match(
     ]
     found.sort(key=lambda m: (m.index, m.constant, m.coefficients))
     return found
-
-
-def moebius_value(coefficients: Sequence[int], k: float) -> float:
-    """$(c_0 + c_1 K)/(c_2 + c_3 K)$ in float64."""
-    c0, c1, c2, c3 = coefficients
-    return (c0 + c1 * k) / (c2 + c3 * k) if c2 + c3 * k != 0 else math.inf

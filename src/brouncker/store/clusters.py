@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..clustering.cluster import Clustering, Point
+from ..clustering.cluster import Clustering
 from ..clustering.conjectures import CLUSTER_SOURCE, clustering_conjectures, family_key
+from ..clustering.points import Point
 from .repository import Store
 from .rows import NewCluster, PCFConjecture
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from ..errors import BrounckerError, StoreError
-from ..pcf.polynomial import format_polynomial
+from ..printing import format_polynomial
 from ..records import ConjectureKind, ConjectureStatus, DeltaKind, Verdict
 from .base import (
     DB_INT_MAX,
