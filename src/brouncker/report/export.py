@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import BrounckerError
+from ..display import escape_latex, latex_expression
 
 LATEX_TERMS = 2  # levels of the fraction written out before the general term
 
@@ -46,40 +46,21 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def latex_expression(text: str) -> str:
-    r"""A constant expression in LaTeX (through the safe parser and sympy); text that does
-    not parse is set upright, with TeX's special characters escaped.
-
-    >>> latex_expression("6/zeta(3)")
-    '\\frac{6}{\\zeta\\left(3\\right)}'
-    """
-    import sympy
-
-    from ..constants import parse_constant
-
-    try:
-        return sympy.latex(parse_constant(text).sympy)
-    except BrounckerError:
-        return r"\mathrm{" + _escape(text) + "}"
-
-
-def _escape(text: str) -> str:
-    special = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "#": r"\#", "%": r"\%",
-               "&": r"\&", "$": r"\$", "~": r"\~{}"}
-    return "".join(special.get(ch, ch) for ch in text)
-
-
 def rows_as_latex(rows: Sequence[Mapping[str, Any]]) -> str:
     r"""One ``\[ ... \]`` display per row (``\cfrac`` needs the amsmath package)."""
     from ..pcf.fraction import PCF
 
     lines = [r"% brouncker conjectures; \cfrac needs \usepackage{amsmath}"]
     for row in rows:
-        expression = latex_expression(str(row["expression"]))
-        lines.append(f"% conjecture {row['id']} ({row['kind']}, {row.get('status')}, {row.get('digits')} digits)")
+        if row.get("expression") is None:  # a candidate: no bank constant explains the value
+            expression = rf"x_{{{int(row['id'])}}}"
+            lines.append(f"% conjecture {row['id']} ({row['kind']}, a candidate: no bank constant explains its value)")
+        else:
+            expression = latex_expression(str(row["expression"]))
+            lines.append(f"% conjecture {row['id']} ({row['kind']}, {row.get('status')}, {row.get('digits')} digits)")
         if row.get("kind") == "pcf" and row.get("a") and row.get("b"):
             fraction = PCF.parse(str(row["a"]), str(row["b"])).latex(terms=LATEX_TERMS)
             lines.append(rf"\[ {expression} = {fraction} \]")
         else:
-            lines.append(rf"\[ {expression} \qquad \text{{({_escape(str(row['kind']))} conjecture {row['id']})}} \]")
+            lines.append(rf"\[ {expression} \qquad \text{{({escape_latex(str(row['kind']))} conjecture {row['id']})}} \]")
     return "\n".join(lines) + "\n"

@@ -25,7 +25,8 @@ import numpy as np  # noqa: E402
 from matplotlib import mathtext  # noqa: E402
 
 from ..clustering.cluster import PLANES  # noqa: E402
-from ..constants import BANK, parse_constant  # noqa: E402
+from ..constants import parse_constant  # noqa: E402
+from ..display import latex_expression  # noqa: E402
 from ..pcf.polynomial import latex_polynomial, parse  # noqa: E402
 
 MAX_SCATTER_POINTS = 200_000  # points drawn per plane (a deterministic subsample beyond; chosen here)
@@ -127,7 +128,7 @@ def convergence_series(a: Sequence[int], b: Sequence[int], expression: str, max_
     return out_d, out_e
 
 
-def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]]) -> bytes:
+def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]], title: str = "convergence of the top conjectures") -> bytes:
     """$\\log_{10}$ error against depth for several conjectures, one line each."""
     fig, ax = plt.subplots(figsize=(8.0, 5.0))
     for name, depths, errors in series:
@@ -135,30 +136,17 @@ def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]]
             ax.plot(depths, errors, marker="o", ms=2.5, lw=1.2, label=name)
     ax.set_xlabel("depth $n$")
     ax.set_ylabel(r"$\log_{10}\,|p_n/q_n - L|$")
-    ax.set_title("convergence of the top conjectures")
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     if series:
         ax.legend(fontsize=7, loc="lower left")
     return _png(fig)
 
 
-def expression_latex(expression: str) -> str:
-    """A constant expression in LaTeX that mathtext understands (bank symbols by their names)."""
-    import sympy
-
-    expr = parse_constant(expression).sympy
-    names: dict[Any, str] = {}
-    for symbol in getattr(expr, "free_symbols", set()):
-        for constant in BANK.values():
-            if constant.latex and constant.sympy_form() == symbol:
-                names[symbol] = constant.latex
-    return sympy.latex(expr, symbol_names=names)
-
-
 def formula_latex(expression: str, a: str, b: str) -> str:
     r"""``expression = PCF(a, b)`` as mathtext-compatible LaTeX."""
     return (
-        f"{expression_latex(expression)} = "
+        f"{latex_expression(expression)} = "
         rf"\mathrm{{PCF}}\left({latex_polynomial(parse(a))},\ {latex_polynomial(parse(b))}\right)"
     )
 
