@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,7 +16,11 @@ from .app import (
     app,
     search_app,
 )
-from .output import console, emit, emit_rows, err_console
+from .output import console, emit, emit_formulas, emit_rows, err_console
+
+if TYPE_CHECKING:
+    from ..report.ranking import ConstantGroup
+    from ..store import Store
 
 ESMA_COLUMNS = ["lhs", "signs", "recurrence", "initial_terms", "digits", "convergence_rate"]
 
@@ -73,20 +77,19 @@ def esma_command(
 
 # --- search ---------------------------------------------------------------------------
 
-FINDING_COLUMNS = ["id", "expression", "a", "b", "digits", "delta", "status"]
-MAX_FINDINGS_SHOWN = 200  # rows of the final table; the rest are a query away
+FINDINGS_PER_CONSTANT = 5  # rows of each constant in the final table; the rest are a query away
 
 
-def _search_outcome(report: Any, json_: bool) -> None:
-    """Print a search report (findings table and summary, or JSON) and set the exit code."""
+def _search_outcome(report: Any, json_: bool, store: Store) -> None:
+    """Print a search report (its formulas grouped by constant, most telling first, and a
+    summary; or JSON) and set the exit code."""
     if json_:
         emit(report, True)
     else:
         c = report.counters
-        shown = report.findings[:MAX_FINDINGS_SHOWN]
-        emit_rows(shown, title=f"findings of search {report.search_id} ({report.name})", columns=FINDING_COLUMNS)
-        if len(report.findings) > len(shown):
-            console.print(f"... and {len(report.findings) - len(shown)} more: brouncker query --search {report.search_id}", highlight=False)
+        details = store.get_conjectures([f.id for f in report.findings])
+        emit_formulas(details, f"search {report.search_id} ({report.name})", per_group=FINDINGS_PER_CONSTANT,
+                      more=lambda g: _more_command(g, report.search_id))
         console.print(
             f"search {report.search_id}: {report.status}; {int(c.get('pcfs', 0)):,} PCFs screened, "
             f"{int(c.get('converged', 0)):,} converged, {int(c.get('matched', 0)):,} matched, "
@@ -101,6 +104,17 @@ def _search_outcome(report: Any, json_: bool) -> None:
         raise typer.Exit(130)
     if report.status == "failed":
         raise typer.Exit(EXIT_NEGATIVE)
+
+
+def _more_command(group: ConstantGroup, search_id: int) -> str:
+    """The command that lists every formula of a group."""
+    from ..report.ranking import CANDIDATES, RATIONAL
+
+    if group.name == CANDIDATES:
+        return f"brouncker query --search {search_id} --candidates"
+    if group.name == RATIONAL:
+        return f"brouncker query --search {search_id}"
+    return f"brouncker query --search {search_id} --constant {group.name.split(', ')[0]}"
 
 
 @search_app.command("run")
@@ -119,7 +133,7 @@ def search_run_command(
     search_spec = load_spec(spec)
     with open_store(db) as store:
         report = run_search(store, search_spec, workers=workers, address=address, progress=not json_, console=err_console)
-    _search_outcome(report, json_)
+        _search_outcome(report, json_, store)
 
 
 @search_app.command("resume")
@@ -136,7 +150,7 @@ def search_resume_command(
 
     with open_store(db, create=False) as store:
         report = resume_search(store, search_id, workers=workers, address=address, progress=not json_, console=err_console)
-    _search_outcome(report, json_)
+        _search_outcome(report, json_, store)
 
 
 @search_app.command("status")
