@@ -119,11 +119,15 @@ def _formula_table(details: Sequence[ConjectureDetail]) -> Table:
 
     table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 2))
     for col in FORMULA_COLUMNS:
-        numeric = col in ("id", "δ", "digits/term", "digits")
-        table.add_column(col, overflow="fold", justify="right" if numeric else "left", no_wrap=numeric)
+        if col == "formula":  # the one column that wraps: it takes what the others leave
+            table.add_column(col, overflow="fold", ratio=1)
+        else:
+            table.add_column(col, no_wrap=True, justify="left" if col == "status" else "right")
     for d in details:
         row = d.conjecture
-        table.add_row(str(row.id), formula_text(d), _cell(row.delta), _cell(digits_per_term(d)), str(row.digits), str(row.status))
+        speed = digits_per_term(d)
+        table.add_row(str(row.id), formula_text(d), "" if row.delta is None else f"{row.delta:.4g}",
+                      "" if speed is None else f"{speed:.4g}", str(row.digits), str(row.status))
     return table
 
 
