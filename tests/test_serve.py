@@ -262,14 +262,21 @@ def test_serve_binds_this_machine_unless_told_otherwise(tmp_path: Any) -> None:
 
 
 def test_serve_command_line_errors_are_one_line(tmp_path: Any) -> None:
+    import socket
     import subprocess
     import sys
 
     missing = f"sqlite:///{tmp_path / 'none.db'}"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    taken = listener.getsockname()[1]
     for args, expected in [
         (["--host", "0.0.0.0"], "add --allow-remote"),
         (["--host", "0.0.0.0", "--allow-remote"], "there is no brouncker database"),
         (["--max-digits", "1000000"], "--max-digits must be between 1 and 100,000"),
+        (["--port", str(taken)], f"cannot listen on 127.0.0.1:{taken}"),
+        (["--port", "70000"], "--port must be between 1 and 65535"),
     ]:
         proc = subprocess.run([sys.executable, "-m", "brouncker", "serve", "--db", missing, *args], capture_output=True, text=True,
                               timeout=120)
@@ -277,3 +284,4 @@ def test_serve_command_line_errors_are_one_line(tmp_path: Any) -> None:
         lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
         assert len(lines) == 1 and expected in lines[0] and "Traceback" not in proc.stderr
         assert ("warning: serving on 0.0.0.0" in proc.stderr) == ("--allow-remote" in args)
+    listener.close()

@@ -80,7 +80,7 @@ def formula_latex(expression: str | None, pcf: PCF, terms: int = FRACTION_TERMS,
     fraction is written out for ``terms`` levels, then its general term.
 
     >>> from brouncker.pcf.fraction import PCF
-    >>> formula_latex(None, PCF.parse("1", "n"), value="1.5251352761609812091")[:28]
+    >>> formula_latex(None, PCF.parse("1", "n"), value="1.5251352761609812091")[:29]
     '1.5251352761609812091\\ldots ='
     """
     if expression is not None:

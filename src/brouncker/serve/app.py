@@ -206,6 +206,23 @@ def loopback(host: str) -> bool:
         return False
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail in one line, before anything starts, when the address cannot be listened on."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise BrounckerError(f"--host {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise BrounckerError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port") from None
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, allow_remote: bool = False) -> None:
     """Run the app under uvicorn until Ctrl-C. An address other than this machine's own
     needs ``allow_remote``; the store is opened before the server starts, so a bad URL
@@ -218,8 +235,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, allow_r
                                  "or reach 127.0.0.1 through an SSH tunnel")
         print(f"warning: serving on {host}:{port}, reachable from other machines; the app has no login, "
               "and anyone who reaches it can start verifications", file=sys.stderr)
-    if not 0 <= port <= 65535:
-        raise BrounckerError(f"--port must be between 0 and 65535, got {port}")
+    if not 1 <= port <= 65535:
+        raise BrounckerError(f"--port must be between 1 and 65535, got {port}")
+    _check_port(host, port)
     context = open_context(settings)
     app = create_app(settings, context)
     shown = f"[{host}]" if ":" in host else host

@@ -13,7 +13,7 @@ import functools
 import json
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,10 @@ from ..store.queries import FAMILY_KEY_PREFIX, SORT_COLUMNS, family_members
 from ..store.rows import ClusterMember, ConjectureDetail, ConjectureFilter, ConjectureRow
 from .params import EXPORT_FORMATS, BadRequest, ListQuery, export_format, integer, single
 
+if TYPE_CHECKING:
+    from ..store import Store
+    from .app import Context
+
 SHIFT_NEIGHBOURS = 6  # shifts n -> n + s, |s| up to this, whose PCFs are looked up in the store
 NEIGHBOURS_SHOWN = 12  # conjectures listed per kind of neighbour on a conjecture's page
 MEMBERS_SHOWN = 8  # member PCFs listed per cluster on the clusters page
@@ -38,8 +42,9 @@ VERIFY_FORM_DIGITS = 200  # what the verify form proposes (at most the server's 
 JOB_REFRESH_SECONDS = 1  # a job's page reloads itself this often until the job ends
 
 
-def _context(request: Request) -> Any:
-    return request.app.state.context
+def _context(request: Request) -> Context:
+    context: Context = request.app.state.context
+    return context
 
 
 def _path_id(request: Request, name: str) -> int:
@@ -121,7 +126,7 @@ def _limit_text(limit: str | None) -> str:
     return limit if len(limit) <= LIMIT_SHOWN else limit[:LIMIT_SHOWN] + "…"
 
 
-def equivalents(reader: Any, detail: ConjectureDetail) -> dict[str, Any]:
+def equivalents(reader: Store, detail: ConjectureDetail) -> dict[str, Any]:
     """The canonical PCF, the PCF as the search met it and how the two relate, the shift
     class, and the stored conjectures of the same PCF and of shifted copies of it."""
     from ..pcf.canonical import canonical, shift, shift_class
@@ -160,7 +165,7 @@ def equivalents(reader: Any, detail: ConjectureDetail) -> dict[str, Any]:
     return out
 
 
-def family_view(reader: Any, detail: ConjectureDetail) -> dict[str, Any] | None:
+def family_view(reader: Store, detail: ConjectureDetail) -> dict[str, Any] | None:
     """A family conjecture's family (its PCFs in k and their member conjectures)."""
     row = detail.conjecture
     members = family_members(detail.data)
@@ -170,7 +175,7 @@ def family_view(reader: Any, detail: ConjectureDetail) -> dict[str, Any] | None:
     return {"family": family, "members": reader.with_keys(members, limit=NEIGHBOURS_SHOWN)}
 
 
-def neighbours(reader: Any, detail: ConjectureDetail) -> dict[str, Any]:
+def neighbours(reader: Store, detail: ConjectureDetail) -> dict[str, Any]:
     """Other conjectures of the same constant, cluster and families."""
     row = detail.conjecture
     out: dict[str, Any] = {"constant": None, "same_constant": [], "cluster": [], "families": []}
@@ -274,11 +279,11 @@ def clusters_page(request: Request) -> Response:
                     conjectures=_by_key(reader, [m for ms in members.values() for m in ms]))
 
 
-def _by_key(reader: Any, members: list[ClusterMember]) -> dict[str, list[ConjectureRow]]:
+def _by_key(reader: Store, members: list[ClusterMember]) -> dict[str, list[ConjectureRow]]:
     """The stored conjectures of the members' PCFs, by canonical key."""
     out: dict[str, list[ConjectureRow]] = {}
     for row in reader.with_keys({m.canonical_key for m in members}) if members else []:
-        out.setdefault(row.canonical_key, []).append(row)
+        out.setdefault(row.canonical_key or "", []).append(row)
     return out
 
 
@@ -312,7 +317,7 @@ def plane_image(request: Request) -> Response:
 
 
 @functools.lru_cache(maxsize=IMAGE_CACHE)
-def _plane_png(reader: Any, search_id: int, plane: int, labels: tuple[tuple[int, str], ...]) -> bytes:
+def _plane_png(reader: Store, search_id: int, plane: int, labels: tuple[tuple[int, str], ...]) -> bytes:
     """Drawn once per clustering (new clusters have new ids, hence new ``labels``)."""
     from ..clustering.cluster import PLANES
     from ..report.plots import scatter_png
