@@ -34,7 +34,11 @@ from .app import (
     app,
     search_app,
 )
-from .output import console, emit, emit_rows, err_console
+from .output import console, emit, emit_formulas, emit_rows, err_console
+
+if TYPE_CHECKING:
+    from ..report.ranking import ConstantGroup
+    from ..store import Store
 
 if TYPE_CHECKING:
     from ..search.runner import SearchReport
@@ -113,8 +117,7 @@ LIMITS_HELP = (
     f"max_task_size {MAX_TASK_SIZE:,} PCFs per shard ({ESMA_MAX_TASK_SIZE:,} pairs). "
     f"A spec is a regular file of at most {MAX_SPEC_BYTES:,} bytes."
 )
-FINDING_COLUMNS = ["id", "expression", "a", "b", "digits", "delta", "status"]
-MAX_FINDINGS_SHOWN = 200  # rows of the final table; the rest are a query away
+FINDINGS_PER_CONSTANT = 5  # rows of each constant in the final table; the rest are a query away
 
 
 def _report_failures(report: SearchReport, resumable: bool = True) -> None:
@@ -129,18 +132,18 @@ def _report_failures(report: SearchReport, resumable: bool = True) -> None:
         raise typer.Exit(EXIT_NEGATIVE)
 
 
-def _search_outcome(report: SearchReport, json_: bool) -> None:
-    """Print a search report (findings table and summary, or JSON) and set the exit code."""
+def _search_outcome(report: SearchReport, json_: bool, store: Store) -> None:
+    """Print a search report (its formulas grouped by constant, most telling first, and a
+    summary; or JSON) and set the exit code."""
     from ..search.kinds import kinds
 
     if json_:
         emit(report, True)
     else:
         c = report.counters
-        shown = report.findings[:MAX_FINDINGS_SHOWN]
-        emit_rows(shown, title=f"findings of search {report.search_id} ({report.name})", columns=FINDING_COLUMNS)
-        if len(report.findings) > len(shown):
-            console.print(f"... and {len(report.findings) - len(shown)} more: brouncker query --search {report.search_id}", highlight=False)
+        details = store.get_conjectures([f.id for f in report.findings])
+        emit_formulas(details, f"search {report.search_id} ({report.name})", per_group=FINDINGS_PER_CONSTANT,
+                      more=lambda g: _more_command(g, report.search_id))
         summary = ", ".join(f"{int(c.get(key, 0)):,} {words}" for key, words in kinds()[report.kind].summary)
         console.print(
             f"search {report.search_id}: {report.status}; {summary}; "
@@ -148,6 +151,17 @@ def _search_outcome(report: SearchReport, json_: bool) -> None:
             highlight=False,
         )
     _report_failures(report)
+
+
+def _more_command(group: ConstantGroup, search_id: int) -> str:
+    """The command that lists every formula of a group."""
+    from ..report.ranking import CANDIDATES, RATIONAL
+
+    if group.name == CANDIDATES:
+        return f"brouncker query --search {search_id} --candidates"
+    if group.name == RATIONAL:
+        return f"brouncker query --search {search_id}"
+    return f"brouncker query --search {search_id} --constant {group.name.split(', ')[0]}"
 
 
 @search_app.command("run", epilog=LIMITS_HELP)
@@ -168,7 +182,7 @@ def search_run_command(
     plan = plan_search(search_spec)  # limits and shards, before the store is touched
     with open_store(db) as store:
         report = run_search(store, search_spec, plan=plan, workers=workers, address=address, progress=not json_, console=err_console)
-    _search_outcome(report, json_)
+        _search_outcome(report, json_, store)
 
 
 @search_app.command("resume")
@@ -185,7 +199,7 @@ def search_resume_command(
 
     with open_store(db, create=False) as store:
         report = resume_search(store, search_id, workers=workers, address=address, progress=not json_, console=err_console)
-    _search_outcome(report, json_)
+        _search_outcome(report, json_, store)
 
 
 @search_app.command("status")

@@ -14,7 +14,7 @@ import typer
 
 from ..errors import BrounckerError
 from .app import DB_OPTION_HELP, EXIT_NEGATIVE, app, db_app
-from .output import emit, emit_rows, err_console
+from .output import emit, emit_formulas, emit_rows, err_console
 
 if TYPE_CHECKING:
     from ..convergence.verify import Verification
@@ -74,7 +74,10 @@ def query_command(
     min_delta: float | None = typer.Option(None, "--min-delta", help="Only conjectures with delta >= X."),
     max_delta: float | None = typer.Option(None, "--max-delta", help="Only conjectures with delta <= X."),
     degree: int | None = typer.Option(None, "--degree", help="Only PCFs of this degree, max(deg a, deg b)."),
-    sort: str | None = typer.Option(None, "--sort", help="Sort field (id, delta, digits, expression, ...); '-delta' for descending."),
+    sort: str | None = typer.Option(
+        None, "--sort", help="Sort field (id, delta, digits, expression, ...); '-delta' for descending. Without it the table groups "
+        "the formulas by constant, the simplest first, then the fastest converging."
+    ),
     limit: int | None = typer.Option(None, "--limit", help="At most N rows."),
     format_: str = typer.Option("table", "--format", help="table, json, csv or latex."),
     json_: bool = typer.Option(False, "--json", help="Same as --format json."),
@@ -89,6 +92,9 @@ def query_command(
     with open_store(db, read_only=True) as store:
         rows = store.query(constant=constant, search=search, kind=kind, status=status, cluster=cluster, min_delta=min_delta,
                            max_delta=max_delta, degree=degree, sort=sort, limit=limit, candidate=candidates)
+        if fmt == "table" and sort is None:  # the formulas grouped by constant, most telling first
+            emit_formulas(store.get_conjectures([r.id for r in rows]), "conjectures")
+            return
     if fmt == "json":
         emit(rows, True)
         return

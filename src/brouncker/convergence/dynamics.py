@@ -129,6 +129,12 @@ class Dynamics:
         """Plain JSON types (every undefined number is ``None``)."""
         return asdict(self)
 
+    def _repr_latex_(self) -> str:
+        """The limit, δ and convergence, typeset in a notebook."""
+        from ..display import dynamics_display
+
+        return dynamics_display(self)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Dynamics":
         """Inverse of :meth:`as_dict`; also accepts the ``"nan"``/``"inf"`` strings of the CLI."""

@@ -62,6 +62,12 @@ class Verification:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    def _repr_latex_(self) -> str:
+        """The formula and the verdict, typeset in a notebook."""
+        from ..display import verification_display
+
+        return verification_display(self)
+
 
 def _mpf_of(conv: Convergent, dps: int) -> mpf:
     with mp.workdps(dps):

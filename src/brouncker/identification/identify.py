@@ -93,6 +93,12 @@ class Identification:
             "method": self.method,
         }
 
+    def _repr_latex_(self) -> str:
+        """``value = expression``, typeset in a notebook."""
+        from ..display import identification_display
+
+        return identification_display(self)
+
 
 # --- values --------------------------------------------------------------------------
 

@@ -105,6 +105,12 @@ class Canonical:
     def as_dict(self) -> dict[str, Any]:
         return {"a": self.pcf.a_text, "b": self.pcf.b_text, "key": self.key, "scale": self.scale.as_dict()}
 
+    def _repr_latex_(self) -> str:
+        """The canonical PCF and the inflation to the input, typeset in a notebook."""
+        from ..display import canonical_display
+
+        return canonical_display(self)
+
 
 def canonical_key(a: Coefficients, b: Coefficients) -> str:
     """The stable text key of a PCF, e.g. ``a=3,9,5|b=-2,-9,-9,1,3``."""

@@ -78,3 +78,9 @@ class PCF:
 
     def as_dict(self) -> dict[str, str]:
         return {"a": self.a_text, "b": self.b_text}
+
+    def _repr_latex_(self) -> str:
+        """The fraction typeset in a notebook (see :mod:`brouncker.display`)."""
+        from ..display import pcf_display
+
+        return pcf_display(self)

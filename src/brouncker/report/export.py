@@ -52,8 +52,12 @@ def rows_as_latex(rows: Sequence[Mapping[str, Any]]) -> str:
 
     lines = [r"% brouncker conjectures; \cfrac needs \usepackage{amsmath}"]
     for row in rows:
-        expression = latex_expression(str(row["expression"]))
-        lines.append(f"% conjecture {row['id']} ({row['kind']}, {row.get('status')}, {row.get('digits')} digits)")
+        if row.get("expression") is None:  # a candidate: no bank constant explains the value
+            expression = rf"x_{{{int(row['id'])}}}"
+            lines.append(f"% conjecture {row['id']} ({row['kind']}, a candidate: no bank constant explains its value)")
+        else:
+            expression = latex_expression(str(row["expression"]))
+            lines.append(f"% conjecture {row['id']} ({row['kind']}, {row.get('status')}, {row.get('digits')} digits)")
         if row.get("kind") == "pcf" and row.get("a") and row.get("b"):
             fraction = PCF.parse(str(row["a"]), str(row["b"])).latex(terms=LATEX_TERMS)
             lines.append(rf"\[ {expression} = {fraction} \]")

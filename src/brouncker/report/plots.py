@@ -127,7 +127,7 @@ def convergence_series(a: Sequence[int], b: Sequence[int], expression: str, max_
     return out_d, out_e
 
 
-def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]]) -> bytes:
+def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]], title: str = "convergence of the top conjectures") -> bytes:
     """$\\log_{10}$ error against depth for several conjectures, one line each."""
     fig, ax = plt.subplots(figsize=(8.0, 5.0))
     for name, depths, errors in series:
@@ -135,7 +135,7 @@ def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]]
             ax.plot(depths, errors, marker="o", ms=2.5, lw=1.2, label=name)
     ax.set_xlabel("depth $n$")
     ax.set_ylabel(r"$\log_{10}\,|p_n/q_n - L|$")
-    ax.set_title("convergence of the top conjectures")
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     if series:
         ax.legend(fontsize=7, loc="lower left")

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from ..errors import StoreError
 from ..records import ConjectureKind, json_safe
-from .base import StoreBase, cluster_t, conj_t, db_errors, in_range, metrics_t, new_id, pcf_t
-from .queries import cluster_row
-from .rows import ClusterRow, NewCluster, PCFConjecture, PCFDynamics, PCFFeatures
+from .base import DB_INT_MAX, StoreBase, chunks, cluster_t, conj_t, db_errors, in_range, metrics_t, new_id, pcf_t
+from .queries import cluster_row, poly_text
+from .rows import ClusterMember, ClusterRow, NewCluster, PCFConjecture, PCFDynamics, PCFFeatures
 
 STREAM_ROWS = 5000  # rows fetched at a time when a search's PCFs are streamed
 
@@ -80,6 +80,40 @@ class ClusterTables(StoreBase):
         with self._read() as conn:
             rows = conn.execute(sa.select(cluster_t).where(cluster_t.c.search_id == search_id).order_by(cluster_t.c.id))
             return [cluster_row(c) for c in rows]
+
+    @db_errors
+    def cluster(self, cluster_id: int) -> ClusterRow | None:
+        """One cluster, or None when there is no such id."""
+        if not in_range(cluster_id):
+            return None
+        with self._read() as conn:
+            row = conn.execute(sa.select(cluster_t).where(cluster_t.c.id == cluster_id)).first()
+            return None if row is None else cluster_row(row)
+
+    @db_errors
+    def cluster_members(self, cluster_id: int, limit: int | None = None) -> list[ClusterMember]:
+        """The PCFs assigned to a cluster, in id order (at most ``limit``), each with what
+        its deepest dynamics record says."""
+        if not in_range(cluster_id):
+            return []
+        stmt = sa.select(pcf_t).where(pcf_t.c.cluster_id == cluster_id).order_by(pcf_t.c.id)
+        if limit is not None:
+            stmt = stmt.limit(max(0, min(limit, DB_INT_MAX)))
+        with self._read() as conn:
+            pcfs = conn.execute(stmt).all()
+            deepest: dict[int, Any] = {}
+            ids = [p.id for p in pcfs]
+            for chunk in chunks(ids):
+                records = sa.select(metrics_t.c.pcf_id, metrics_t.c.limit, metrics_t.c.delta_fr, metrics_t.c.convergence).where(
+                    metrics_t.c.pcf_id.in_(chunk)).order_by(metrics_t.c.pcf_id, metrics_t.c.depth)
+                deepest.update((r.pcf_id, r) for r in conn.execute(records))  # the deepest record comes last
+        out = []
+        for p in pcfs:
+            m = deepest.get(p.id)
+            out.append(ClusterMember(int(p.id), str(p.canonical_key), poly_text(p.a) or "", poly_text(p.b) or "",
+                                     None if m is None else m.limit, None if m is None else m.delta_fr,
+                                     None if m is None else m.convergence))
+        return out
 
     @db_errors
     def pcf_dynamics(self, search_id: int) -> Iterator[PCFDynamics]:

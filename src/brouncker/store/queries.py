@@ -34,7 +34,7 @@ from .base import (
     shard_t,
     verification_t,
 )
-from .rows import ClusterRow, ConjectureDetail, ConjectureRow, MetricsRow, PCFRow, VerificationRow
+from .rows import ClusterRow, ConjectureDetail, ConjectureFilter, ConjectureRow, MetricsRow, PCFRow, VerificationRow
 
 SORT_COLUMNS = {
     "id": conj_t.c.id,
@@ -52,6 +52,9 @@ SORT_COLUMNS = {
     "created": conj_t.c.created_at,
 }
 """Fields ``query`` sorts on; prefix ``-`` for descending order (``-delta``)."""
+
+FAMILY_KEY_PREFIX = "family:"
+"""How the canonical key of a family conjecture begins (the key of its PCFs is ``a=…|b=…``)."""
 
 
 def poly_text(coeffs: Sequence[int] | None) -> str | None:
@@ -104,6 +107,29 @@ def cluster_row(c: Row[Any]) -> ClusterRow:
                       is_candidate=bool(c.is_candidate), description=c.description)
 
 
+def family_members(data: Any) -> list[str] | None:
+    """The member keys stored in a family conjecture's data, or None when it holds no family.
+
+    >>> family_members({"family": {"members": ["a=1|b=1", "a=2|b=1"]}}), family_members({"source": "search"})
+    (['a=1|b=1', 'a=2|b=1'], None)
+    """
+    family = data.get("family") if isinstance(data, dict) else None
+    members = family.get("members") if isinstance(family, dict) else None
+    return [str(m) for m in members] if isinstance(members, list) else None
+
+
+def _paged(stmt: Any, limit: int | None, offset: int | None) -> Any:
+    """``stmt`` with LIMIT and OFFSET, each checked to lie in 0 … 2⁶³−1."""
+    for value, what in ((limit, "limit"), (offset, "offset")):
+        if value is not None and not 0 <= value <= DB_INT_MAX:
+            raise StoreError(f"the query {what} must be between 0 and {DB_INT_MAX}, not {value}")
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if offset:
+        stmt = stmt.offset(offset)
+    return stmt
+
+
 def _delta_bound(value: float | None, what: str) -> float | None:
     if value is None:
         return None
@@ -123,7 +149,6 @@ class ConjectureQueries(StoreBase):
         with self._read() as conn:
             return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in tables}
 
-    @db_errors
     def query(
         self,
         constant: str | None = None,
@@ -137,61 +162,116 @@ class ConjectureQueries(StoreBase):
         sort: str | None = None,
         limit: int | None = None,
         candidate: bool | None = None,
+        convergence: str | None = None,
+        family: int | None = None,
+        offset: int | None = None,
     ) -> list[ConjectureRow]:
-        """Conjectures that pass every filter given.
+        """Conjectures that pass every filter given (see :class:`ConjectureFilter`).
 
-        ``constant`` is a bank name (``zeta3`` or ``zeta(3)``; an expression means all of
-        its constants); ``cluster`` a cluster id, or a cluster label; ``degree`` the PCF's
-        degree, max(deg a, deg b); ``candidate`` True for values no bank constant explains
-        only, False for the others; ``sort`` a field of :data:`SORT_COLUMNS`, ``-field``
-        for descending order (missing values last); the default is by id. An unknown
-        kind, status or sort field, a NaN bound, and a limit outside 0 … 2⁶³−1 are
-        refused with a :class:`StoreError`.
+        ``sort`` is a field of :data:`SORT_COLUMNS`, ``-field`` for descending order
+        (missing values last); the default is by id. ``offset`` skips that many rows
+        first (a page of a list). An unknown kind, status, convergence type or sort
+        field, a NaN bound, a family id that names no family, and a limit or offset
+        outside 0 … 2⁶³−1 are refused with a :class:`StoreError`.
         """
-        stmt = sa.select(conj_t)
-        if constant is not None:
-            for name in constant_names(constant):
+        where = ConjectureFilter(constant=constant, search=search, kind=kind, status=status, cluster=cluster,
+                                 min_delta=min_delta, max_delta=max_delta, degree=degree, candidate=candidate,
+                                 convergence=convergence, family=family)
+        return self.rows(where, sort=sort, limit=limit, offset=offset)
+
+    @db_errors
+    def rows(self, where: ConjectureFilter, sort: str | None = None, limit: int | None = None,
+             offset: int | None = None) -> list[ConjectureRow]:
+        """The conjecture rows that pass ``where``, sorted, a page of them when ``limit``
+        and ``offset`` are given (see :meth:`query`)."""
+        ordering = self._ordering(sort)
+        with self._read() as conn:
+            conditions = self._conditions(conn, where)
+            if conditions is None:
+                return []
+            stmt = _paged(sa.select(conj_t).where(*conditions).order_by(*ordering), limit, offset)
+            return [conjecture_row(r) for r in conn.execute(stmt)]
+
+    @db_errors
+    def count(self, where: ConjectureFilter) -> int:
+        """How many conjectures pass ``where``."""
+        with self._read() as conn:
+            conditions = self._conditions(conn, where)
+            if conditions is None:
+                return 0
+            return int(conn.execute(sa.select(sa.func.count()).select_from(conj_t).where(*conditions)).scalar_one())
+
+    @db_errors
+    def details(self, where: ConjectureFilter, sort: str | None = None, limit: int | None = None) -> list[ConjectureDetail]:
+        """Everything known about the conjectures that pass ``where`` (read in batches)."""
+        ordering = self._ordering(sort)
+        with self._read() as conn:
+            conditions = self._conditions(conn, where)
+            if conditions is None:
+                return []
+            rows = conn.execute(_paged(sa.select(conj_t).where(*conditions).order_by(*ordering), limit, None)).all()
+            return self._details(conn, rows)
+
+    def _conditions(self, conn: Connection, where: ConjectureFilter) -> list[Any] | None:
+        """The WHERE clauses of a filter (bound parameters only); None when no row can pass."""
+        out: list[Any] = []
+        nothing = False  # a filter on a number no row can hold
+        if where.constant is not None:
+            for name in constant_names(where.constant):
                 users = (
                     sa.select(link_t.c.conjecture_id)
                     .join(constant_t, constant_t.c.id == link_t.c.constant_id)
                     .where(constant_t.c.name == name)
                 )
-                stmt = stmt.where(conj_t.c.id.in_(users))
-        nothing = False  # a filter on a number no row can hold
-        if search is not None:
-            nothing |= not in_range(search)
-            stmt = stmt.where(conj_t.c.search_id == search)
-        if kind is not None:
-            stmt = stmt.where(conj_t.c.kind == choice(ConjectureKind, kind, "conjecture kind").value)
-        if status is not None:
-            stmt = stmt.where(conj_t.c.status == self._status_filter(status).value)
-        if candidate is not None:
-            stmt = stmt.where(conj_t.c.candidate.is_(sa.true() if candidate else sa.false()))
-        if cluster is not None:
-            text = str(cluster).strip()
+                out.append(conj_t.c.id.in_(users))
+        if where.search is not None:
+            nothing |= not in_range(where.search)
+            out.append(conj_t.c.search_id == where.search)
+        if where.kind is not None:
+            out.append(conj_t.c.kind == choice(ConjectureKind, where.kind, "conjecture kind").value)
+        if where.status is not None:
+            out.append(conj_t.c.status == self._status_filter(where.status).value)
+        if where.candidate is not None:
+            out.append(conj_t.c.candidate.is_(sa.true() if where.candidate else sa.false()))
+        if where.cluster is not None:
+            text = str(where.cluster).strip()
             if text.isascii() and text.isdigit():
                 nothing |= not in_range(int(text))
-                stmt = stmt.where(conj_t.c.cluster_id == int(text))
+                out.append(conj_t.c.cluster_id == int(text))
             else:
                 labelled = sa.select(cluster_t.c.id).where(cluster_t.c.label == text)
-                stmt = stmt.where(conj_t.c.cluster_id.in_(labelled))
-        low, high = _delta_bound(min_delta, "the lowest delta"), _delta_bound(max_delta, "the highest delta")
+                out.append(conj_t.c.cluster_id.in_(labelled))
+        low, high = _delta_bound(where.min_delta, "the lowest delta"), _delta_bound(where.max_delta, "the highest delta")
         if low is not None:
-            stmt = stmt.where(conj_t.c.delta >= low)
+            out.append(conj_t.c.delta >= low)
         if high is not None:
-            stmt = stmt.where(conj_t.c.delta <= high)
-        if degree is not None:
-            nothing |= not in_range(degree)
-            stmt = stmt.where(conj_t.c.degree == degree)
-        stmt = stmt.order_by(*self._ordering(sort))
-        if limit is not None:
-            if not 0 <= limit <= DB_INT_MAX:
-                raise StoreError(f"the query limit must be between 0 and {DB_INT_MAX}, not {limit}")
-            stmt = stmt.limit(limit)
-        if nothing:
-            return []
-        with self._read() as conn:
-            return [conjecture_row(r) for r in conn.execute(stmt)]
+            out.append(conj_t.c.delta <= high)
+        if where.degree is not None:
+            nothing |= not in_range(where.degree)
+            out.append(conj_t.c.degree == where.degree)
+        if where.convergence is not None:
+            from ..convergence.dynamics import CONVERGENCE_TYPES
+
+            if where.convergence not in CONVERGENCE_TYPES:
+                raise StoreError(f"unknown convergence type {where.convergence!r}: choose one of {', '.join(CONVERGENCE_TYPES)}")
+            classified = sa.select(metrics_t.c.pcf_id).where(metrics_t.c.convergence == where.convergence)
+            out.append(conj_t.c.pcf_id.in_(classified))
+        if where.family is not None:
+            members = self._family_members(conn, where.family)
+            out.append(conj_t.c.canonical_key.in_(members))
+        return None if nothing else out
+
+    def _family_members(self, conn: Connection, family_id: int) -> list[str]:
+        """The canonical keys of the PCFs of a family conjecture (a StoreError when the id
+        names no family)."""
+        row = None
+        if in_range(family_id):
+            stmt = sa.select(conj_t.c.canonical_key, conj_t.c.data).where(conj_t.c.id == family_id)
+            row = conn.execute(stmt).first()
+        members = family_members(row.data) if row is not None and str(row.canonical_key or "").startswith(FAMILY_KEY_PREFIX) else None
+        if members is None:
+            raise StoreError(f"no family with id {family_id}")
+        return members
 
     @staticmethod
     def _status_filter(status: ConjectureStatus | str) -> ConjectureStatus:
@@ -212,6 +292,80 @@ class ConjectureQueries(StoreBase):
         column = SORT_COLUMNS[field]
         primary = (column.desc() if descending else column.asc()).nulls_last()
         return [primary, conj_t.c.id]
+
+    @db_errors
+    def get_conjectures(self, ids: Sequence[int]) -> list[ConjectureDetail]:
+        """The details of the conjectures with these ids, in the order given (ids that
+        name no conjecture are left out)."""
+        wanted = [i for i in dict.fromkeys(ids) if in_range(i)]
+        found: dict[int, ConjectureDetail] = {}
+        with self._read() as conn:
+            for chunk in chunks(wanted):
+                rows = conn.execute(sa.select(conj_t).where(conj_t.c.id.in_(chunk))).all()
+                found.update((d.conjecture.id, d) for d in self._details(conn, rows))
+        return [found[i] for i in wanted if i in found]
+
+    @db_errors
+    def with_keys(self, keys: Iterable[str], limit: int | None = None) -> list[ConjectureRow]:
+        """Conjectures whose canonical key is one of ``keys``, in id order (at most
+        ``limit``): the conjectures of given PCFs."""
+        ordered = sorted(set(keys))
+        out: list[ConjectureRow] = []
+        with self._read() as conn:
+            for chunk in chunks(ordered):
+                stmt = sa.select(conj_t).where(conj_t.c.canonical_key.in_(chunk)).order_by(conj_t.c.id)
+                out.extend(conjecture_row(r) for r in conn.execute(_paged(stmt, limit, None)))
+        out.sort(key=lambda r: r.id)
+        return out if limit is None else out[:limit]
+
+    @db_errors
+    def families_of(self, conjecture_id: int) -> list[ConjectureRow]:
+        """The family conjectures of a conjecture's cluster that have its PCF as a member."""
+        if not in_range(conjecture_id):
+            return []
+        with self._read() as conn:
+            own = conn.execute(sa.select(conj_t.c.canonical_key, conj_t.c.cluster_id).where(conj_t.c.id == conjecture_id)).first()
+            if own is None or own.cluster_id is None or own.canonical_key is None:
+                return []
+            stmt = (
+                sa.select(conj_t)
+                .where(conj_t.c.cluster_id == own.cluster_id, conj_t.c.canonical_key.startswith(FAMILY_KEY_PREFIX, autoescape=True))
+                .order_by(conj_t.c.id)
+            )
+            return [conjecture_row(r) for r in conn.execute(stmt) if own.canonical_key in (family_members(r.data) or ())]
+
+    @db_errors
+    def constant_counts(self, search: int | None = None) -> dict[str, int]:
+        """How many conjectures use each bank constant (of one search when given), by name."""
+        stmt = (
+            sa.select(constant_t.c.name, sa.func.count())
+            .select_from(link_t)
+            .join(constant_t, constant_t.c.id == link_t.c.constant_id)
+            .group_by(constant_t.c.name)
+            .order_by(constant_t.c.name)
+        )
+        if search is not None:
+            if not in_range(search):
+                return {}
+            stmt = stmt.join(conj_t, conj_t.c.id == link_t.c.conjecture_id).where(conj_t.c.search_id == search)
+        with self._read() as conn:
+            return {str(name): int(n) for name, n in conn.execute(stmt)}
+
+    @db_errors
+    def status_counts(self) -> dict[int | None, dict[str, int]]:
+        """Conjectures per search (None: of no search) and status, with ``candidate``
+        counting the values no bank constant explains."""
+        stmt = sa.select(conj_t.c.search_id, conj_t.c.status, conj_t.c.candidate, sa.func.count()).group_by(
+            conj_t.c.search_id, conj_t.c.status, conj_t.c.candidate
+        )
+        out: dict[int | None, dict[str, int]] = {}
+        with self._read() as conn:
+            for search_id, status, candidate, n in conn.execute(stmt):
+                counts = out.setdefault(search_id, {})
+                counts[status] = counts.get(status, 0) + int(n)
+                if candidate:
+                    counts["candidate"] = counts.get("candidate", 0) + int(n)
+        return out
 
     @db_errors
     def get_conjecture(self, conjecture_id: int) -> ConjectureDetail | None:

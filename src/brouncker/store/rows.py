@@ -122,6 +122,12 @@ class ConjectureRow(_Row):
     delta_kind: DeltaKind | None
     candidate: bool
 
+    def _repr_latex_(self) -> str:
+        """The formula, its status, digits and δ, typeset in a notebook."""
+        from ..display import conjecture_display
+
+        return conjecture_display(self)
+
 
 @dataclass(frozen=True, slots=True)
 class PCFRow(_Row):
@@ -210,12 +216,50 @@ class ConjectureDetail:
     verifications: tuple[VerificationRow, ...]
     cluster: ClusterRow | None
 
+    def _repr_latex_(self) -> str:
+        """The formula (a candidate by its digits), its status, digits and δ, typeset in a notebook."""
+        from ..display import detail_display
+
+        return detail_display(self)
+
     def as_dict(self) -> dict[str, Any]:
         out = self.conjecture.as_dict()
         out["cluster"] = None if self.cluster is None else self.cluster.as_dict()
         for name in ("value_key", "degree", "constants", "relation", "limit", "data", "created_at", "pcf", "metrics", "verifications"):
             out[name] = _plain(getattr(self, name))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class ConjectureFilter(_Row):
+    """What a list of conjectures is filtered on; None leaves a field out of the filter.
+
+    ``constant`` is a bank name (``zeta3`` or ``zeta(3)``; an expression means all of its
+    constants); ``cluster`` a cluster id or label; ``degree`` the PCF's degree, max(deg a,
+    deg b); ``candidate`` True for values no bank constant explains only, False for the
+    others; ``convergence`` the convergence type of a dynamics record of the PCF
+    (``exponential``, ``factorial``, …); ``family`` the id of a family conjecture, whose
+    member PCFs' conjectures pass.
+
+    >>> ConjectureFilter(constant="pi", min_delta=0.0).as_dict()
+    {'constant': 'pi', 'min_delta': 0.0}
+    """
+
+    constant: str | None = None
+    search: int | None = None
+    kind: ConjectureKind | str | None = None
+    status: ConjectureStatus | str | None = None
+    cluster: int | str | None = None
+    min_delta: float | None = None
+    max_delta: float | None = None
+    degree: int | None = None
+    candidate: bool | None = None
+    convergence: str | None = None
+    family: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields that filter (not None), as plain JSON."""
+        return {k: v for k, v in _Row.as_dict(self).items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +285,20 @@ class PCFFeatures(_Row):
     d: float | None
     gamma: float | None
     eta: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterMember(_Row):
+    """A PCF assigned to a cluster, with its deepest dynamics record's limit, δ_FR and
+    convergence type (a member need not have a conjecture: a candidate cluster's do not)."""
+
+    pcf_id: int
+    canonical_key: str
+    a: str
+    b: str
+    limit: str | None
+    delta_fr: float | None
+    convergence: str | None
 
 
 @dataclass(frozen=True, slots=True)

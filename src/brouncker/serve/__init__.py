@@ -1,0 +1,1 @@
+"""``brouncker serve``: a local web app to browse, filter, typeset and verify the stored conjectures."""

@@ -1,0 +1,133 @@
+"""Verifications run in the background for the web app, one at a time.
+
+A request to verify a stored conjecture to N digits becomes a :class:`Job`; one worker
+thread runs the jobs in order, each by :func:`brouncker.convergence.verify.verify`, and
+records the outcome through the store's API (:meth:`~brouncker.store.Store.record_verification`),
+which is the only write the web app makes. A job's page follows it: waiting, running (for
+how long, to how many digits), then the verdict.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ..errors import BrounckerError
+from ..records import ConjectureKind
+from ..store import Store
+
+JOBS_KEPT = 200  # finished jobs whose pages can still be opened
+
+
+class JobState(StrEnum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Job:
+    """One verification asked for through the app (mutable: the worker fills it in)."""
+
+    id: str
+    conjecture_id: int
+    digits: int
+    formula: str
+    state: JobState = JobState.WAITING
+    submitted: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    verdict: str | None = None
+    digits_agreed: int | None = None
+    depth: int | None = None
+    seconds: float | None = None
+    message: str = ""
+    verification_id: int | None = None
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds it has run (or ran)."""
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.time()) - self.started
+
+    @property
+    def ended(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+
+class VerificationJobs:
+    """The queue of verifications: checked on submission, run one at a time, recorded
+    through ``writer`` (the app's only store that may write)."""
+
+    def __init__(self, writer: Store, max_digits: int, max_waiting: int) -> None:
+        self.writer = writer
+        self.max_digits = max_digits
+        self.max_waiting = max_waiting
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brouncker-verify")
+
+    def submit(self, conjecture_id: int, digits: int) -> Job:
+        """A new job verifying the stored conjecture to ``digits`` digits; a conjecture that
+        cannot be verified, N beyond the cap and a full queue are refused (BrounckerError)."""
+        if not 1 <= digits <= self.max_digits:
+            raise BrounckerError(f"digits: {digits} is not between 1 and {self.max_digits} (the cap this server was started with)")
+        detail = self.writer.get_conjecture(conjecture_id)
+        if detail is None:
+            raise BrounckerError(f"no conjecture with id {conjecture_id}")
+        row = detail.conjecture
+        if row.kind is not ConjectureKind.PCF or not row.a or not row.b:
+            raise BrounckerError(f"conjecture {conjecture_id} is of kind {row.kind}: only PCF conjectures are verified by depth")
+        if row.expression is None:
+            raise BrounckerError(f"conjecture {conjecture_id} is a candidate: no bank constant explains its value, so there is nothing to verify it against")
+        with self._lock:
+            waiting = sum(1 for j in self._jobs.values() if not j.ended)
+            if waiting > self.max_waiting:
+                raise BrounckerError(f"{waiting} verifications are waiting already: try again when one has finished")
+            job = Job(secrets.token_hex(8), conjecture_id, digits, f"{row.expression} = PCF({row.a}, {row.b})")
+            self._jobs[job.id] = job
+            while len(self._jobs) > JOBS_KEPT:
+                oldest = next(iter(self._jobs.values()))
+                if not oldest.ended:
+                    break
+                self._jobs.popitem(last=False)
+        self._pool.submit(self._run, job, row.a, row.b, row.expression)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def _run(self, job: Job, a: str, b: str, expression: str) -> None:
+        from ..convergence.verify import verify
+
+        job.started = time.time()
+        job.state = JobState.RUNNING
+        try:
+            result = verify(a, b, expression, job.digits)
+            job.verification_id = self.writer.record_verification(
+                job.conjecture_id, digits_requested=job.digits, digits_agreed=result.digits_agreed, depth=result.depth,
+                seconds=result.seconds, verdict=result.verdict,
+            )
+            job.verdict, job.digits_agreed, job.depth, job.seconds = result.verdict, result.digits_agreed, result.depth, result.seconds
+            job.message = result.message
+            job.state = JobState.DONE
+        except BrounckerError as exc:
+            job.message = str(exc)
+            job.state = JobState.FAILED
+        except Exception as exc:  # a bug: the job says so, the server keeps serving
+            job.message = f"internal error: {type(exc).__name__}: {exc}"
+            job.state = JobState.FAILED
+        finally:
+            job.finished = time.time()
+
+    def close(self) -> None:
+        """Stop taking jobs; the running one finishes."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
