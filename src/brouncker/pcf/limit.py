@@ -297,28 +297,44 @@ def _window(a: Coefficients, b: Coefficients, conv: Convergent, order: int, end:
 
 def _levin(window: list[Convergent], order: int, root: int) -> arb | None:
     r"""$L$ from $s_n = L + \omega_n P(x_n)$, $\deg P < $ ``order``, $x_n = n^{-1/root}$, at the
-    current arb precision: the ratio of the divided differences of $s/\omega$ and $1/\omega$."""
+    current arb precision: the ratio of the divided differences of $s/\omega$ and $1/\omega$.
+
+    In $1/n$, over equally spaced $n$, the divided differences have closed-form weights
+    $(-1)^j \binom{k}{j} (n_j / n_k)^{k-1}$ (Levin's u-transform); in $1/\sqrt n$ they are
+    built up order by order.
+    """
     bits = flint.ctx.prec
     s = [_arb_ratio(c.p, c.q, bits) for c in window]
-    num: list[arb] = []
-    den: list[arb] = []
-    xs: list[arb] = []
+    inverse_weights: list[arb] = []  # 1 / omega_n
     for i in range(1, order + 2):
-        n = arb(window[i].depth)
-        weight = n * (s[i] - s[i - 1])
+        weight = arb(window[i].depth) * (s[i] - s[i - 1])
         if weight.contains(0):
             return None  # the differences vanish (to this precision): nothing to extrapolate
-        num.append(s[i] / weight)
-        den.append(1 / weight)
-        xs.append(1 / n if root == 1 else n.rsqrt())
-    for k in range(1, order + 1):
-        for i in range(order + 1 - k):
-            gap = xs[i + k] - xs[i]
-            num[i] = (num[i + 1] - num[i]) / gap
-            den[i] = (den[i + 1] - den[i]) / gap
-    if den[0].contains(0):
+        inverse_weights.append(1 / weight)
+    values = [s[i + 1] * w for i, w in enumerate(inverse_weights)]
+    if root == 1:
+        last = arb(window[order + 1].depth)
+        num, den = arb(0), arb(0)
+        binomial = fmpz(1)
+        for j in range(order + 1):
+            c = binomial * (arb(window[j + 1].depth) / last) ** (order - 1)
+            if j % 2:
+                c = -c
+            num += c * values[j]
+            den += c * inverse_weights[j]
+            binomial = binomial * (order - j) // (j + 1)
+    else:
+        xs = [arb(window[i].depth).rsqrt() for i in range(1, order + 2)]
+        nums, dens = values, list(inverse_weights)
+        for k in range(1, order + 1):
+            for i in range(order + 1 - k):
+                gap = xs[i + k] - xs[i]
+                nums[i] = (nums[i + 1] - nums[i]) / gap
+                dens[i] = (dens[i + 1] - dens[i]) / gap
+        num, den = nums[0], dens[0]
+    if den.contains(0):
         return None
-    return num[0] / den[0]
+    return num / den
 
 
 def _arb_ratio(p: mpz, q: mpz, bits: int) -> arb:
