@@ -59,6 +59,9 @@ MIN_SETTLE_EXPONENT = 0.5  # the error must fall at least like n^-1/2 from N/2 t
 ACCELERATE_BELOW_GROWTH = 0.75  # digits(N) / digits(N/2) below 2^0.75 (2 when exponential): extrapolate
 ORDERS_PER_DIGIT = 1.5  # extrapolation order per digit wanted (measured: 0.3-2 digits per order)
 MIN_ORDER = 4  # a smaller extrapolation is not worth its cost
+MAX_ORDER = 600  # in 1/n: O(k) operations, but 2k convergents walked back and converted
+MAX_SQRT_ORDER = 300  # in 1/sqrt(n): O(k^2) operations in ball arithmetic (about a second at 300)
+MAX_DIGITS_PER_ORDER = 2.0  # no order-k extrapolation gave more than 1.7 k digits (docs/dynamics.md)
 LOSS_BITS_PER_ORDER = 2.0  # bits lost per order beyond log2(2N/k), measured (docs/dynamics.md)
 
 _LOG2_10 = math.log2(10)
@@ -132,6 +135,8 @@ def limit_at(a: Coefficients, b: Coefficients, depth: int, digits: int, max_dept
         plain = Limit(last.value(_value_dps(last, digits)), min(honest, digits + VALUE_GUARD_DIGITS - 1), depth, last)
         if plain.digits >= digits:
             return plain
+    if digits > MAX_DIGITS_PER_ORDER * MAX_ORDER:  # beyond any extrapolation: deeper walks only
+        return plain
     slow = converges_slowly(middle, last)
     if not slow and plain is not None and max_depth is not None and plain.digits > 0:
         slow = next_depth(depth, digits, plain.digits, max_depth) >= max_depth  # the budget will not do
@@ -213,7 +218,7 @@ def extrapolate(a: Coefficients, b: Coefficients, middle: Convergent, last: Conv
     ``EXTRAPOLATION_GUARD_DIGITS``; the value is the window ending at $N$.
     """
     depth = last.depth
-    order = min(depth // 4 - 2, math.ceil(ORDERS_PER_DIGIT * (digits + EXTRAPOLATION_GUARD_DIGITS)) + MIN_ORDER)
+    order = min(depth // 4 - 2, math.ceil(ORDERS_PER_DIGIT * (digits + EXTRAPOLATION_GUARD_DIGITS)) + MIN_ORDER, MAX_ORDER)
     if order < MIN_ORDER or last.q == 0:
         return None
     try:
@@ -223,13 +228,14 @@ def extrapolate(a: Coefficients, b: Coefficients, middle: Convergent, last: Conv
         return None
     if early is None or late is None:
         return None
-    settled = -last.log10_error_bound()  # digits the differences lose to cancellation
-    bits = math.ceil((digits + VALUE_GUARD_DIGITS + EXTRAPOLATION_GUARD_DIGITS + max(0.0, settled)) * _LOG2_10)
-    bits += math.ceil(order * (math.log2(2 * depth / order) + LOSS_BITS_PER_ORDER)) + EXTRAPOLATION_GUARD_BITS
+    settled = max(0.0, -last.log10_error_bound())  # digits the differences lose to cancellation
     best: tuple[int, arb, str] | None = None
-    for root, method in ((1, "levin"), (2, "levin-sqrt")):
+    for root, method, k in ((1, "levin", order), (2, "levin-sqrt", min(order, MAX_SQRT_ORDER))):
+        reach = min(digits, MAX_DIGITS_PER_ORDER * k)  # the working precision serves what order k can give
+        bits = math.ceil((reach + VALUE_GUARD_DIGITS + EXTRAPOLATION_GUARD_DIGITS + settled) * _LOG2_10)
+        bits += math.ceil(k * (math.log2(2 * depth / k) + LOSS_BITS_PER_ORDER)) + EXTRAPOLATION_GUARD_BITS
         with flint.ctx.workprec(bits):
-            value_late, value_early = _levin(late, order, root), _levin(early, order, root)
+            value_late, value_early = _levin(late[-k - 2 :], k, root), _levin(early[-k - 2 :], k, root)
             if value_late is None or value_early is None:
                 continue
             spread = _log10_upper(value_late - value_early)
