@@ -30,7 +30,7 @@ def test_verified_exit_0_with_contract_json():
     "args, code",
     [
         (["--a", "34n^3+51n^2+27n+5", "--b", "-n^6", "--constant", "7/zeta(3)", "--digits", "100"], 1),
-        (["--a", "1", "--b", "n^2", "--constant", "1/ln2", "--digits", "40", "--max-depth", "2000"], 3),
+        (["--a", "1", "--b", "n^2", "--constant", "1/ln2", "--digits", "60", "--max-depth", "200"], 3),
         (["--a", "2n+", "--b", "n", "--constant", "pi", "--digits", "50"], 2),
         (["--a", "2n+1", "--b", "n^2", "--constant", "nosuchconstant", "--digits", "50"], 2),
         (["--a", "2n+1", "--b", "n^2", "--constant", "__import__('os')", "--digits", "50"], 2),

@@ -85,6 +85,24 @@ def test_four_over_pi_has_delta_about_minus_0_2_at_depth_1000():
         assert agrees_to_its_digits(record, 4 / mpmath.pi)
 
 
+@pytest.mark.parametrize("depth", [200, 2000, 20000])
+@pytest.mark.parametrize(
+    "a, b, value",
+    [
+        ((2, 3, 3, 1), (-1, 0, 0, 0, 0, 0, 0), lambda: 1 / mpmath.zeta(3)),  # Euler: n^3 + (n+1)^3, -n^6
+        ((2, 2, 1), (-1, 0, 0, 0, 0), lambda: 6 / mpmath.pi**2),  # n^2 + (n+1)^2, -n^4
+        (ONE_OVER_LN2[0], ONE_OVER_LN2[1], lambda: 1 / mpmath.log(2)),
+    ],
+)
+def test_slow_fractions_report_honest_digits(a, b, value, depth):
+    # a monotone tail ~ 1/n^2 has differences ~ 1/n^3: the printed limit must still hold
+    # to one unit of its last place
+    record = dynamics(a, b, depth=depth)
+    assert record.convergence in ("polynomial", "exponential") and record.digits >= 1
+    with mpmath.workdps(record.digits + 30):
+        assert agrees_to_its_digits(record, value())
+
+
 def test_one_over_ln2_converges_polynomially():
     record = dynamics(*ONE_OVER_LN2, depth=2000)
     assert record.convergence == "polynomial"

@@ -47,11 +47,34 @@ def test_a_near_miss_is_refuted_where_the_digits_part():
 
 
 def test_slow_formula_with_a_small_budget_is_inconclusive():
-    # 1/ln 2 = 1 + 1/(1 + 4/(1 + 9/...)) converges polynomially
-    result = verify("1", "n^2", "1/ln2", digits=30, max_depth=5000)
-    assert result.verdict == "inconclusive" and result.depth == 5000
+    # 1/ln 2 = 1 + 1/(1 + 4/(1 + 9/...)) converges polynomially; by depth 200 even the
+    # extrapolation cannot vouch for 60 digits
+    result = verify("1", "n^2", "1/ln2", digits=60, max_depth=200)
+    assert result.verdict == "inconclusive" and result.depth == 200
     # and it is not refuted: the truth is 1/ln 2
     assert result.digits_agreed >= 2
+
+
+@pytest.mark.parametrize(
+    "a, b, constant",
+    [("1", "n^2", "1/ln2"), ("n^3+(n+1)^3", "-n^6", "1/zeta(3)"), ("n^2+(n+1)^2", "-n^4", "1/zeta(2)")],
+)
+def test_polynomially_converging_formulas_verify_by_extrapolation(a, b, constant):
+    result = verify(a, b, constant, digits=40)
+    assert result.verdict == "verified" and result.digits_agreed >= 40
+    assert "extrapolated" in result.message and result.depth <= 1000
+    # the plain convergent at that depth is nowhere near 40 digits (mpmath's constant)
+    pcf = brouncker.PCF(a, b)
+    conv = walk(pcf.a, pcf.b, result.depth)
+    with mpmath.workdps(100):
+        reference = brouncker.constants.parse_constant(constant).value(100)
+        assert abs(mpmath.mpf(int(conv.p)) / int(conv.q) - reference) > mpmath.mpf(10) ** -20
+
+
+def test_slowly_converging_wrong_constant_is_refuted_by_extrapolation():
+    # the extrapolated limit of 1, n^2 settles far beyond where it parts from 1/ln2 + 10^-20
+    result = verify("1", "n^2", "1/ln2 + 10^(-20)", digits=40)
+    assert result.verdict == "refuted" and 19 <= result.digits_agreed <= 21
 
 
 def test_finite_fraction_is_rational_not_a_division_error():

@@ -1,6 +1,8 @@
 r"""The constant bank, at any precision, and safe constant expressions.
 
-Each bank constant is computed by mpmath at the working precision asked for.
+Each bank constant is computed at the working precision asked for, by python-flint's
+arb where it has the function (ζ(3) to 20,000 digits: 5 ms against mpmath's 0.4 s; the
+lemniscate constant: 8 ms against minutes), by mpmath otherwise, and kept per precision.
 Expressions such as ``6/zeta(3)``, ``4/(3*pi-8)`` or ``(4^(1/3)+1)/(4^(1/3)-1)`` are
 parsed with Python's :mod:`ast` into a tree that is checked against a whitelist of
 nodes, names and functions, then evaluated by walking it: user text never reaches
@@ -18,10 +20,13 @@ import ast
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+import flint
 import mpmath
 import sympy
+from flint import arb, fmpq
 from mpmath import mp, mpf
 
 from .errors import ParseError, UnknownConstantError
@@ -40,8 +45,71 @@ class BankConstant:
     latex: str = ""
 
 
-def _lemniscate() -> mpf:
+ARB_EXTRA_BITS = 32  # bits arb works with beyond mpmath's precision; doubled until the ball is that narrow
+
+
+def _by_arb(compute: Callable[[], arb], prec: int) -> tuple[int, int] | None:
+    """``compute()`` in arb, correct to ``prec`` bits, as (mantissa, exponent); ``None``
+    when arb finds no finite value (a pole), so that mpmath answers instead."""
+    bits = prec + ARB_EXTRA_BITS
+    for _ in range(8):
+        with flint.ctx.workprec(bits):
+            x = compute()
+        if not x.is_finite():
+            return None
+        if x.is_exact() or x.rel_accuracy_bits() >= prec + 8:
+            man, exp = x.mid().man_exp()
+            return int(man), int(exp)
+        bits *= 2
+    return None
+
+
+@lru_cache(maxsize=128)
+def _bank_by_arb(compute: Callable[[], arb], prec: int) -> tuple[int, int] | None:
+    """:func:`_by_arb`, kept per (constant, precision) as mpmath keeps its own constants."""
+    return _by_arb(compute, prec)
+
+
+@lru_cache(maxsize=128)
+def _call_by_arb(method: Callable[[arb], arb], mantissa: int, exponent: int, prec: int) -> tuple[int, int] | None:
+    """``method(mantissa * 2^exponent)`` by :func:`_by_arb`, kept per argument and precision."""
+    return _by_arb(lambda: method(arb((mantissa, exponent))), prec)
+
+
+def _arb_constant(compute: Callable[[], arb], fallback: Callable[[], mpf]) -> Callable[[], mpf]:
+    """A bank value at the current mpmath precision, computed by arb (``fallback``: mpmath)."""
+
+    def value() -> mpf:
+        found = _bank_by_arb(compute, mp.prec)
+        return fallback() if found is None else mpf(found)
+
+    return value
+
+
+def _arb_function(method: Callable[[arb], arb], fallback: Callable[..., Any]) -> Callable[..., Any]:
+    """A one-argument function of the expressions: arb for a finite real argument, else mpmath."""
+
+    def function(x: Any) -> Any:
+        if isinstance(x, mpf) and mpmath.isfinite(x):
+            sign, man, exp, _ = x._mpf_
+            found = _call_by_arb(method, -int(man) if sign else int(man), int(exp), mp.prec)
+            if found is not None:
+                return mpf(found)
+        return fallback(x)
+
+    return function
+
+
+_zeta = _arb_function(arb.zeta, mpmath.zeta)
+_gamma = _arb_function(arb.gamma, mpmath.gamma)
+
+
+def _lemniscate() -> arb:
     # varpi = Gamma(1/4)^2 / (2 sqrt(2 pi)) = 2.6220575542921198104648...
+    return arb.gamma_fmpq(fmpq(1, 4)) ** 2 / (2 * (2 * arb.pi()).sqrt())
+
+
+def _lemniscate_mpmath() -> mpf:
     return mpmath.gamma(mpf(1) / 4) ** 2 / (2 * mpmath.sqrt(2 * mp.pi))
 
 
@@ -55,23 +123,23 @@ BANK: dict[str, BankConstant] = {
         BankConstant("e2", "e²", lambda: mp.e**2, lambda: sympy.E**2, "e^2"),
         BankConstant("ln2", "natural logarithm of 2", lambda: +mp.ln2, lambda: sympy.log(2), r"\ln 2"),
         BankConstant("ln3", "natural logarithm of 3", lambda: mpmath.log(3), lambda: sympy.log(3), r"\ln 3"),
-        BankConstant("zeta2", "ζ(2) = π²/6", lambda: mpmath.zeta(2), lambda: sympy.zeta(2, evaluate=False), r"\zeta(2)"),
-        BankConstant("zeta3", "Apéry's constant ζ(3)", lambda: mpmath.zeta(3), lambda: sympy.zeta(3), r"\zeta(3)"),
-        BankConstant("zeta5", "ζ(5)", lambda: mpmath.zeta(5), lambda: sympy.zeta(5), r"\zeta(5)"),
-        BankConstant("catalan", "Catalan's constant G", lambda: +mp.catalan, lambda: sympy.Catalan, "G"),
+        BankConstant("zeta2", "ζ(2) = π²/6", lambda: mp.pi**2 / 6, lambda: sympy.zeta(2, evaluate=False), r"\zeta(2)"),
+        BankConstant("zeta3", "Apéry's constant ζ(3)", _arb_constant(lambda: arb(3).zeta(), lambda: mpmath.zeta(3)), lambda: sympy.zeta(3), r"\zeta(3)"),
+        BankConstant("zeta5", "ζ(5)", _arb_constant(lambda: arb(5).zeta(), lambda: mpmath.zeta(5)), lambda: sympy.zeta(5), r"\zeta(5)"),
+        BankConstant("catalan", "Catalan's constant G", _arb_constant(arb.const_catalan, lambda: +mp.catalan), lambda: sympy.Catalan, "G"),
         BankConstant("gauss", "Gauss' constant 1/agm(1, √2)", lambda: 1 / mpmath.agm(1, mpmath.sqrt(2)), lambda: _S("gauss"), r"\mathrm{G_{auss}}"),
-        BankConstant("lemniscate", "lemniscate constant ϖ", _lemniscate, lambda: _S("varpi"), r"\varpi"),
-        BankConstant("euler_gamma", "Euler–Mascheroni constant γ", lambda: +mp.euler, lambda: sympy.EulerGamma, r"\gamma"),
-        BankConstant("gompertz", "Gompertz constant −e·Ei(−1)", lambda: -mp.e * mpmath.ei(-1), lambda: _S("gompertz"), r"\delta_G"),
+        BankConstant("lemniscate", "lemniscate constant ϖ", _arb_constant(_lemniscate, _lemniscate_mpmath), lambda: _S("varpi"), r"\varpi"),
+        BankConstant("euler_gamma", "Euler–Mascheroni constant γ", _arb_constant(arb.const_euler, lambda: +mp.euler), lambda: sympy.EulerGamma, r"\gamma"),
+        BankConstant("gompertz", "Gompertz constant −e·Ei(−1)", _arb_constant(lambda: -arb.const_e() * arb(-1).ei(), lambda: -mp.e * mpmath.ei(-1)), lambda: _S("gompertz"), r"\delta_G"),
         BankConstant("phi", "golden ratio (1+√5)/2", lambda: +mp.phi, lambda: sympy.GoldenRatio, r"\phi"),
         BankConstant("sqrt2", "√2", lambda: mpmath.sqrt(2), lambda: sympy.sqrt(2), r"\sqrt{2}"),
         BankConstant("sqrt3", "√3", lambda: mpmath.sqrt(3), lambda: sympy.sqrt(3), r"\sqrt{3}"),
         BankConstant("sqrt5", "√5", lambda: mpmath.sqrt(5), lambda: sympy.sqrt(5), r"\sqrt{5}"),
         BankConstant("cbrt2", "∛2", lambda: mpmath.cbrt(2), lambda: sympy.cbrt(2), r"\sqrt[3]{2}"),
         BankConstant("tan1", "tan(1)", lambda: mpmath.tan(1), lambda: sympy.tan(1), r"\tan 1"),
-        BankConstant("zeta4", "ζ(4) = π⁴/90", lambda: mpmath.zeta(4), lambda: sympy.zeta(4, evaluate=False), r"\zeta(4)"),
+        BankConstant("zeta4", "ζ(4) = π⁴/90", lambda: mp.pi**4 / 90, lambda: sympy.zeta(4, evaluate=False), r"\zeta(4)"),
         BankConstant("ln5", "natural logarithm of 5", lambda: mpmath.log(5), lambda: sympy.log(5), r"\ln 5"),
-        BankConstant("bessel_ratio", "I₁(2)/I₀(2)", lambda: mpmath.besseli(1, 2) / mpmath.besseli(0, 2), lambda: _S("I1(2)/I0(2)"), r"\frac{I_1(2)}{I_0(2)}"),
+        BankConstant("bessel_ratio", "I₁(2)/I₀(2)", _arb_constant(lambda: arb(2).bessel_i(1) / arb(2).bessel_i(0), lambda: mpmath.besseli(1, 2) / mpmath.besseli(0, 2)), lambda: _S("I1(2)/I0(2)"), r"\frac{I_1(2)}{I_0(2)}"),
     ]
 }
 """Every constant brouncker knows by name."""
@@ -107,7 +175,7 @@ _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: op
 
 # name -> (mpmath function, sympy function, arity)
 _FUNCTIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any], int]] = {
-    "zeta": (mpmath.zeta, sympy.zeta, 1),
+    "zeta": (_zeta, sympy.zeta, 1),  # arb for real arguments: far faster at high precision
     "sqrt": (mpmath.sqrt, sympy.sqrt, 1),
     "cbrt": (mpmath.cbrt, sympy.cbrt, 1),
     "exp": (mpmath.exp, sympy.exp, 1),
@@ -120,7 +188,7 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any], int]] = {
     "sinh": (mpmath.sinh, sympy.sinh, 1),
     "cosh": (mpmath.cosh, sympy.cosh, 1),
     "tanh": (mpmath.tanh, sympy.tanh, 1),
-    "gamma": (mpmath.gamma, sympy.gamma, 1),
+    "gamma": (_gamma, sympy.gamma, 1),
     "agm": (mpmath.agm, lambda x, y: sympy.Function("agm")(x, y), 2),
     "besseli": (mpmath.besseli, sympy.besseli, 2),
     "besselj": (mpmath.besselj, sympy.besselj, 2),

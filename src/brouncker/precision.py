@@ -36,6 +36,24 @@ lose nothing in the last compared digit."""
 
 # --- limits of PCFs -----------------------------------------------------------------------
 
+# A limit's ``digits`` are honest: |value - L| <= 10^-digits. These keep them so.
+LIMIT_GUARD_DIGITS = 5  # digits a caller asks of a limit beyond those it will use
+VALUE_GUARD_DIGITS = 10  # working digits of a limit's value beyond the digits asked for
+EXTRAPOLATION_GUARD_DIGITS = 2  # taken off the agreement of the two extrapolations at N/2 and N
+EXTRAPOLATION_GUARD_BITS = 64  # working bits of an extrapolation beyond what its divided differences lose
+TEXT_ROUNDING = 0.30103  # log10(2): a limit printed to d places is within 10^-d only if its error is below 10^-d / 2
+
+# Verification against a constant expression.
+VERIFY_EXTRA_DIGITS = 30  # the constant carries this many digits more than requested
+CONSTANT_NOISE_DIGITS = 5  # agreement within the last 5 digits of the constant cannot be told apart from noise
+DELTA_RESOLUTION_DIGITS = 10  # delta is measured only on an error the constant resolves by 10 digits
+REFUTE_MARGIN = 2.0  # digits by which the settled step must undercut the distance to the constant to refute
+SETTLE_SLACK = 2  # digits by which the settled digits may fall short of the request when the constant agrees
+DEPTH_SAFETY = 1.1  # predicted depths are stretched by 10% to land past the target
+
+# Plots of convergence against a known constant.
+SERIES_EXTRA_DIGITS = 40  # the constant carries this many digits beyond the deepest convergent's
+
 # --- constants of the bank ----------------------------------------------------------------
 
 # --- ESMA ---------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from ..convergence.dynamics import DEFAULT_DEPTH
+from ..convergence.verify import DEFAULT_MAX_DEPTH, MAX_DEPTH_PER_DIGIT
 from ..errors import BrounckerError
 from .app import DB_OPTION_HELP, EXIT_CODES, EXIT_INCONCLUSIVE, EXIT_NEGATIVE, app
 from .output import emit, err_console
@@ -16,7 +18,7 @@ def verify_command(
     b: str | None = typer.Option(None, "--b", help="Partial numerators b(n), e.g. '-n^6'."),
     constant: str | None = typer.Option(None, "--constant", help="Constant expression, e.g. '6/zeta(3)'."),
     digits: int = typer.Option(..., "--digits", help="Digits that must agree."),
-    max_depth: int | None = typer.Option(None, "--max-depth", help="Depth budget (default 100000 or 10*digits)."),
+    max_depth: int | None = typer.Option(None, "--max-depth", help=f"Depth budget (default {DEFAULT_MAX_DEPTH} or {MAX_DEPTH_PER_DIGIT}*digits, whichever is larger)."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -46,7 +48,7 @@ METRICS_TABLE_LIMIT_CHARS = 60  # the table shows this much of the limit; --json
 def metrics_command(
     a: str = typer.Option(..., "--a", help="Partial denominators a(n), e.g. '34n^3+51n^2+27n+5'."),
     b: str = typer.Option(..., "--b", help="Partial numerators b(n), e.g. '-n^6'."),
-    depth: int = typer.Option(2000, "--depth", help="Depth N of the walk; the samples go up to N/2."),
+    depth: int = typer.Option(DEFAULT_DEPTH, "--depth", help="Depth N of the walk; the samples go up to N/2."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Convergence-dynamics record of PCF(a, b): limit, digits, delta, FR, eigenvalues, fits."""
@@ -94,7 +96,8 @@ def identify_command(
 
     from ..errors import InconclusiveError
     from ..identification.identify import DEFAULT_DIGITS, RECHECK_FACTOR, identify, identify_pcf, parse_decimal
-    from ..pcf.limit import GUARD_DIGITS, pcf_limit
+    from ..pcf.limit import pcf_limit
+    from ..precision import LIMIT_GUARD_DIGITS
 
     if value is not None and (a is not None or b is not None):
         raise BrounckerError("give either --value or --a and --b, not both")
@@ -110,7 +113,7 @@ def identify_command(
         else:
             assert a is not None and b is not None
             found_digits = digits or DEFAULT_DIGITS
-            limit = pcf_limit(a, b, RECHECK_FACTOR * found_digits + GUARD_DIGITS)
+            limit = pcf_limit(a, b, RECHECK_FACTOR * found_digits + LIMIT_GUARD_DIGITS)
             shown = mpmath.nstr(limit.value, found_digits, strip_zeros=False)
             result = identify_pcf(a, b, found_digits, constants, pairs=pairs, limit=limit)
     except InconclusiveError as exc:

@@ -42,8 +42,9 @@ from mpmath import mp, mpf
 from ..convergence.verify import delta as convergent_delta
 from ..errors import FieldError, InconclusiveError
 from ..pcf.canonical import Mobius
-from ..pcf.limit import GUARD_DIGITS, MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
+from ..pcf.limit import MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
 from ..pcf.walk import Convergent, _values, log10_abs
+from ..precision import LIMIT_GUARD_DIGITS
 from .field import CMF, Rational
 from .trajectory import TrajectoryMatrix, trajectory_matrix
 
@@ -217,7 +218,7 @@ def trajectory_limit(
 
 
 def _limit_through_pcf(a: Sequence[int], b: Sequence[int], mobius: Mobius, digits: int, max_depth: int) -> TrajectoryLimit:
-    asked = digits + GUARD_DIGITS
+    asked = digits + LIMIT_GUARD_DIGITS
     for _ in range(3):
         lim = pcf_limit(a, b, asked, max_depth)
         with mp.workdps(lim.digits + 20):
@@ -228,7 +229,7 @@ def _limit_through_pcf(a: Sequence[int], b: Sequence[int], mobius: Mobius, digit
         if int(math.floor(lim.digits - cost)) >= digits:
             with mp.workdps(digits + 20):
                 return TrajectoryLimit(+value, digits, lim.depth, "pcf")
-        asked = max(asked + 1, digits + GUARD_DIGITS + int(math.ceil(cost)))
+        asked = max(asked + 1, digits + LIMIT_GUARD_DIGITS + int(math.ceil(cost)))
     raise InconclusiveError(f"the trajectory's PCF {a}, {b} does not give {digits} digits through its Möbius map")
 
 

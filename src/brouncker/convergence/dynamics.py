@@ -1,64 +1,21 @@
-r"""Convergence-dynamics metrics of a polynomial continued fraction (the "Blind-Delta" record).
+r"""Convergence-dynamics metrics of a PCF (the "Blind-Delta" record of arXiv 2412.16818).
 
-Definitions follow "Unsupervised Discovery of Formulas for Mathematical Constants"
-(arXiv 2412.16818) and issue 3. Everything comes from **one** exact walk to depth $N$
-with checkpoints at the sample depths $n \in \{6, m/8, m/4, m/2, m\}$, $m = \lfloor N/2 \rfloor$,
-and at $N$. Each checkpoint carries $p(n)/q(n)$ and $p(n-1)/q(n-1)$ exactly.
-All logarithms are natural; logs of huge integers come from
-:func:`brouncker.pcf.walk.log10_abs`, never from ``float(p)``.
+Everything comes from **one** exact walk to depth $N$, with checkpoints at the sample
+depths $\{6, m/8, m/4, m/2, m\}$, $m = \lfloor N/2 \rfloor$, and at $N$:
 
-**Limit.** $L = p(N)/q(N)$, printed to its trustworthy digits (``digits``). The DESIGN.md
-definition $\lfloor -\log_{10} |p(N)/q(N) - p(N-1)/q(N-1)| \rfloor$ is exact for an
-alternating tail. For a monotone tail it can promise too much (an error $\sim 1/n$ has
-differences $\sim 1/n^2$), so there the tail $\sum_{k > N} |p(k)/q(k) - p(k-1)/q(k-1)|$
-is estimated from the decay of the differences between $m$ and $N$, both as a geometric
-and as a power-law tail, and the larger estimate is used. Digits are never more than the
-DESIGN.md figure; an infinite count is capped: an exact rational is printed to
-``EXACT_DIGITS`` decimals and its exact value is in ``fraction``.
+* ``limit``, ``digits``: $p(N)/q(N)$ printed to the decimals its tail cannot change
+  (:func:`brouncker.pcf.limit.tail_log10_error`, less half a unit for the rounding);
+* ``c``, ``d``, ``fr``: $\ln \tilde q(n) \approx c\,n + d\,n\ln n$; factorial reduction
+  when $|d| <$ ``FR_SLOPE_TOLERANCE``;
+* ``eig_ratio_log``, ``complex_eigenvalues``, ``predicted_delta``: the roots of
+  $x^2 - a(n)x - b(n)$ at $n = 10^9$;
+* ``delta_naive``, ``delta_fr``: blind δ at $m$ against the limit at $N$;
+* ``beta``, ``gamma``, ``eta``: $\ln|L - p(n)/q(n)| \approx \beta\ln n + \gamma n + \eta\,n\ln n$;
+* ``convergence``: ``rational``, ``divergent``, ``factorial``, ``exponential`` or ``polynomial``.
 
-**gcd growth.** $\ln \tilde q(n) \approx c\,n + d\,n \ln n$ at the sample depths, with
-$\tilde q(n) = |q(n)| / \gcd(p(n), q(n))$. If $|d| <$ ``FR_SLOPE_TOLERANCE`` the fraction has
-factorial reduction (``fr``): $d$ is set to 0 and $c$ refitted alone.
-
-**Eigenvalues** of $x^2 - a(n)x - b(n)$ at $n = 10^9$, evaluated exactly: with
-$\Delta = a^2 + 4b < 0$ they are complex (``complex_eigenvalues``); otherwise
-``eig_ratio_log`` $= \ln|(a + \sqrt\Delta)/(a - \sqrt\Delta)|$, computed without
-cancellation from $(a + \sqrt\Delta)(a - \sqrt\Delta) = -4b$, and
-``predicted_delta`` $= n\,|\text{eig\_ratio\_log}| / (c\,n + d\,n\ln n) - 1$ taken at
-$n = m$, the depth at which the two δ are measured (deviation: the issue leaves this
-$n$ open; at $n = 10^9$ a non-FR fraction such as $(2n+1, n^2)$ would be predicted
-$-0.43$ against a measured $-0.19$, at $n = m$ it is $-0.19$).
-
-**δ** (blind: $L$ from depth $N$, convergent at $m$):
-``delta_naive`` $= -\ln|L - p(m)/q(m)| / \ln|q(m)| - 1$ and ``delta_fr`` the same with
-$\tilde q(m)$. The distance is exact: $|p(N)q(m) - p(m)q(N)| / |q(N)q(m)|$ in logs.
-
-**Convergence dynamics.** $\ln|L - p(n)/q(n)| \approx \beta \ln n + \gamma n + \eta\, n \ln n$
-at the sample depths (linear least squares, as in the paper: no intercept), with the
-RMS residual. ``digits_per_term`` is ``digits / depth``.
-
-**Classification** (``convergence``), in this order:
-
-1. ``rational``: a finite fraction ($b$ has a positive integer root $k \le N$; the value is
-   the convergent at $k - 1$, computed by a second, tiny walk), or an exact rational limit
-   ($p(N)/q(N) = p(m)/q(m)$ exactly). A finite fraction whose value has denominator 0 is
-   ``divergent``.
-2. ``divergent``: $q(N) = 0$; or fewer than ``MIN_DIGITS`` trustworthy digits (no digits
-   settle, which includes an error that falls slower than $n^{-1/2}$, see
-   ``MIN_SETTLE_EXPONENT``, and distances $|L - p(n)/q(n)|$ that do not fall strictly
-   over the last ``SETTLE_SAMPLES`` sample depths); or $|L| \ge$ ``DIVERGENCE_BOUND``.
-3. Otherwise the type comes from the same model fitted, **with an intercept**, to
-   $\ln|p(n)/q(n) - p(n-1)/q(n-1)|$ at $n = m/8, m/4, m/2, m, N$ (deviation: these
-   differences are not biased by the blind limit, and the intercept keeps a constant
-   factor from leaking into $\gamma$; without it a polynomial error $150/n$ fits as
-   $\gamma \approx -0.1$): ``factorial`` if $\eta \le -$``FACTORIAL_ETA``, else
-   ``exponential`` if $\gamma \le -$``EXPONENTIAL_GAMMA``, else ``polynomial``
-   (only $\beta$ matters and digits per term tend to 0). A sub-exponential
-   rate such as $e^{-C\sqrt n}$ lands in one of the last two by its size at this depth.
-
-For ``rational`` and ``divergent`` fractions the δ and the convergence fit are ``None``.
 Every undefined number is ``None`` (never NaN or a sentinel), so :meth:`Dynamics.as_dict`
-is plain JSON.
+is plain JSON. The definitions, the classification rules and where they depart from the
+paper are in ``docs/dynamics.md``.
 
 >>> r = dynamics((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0))      # Apéry: 6/zeta(3)
 >>> r.convergence, r.fr, round(r.delta_fr, 3), r.limit[:12]
@@ -80,18 +37,19 @@ import numpy as np
 from gmpy2 import mpz
 
 from ..errors import BrounckerError
+from ..pcf.limit import tail_log10_error
 from ..pcf.polynomial import Coefficients, evaluate, normalize
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
+from ..precision import TEXT_ROUNDING
 
 DEFAULT_DEPTH = 2000  # N of arXiv 2412.16818
 MIN_DEPTH = 16  # m = 8 still gives five distinct sample depths {1, 2, 4, 6, 8}
 FIRST_SAMPLE = 6  # the first sample depth (arXiv 2412.16818 reference code, depths_for_fit)
-FR_SLOPE_TOLERANCE = 0.05  # |d| below this means factorial reduction (arXiv 2412.16818; issue 3)
-EIGENVALUE_DEPTH = 10**9  # n at which the characteristic roots are compared (issue 3)
-DIVERGENCE_BOUND = 1000  # |L| at or above this counts as divergent (issue 3)
-MIN_DIGITS = 1  # fewer trustworthy digits than this: no digits settle (issue 3: divergent)
+FR_SLOPE_TOLERANCE = 0.05  # |d| below this means factorial reduction (arXiv 2412.16818)
+EIGENVALUE_DEPTH = 10**9  # n at which the characteristic roots are compared
+DIVERGENCE_BOUND = 1000  # |L| at or above this counts as divergent
+MIN_DIGITS = 1  # fewer trustworthy digits than this: no digits settle (divergent)
 SETTLE_SAMPLES = 3  # |L - p(n)/q(n)| must fall strictly over the last three sample depths (chosen here)
-MIN_SETTLE_EXPONENT = 0.5  # the error must fall at least like n^-1/2 from m to N (chosen here)
 FACTORIAL_ETA = 0.5  # eta <= -0.5: factorial; a factorial PCF has eta = -(2 deg a - deg b), an integer
 EXPONENTIAL_GAMMA = 0.01  # gamma <= -0.01 nats/term (0.0043 digits/term): exponential (chosen here)
 EXACT_DIGITS = 100  # decimals printed for an exact rational limit; its exact value is in `fraction`
@@ -189,9 +147,9 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
         rate = c + d * math.log(m)
         predicted = abs(eig) / rate - 1 if rate > 0 else None
 
-    common = dict(depth=depth, fr=fr, c=c, d=d, eig_ratio_log=eig, complex_eigenvalues=complex_eig,
+    common: dict[str, Any] = dict(depth=depth, fr=fr, c=c, d=d, eig_ratio_log=eig, complex_eigenvalues=complex_eig,
                   predicted_delta=predicted, growth_fit_residual=growth_residual)
-    no_limit = dict(delta_naive=None, delta_fr=None, beta=None, gamma=None, eta=None, convergence_fit_residual=None)
+    no_limit: dict[str, Any] = dict(delta_naive=None, delta_fr=None, beta=None, gamma=None, eta=None, convergence_fit_residual=None)
 
     exact, value = _exact_value(a, b, last, at[m])
     if exact and value is None:  # a finite fraction equal to x/0
@@ -255,33 +213,14 @@ def eigenvalue_ratio_log(a: Coefficients, b: Coefficients, n: int = EIGENVALUE_D
 
 
 def trustworthy_digits(a: Coefficients, last: Convergent, middle: Convergent) -> int:
-    r"""Decimals of $p(N)/q(N)$ that the tail cannot change, at least 0 (module docstring).
+    r"""Decimals to which $p(N)/q(N)$, printed, is within one unit of the last place of $L$.
 
-    ``last`` is the convergent at $N$, ``middle`` the one at $m$. The tail alternates when
-    the last two differences have opposite signs, that is when
-    $q(N)\,(q(N) - a(N)\,q(N-1)) = q(N)\,b(N)\,q(N-2) > 0$.
+    The tail bound is :func:`brouncker.pcf.limit.tail_log10_error` (``last`` at $N$,
+    ``middle`` at $m$); printing rounds by half a unit more, so the bound must be below
+    half a unit of the last place.
     """
-    lg_last = last.log10_error_bound()
-    if not math.isfinite(lg_last):
-        return 0
-    lg_middle = middle.log10_error_bound()
-    if not math.isfinite(lg_middle):
-        return max(0, math.floor(-lg_last))
-    span = last.depth - middle.depth
-    fall = (lg_middle - lg_last) * _LN10  # ln of the decay of the differences from m to N
-    exponent = fall / math.log(last.depth / middle.depth)  # differences ~ n^-exponent
-    alternating = last.q * (last.q - evaluate(a, last.depth) * last.q_prev) > 0
-    # an error ~ n^-s has differences ~ n^-s when it alternates and ~ n^-(s+1) otherwise;
-    # s < 1/2 lets through slow tails such as 1/H(n) ~ 1/ln n, whose digits never settle
-    if exponent < MIN_SETTLE_EXPONENT + (0 if alternating else 1):
-        return 0
-    lg_error = lg_last
-    if not alternating:
-        rate = fall / span  # differences ~ exp(-rate n)
-        geometric = lg_last - math.log10(math.expm1(rate)) if rate < 700 else -math.inf
-        power = lg_last + math.log10(last.depth / (exponent - 1)) if exponent > 1 else math.inf
-        lg_error = max(lg_error, geometric, power)
-    return max(0, math.floor(-lg_error)) if math.isfinite(lg_error) else 0
+    lg_error = tail_log10_error(a, last, middle)
+    return max(0, math.floor(-lg_error - TEXT_ROUNDING)) if math.isfinite(lg_error) else 0
 
 
 def _settles(ln_errors: Sequence[float]) -> bool:

@@ -1,24 +1,21 @@
 r"""Verify that a PCF equals a constant expression to N digits.
 
-The depth is chosen adaptively: each walk measures the digits per term, the next depth
-is predicted from it (at least doubling, so the loop ends in logarithmically many
-walks), until N digits agree or the depth budget is spent.
+Each walk to depth $D$ (checkpoints at $D/2$ and $D$) ends in one of three verdicts, or
+walks deeper (depth predicted from the digits per term, at least doubled):
 
-Each walk takes checkpoints at $D/2$ and $D$. With $x_{D/2}, x_D$ the two convergents
-and $K$ the constant:
-
-- **verified**: $x_D$ agrees with $K$ to N digits, and the convergents have settled
-  that far (so the agreement is no fluke of an oscillating fraction);
-- **refuted**: doubling the depth moved the convergent at least 100 times less than
-  its distance to $K$, i.e. $-\log_{10}|x_D - x_{D/2}| \ge -\log_{10}|x_D - K| + 2$.
-  The limit then differs from $K$ at about that digit. The test compares the step
-  with the distance, not consecutive convergents, so a slowly (polynomially)
-  converging true formula is not refuted: its error at $D$ is of the size of the step;
+- **verified**: the convergent agrees with the constant to N digits and has settled
+  that far; or, for a slowly converging fraction, the extrapolated limit
+  (:func:`brouncker.pcf.limit.extrapolate`) does;
+- **refuted**: the convergent (or extrapolation) has settled at least
+  ``REFUTE_MARGIN`` digits beyond where it parts from the constant;
 - **inconclusive**: neither within the depth budget.
 
-A finite fraction ($b(n) = 0$) has a rational value and is compared exactly.
+A finite fraction ($b(n) = 0$) has a rational value and is compared exactly. The rules
+and why they are safe are in ``docs/dynamics.md``.
 
 >>> verify("2n+1", "n^2", "4/pi", digits=50).verdict
+'verified'
+>>> verify("1", "n^2", "1/ln2", digits=40).verdict     # polynomial: extrapolated
 'verified'
 """
 
@@ -28,24 +25,30 @@ import math
 import time
 from dataclasses import asdict, dataclass
 
-import mpmath
+from gmpy2 import mpz
 from mpmath import mp, mpf
 
 from ..constants import ConstantExpression, parse_constant
 from ..errors import BrounckerError
 from ..pcf.fraction import PCF
+from ..pcf.limit import Limit, converges_slowly, extrapolate, log10_distance, next_depth
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
+from ..precision import (
+    CONSTANT_NOISE_DIGITS,
+    DELTA_RESOLUTION_DIGITS,
+    REFUTE_MARGIN,
+    SETTLE_SLACK,
+    VERIFY_EXTRA_DIGITS,
+)
 
-INITIAL_DEPTH = 128
-DEFAULT_MAX_DEPTH = 100_000  # raised to 10 * digits for very long verifications
-EXTRA_DIGITS = 30  # the constant carries this many digits more than requested
-REFUTE_MARGIN = 2.0  # digits by which the step must undercut the distance to refute
-DEPTH_SAFETY = 1.1  # predicted depths are stretched by 10% to land past the target
+INITIAL_DEPTH = 128  # first depth walked; the digits per term measured there predict the next
+DEFAULT_MAX_DEPTH = 100_000  # depth budget, raised to MAX_DEPTH_PER_DIGIT * digits for long verifications
+MAX_DEPTH_PER_DIGIT = 10
 
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """The outcome of :func:`verify`; ``as_dict`` gives the JSON fields of DESIGN.md."""
+    """The outcome of :func:`verify`; ``as_dict`` gives the JSON fields of the command line."""
 
     a: str
     b: str
@@ -69,25 +72,19 @@ class Verification:
         return verification_display(self)
 
 
-def _mpf_of(conv: Convergent, dps: int) -> mpf:
-    with mp.workdps(dps):
-        return mpf(int(conv.p)) / mpf(int(conv.q))
-
-
-def _log10_distance(x: mpf, y: mpf, dps: int) -> float:
-    r"""$\log_{10}|x - y|$ at ``dps`` digits; $-\infty$ when equal at that precision."""
-    with mp.workdps(dps):
-        diff = abs(x - y)
-        return -math.inf if diff == 0 else float(mpmath.log10(diff))
+def default_max_depth(digits: int) -> int:
+    """The depth budget of a verification to ``digits`` digits when none is given."""
+    return max(DEFAULT_MAX_DEPTH, MAX_DEPTH_PER_DIGIT * digits)
 
 
 def delta(conv: Convergent, limit: mpf) -> float:
     r"""Irrationality measure of one approximation against a known limit $L$.
 
     Solves $|p/q - L| = \tilde q^{-(1+\delta)}$ with $\tilde q = q/\gcd(p, q)$:
-    $\delta = -\ln|p/q - L| / \ln \tilde q - 1$. $L$ must carry more digits than the
+    $\delta = -\log|p/q - L| / \log \tilde q - 1$. $L$ must carry more digits than the
     convergent, or the error reads as 0 and $\delta$ as infinite (``math.inf``).
 
+    >>> import mpmath
     >>> from brouncker.pcf.walk import walk
     >>> with mpmath.workdps(200):   # Fibonacci: δ = 1 + log √5 / log q → 1
     ...     round(delta(walk((1,), (1,), 300), (1 + mpmath.sqrt(5)) / 2), 3)
@@ -97,10 +94,15 @@ def delta(conv: Convergent, limit: mpf) -> float:
     if q_reduced <= 1:
         return math.nan
     dps = max(mp.dps, int(2 * log10_abs(q_reduced)) + 20)
-    error = _log10_distance(_mpf_of(conv, dps), limit, dps)
-    if error == -math.inf:
+    with mp.workdps(dps):
+        error = log10_distance(conv.value(dps), limit)
+    return _delta(error, q_reduced)
+
+
+def _delta(log10_error: float, q_reduced: mpz) -> float:
+    if log10_error == -math.inf:
         return math.inf
-    return -error / log10_abs(q_reduced) - 1
+    return -log10_error / log10_abs(q_reduced) - 1
 
 
 def verify(
@@ -120,20 +122,24 @@ def verify(
     expression = constant if isinstance(constant, ConstantExpression) else parse_constant(constant)
     if digits < 1:
         raise BrounckerError(f"--digits must be a positive integer, got {digits}")
-    budget = max_depth if max_depth is not None else max(DEFAULT_MAX_DEPTH, 10 * digits)
+    budget = max_depth if max_depth is not None else default_max_depth(digits)
     if budget < 2:
         raise BrounckerError(f"--max-depth must be at least 2, got {budget}")
-    dps = digits + EXTRA_DIGITS
+    dps = digits + VERIFY_EXTRA_DIGITS
     target = expression.value(dps)
 
     def result(verdict: str, message: str, conv: Convergent, agreed: float, dpt: float, d: float | None) -> Verification:
         # the constant carries dps digits: agreement beyond that cannot be told apart
-        shown = 0 if agreed == -math.inf else max(0, min(math.floor(min(agreed, dps)), dps - 5))
+        shown = 0 if agreed == -math.inf else max(0, min(math.floor(min(agreed, dps)), dps - CONSTANT_NOISE_DIGITS))
         return Verification(
             a=pcf.a_text, b=pcf.b_text, constant=expression.text, digits_requested=digits,
             digits_agreed=shown, depth=conv.depth, digits_per_term=dpt, delta=d,
             seconds=time.perf_counter() - started, verdict=verdict, message=message,
         )
+
+    def distance(x: mpf) -> float:
+        with mp.workdps(dps):
+            return log10_distance(x, target)
 
     depth = min(INITIAL_DEPTH, budget)
     while True:
@@ -145,33 +151,55 @@ def verify(
             if last.q == 0:
                 message = f"the fraction is finite (b({conv.finite_at}) = 0) and has no value: q({last.depth}) = 0"
                 return result("refuted", message, last, -math.inf, 0.0, None)
-            agreed = -_log10_distance(_mpf_of(last, dps), target, dps)
+            agreed = -distance(last.value(dps))
             message = f"the fraction is finite (b({conv.finite_at}) = 0): its value is the rational {last.fraction()}"
             return result("verified" if agreed >= digits else "refuted", message, last, agreed, 0.0, None)
+        agreed = -math.inf
         if conv.q != 0 and half.q != 0:
-            x = _mpf_of(conv, dps)
-            agreed = -_log10_distance(x, target, dps)
-            settled = -_log10_distance(x, _mpf_of(half, dps), dps)
-            if agreed >= digits and trust + max(dpt, 1.0) + 2 >= digits:
-                d = _delta_within(conv, half, target, dps)
+            error = distance(conv.value(dps))
+            agreed = -error
+            if agreed >= digits and trust + max(dpt, 1.0) + SETTLE_SLACK >= digits:
+                d = _delta_within(conv, half, error, target, dps)
                 return result("verified", f"agrees with {expression.text} to {digits} digits", conv, agreed, dpt, d)
-            if settled >= agreed + REFUTE_MARGIN:
+            if -_log10_step(half, conv) >= agreed + REFUTE_MARGIN:  # settled beyond where it parts
                 parts = max(0, math.floor(agreed))
                 message = f"the limit parts from {expression.text} after {parts} digits"
                 return result("refuted", message, conv, agreed, dpt, None)
-        else:
-            agreed = -math.inf
+        estimate: Limit | None = None
+        if conv.q != 0 and (converges_slowly(half, conv) or next_depth(depth, digits, trust, budget) >= budget):
+            estimate = extrapolate(pcf.a, pcf.b, half, conv, digits + SETTLE_SLACK)
+        if estimate is not None:
+            agreed_x = -distance(estimate.value)
+            how = f"extrapolated ({estimate.method}) from depths {half.depth} and {depth}"
+            if agreed_x >= digits and estimate.digits + SETTLE_SLACK >= digits:
+                return result("verified", f"agrees with {expression.text} to {digits} digits, {how}", conv, agreed_x, dpt, None)
+            if estimate.digits >= agreed_x + REFUTE_MARGIN:
+                parts = max(0, math.floor(agreed_x))
+                return result("refuted", f"the limit parts from {expression.text} after {parts} digits, {how}", conv, agreed_x, dpt, None)
+            agreed = max(agreed, agreed_x)
         if depth >= budget:
             message = f"not settled within depth {budget}: raise --max-depth"
             return result("inconclusive", message, conv, agreed, dpt, None)
-        predicted = math.ceil(DEPTH_SAFETY * (digits + 2) / dpt) if dpt > 0 else 0
-        depth = min(budget, max(predicted, 2 * depth))
+        reached = max(trust if dpt > 0 else 0, 0 if estimate is None else estimate.digits)
+        depth = next_depth(depth, digits, reached, budget)
 
 
-def _delta_within(conv: Convergent, half: Convergent, target: mpf, dps: int) -> float | None:
-    """δ at the deepest checkpoint whose error the constant's precision still resolves."""
-    for c in (conv, half):
-        error = _log10_distance(_mpf_of(c, dps), target, dps)
-        if error > -(dps - 10):
-            return delta(c, target)
+def _log10_step(half: Convergent, conv: Convergent) -> float:
+    r"""$\log_{10}|p(D)/q(D) - p(D/2)/q(D/2)|$, exactly from the integers."""
+    cross = conv.p * half.q - half.p * conv.q
+    return log10_abs(cross) - log10_abs(conv.q) - log10_abs(half.q)
+
+
+def _delta_within(conv: Convergent, half: Convergent, error: float, target: mpf, dps: int) -> float | None:
+    """δ at the deepest checkpoint whose error the constant's precision still resolves.
+
+    ``error`` is $\\log_{10}|p(D)/q(D) - K|$, already measured at ``dps`` digits.
+    """
+    resolved = -(dps - DELTA_RESOLUTION_DIGITS)
+    if error > resolved:
+        return _delta(error, conv.reduced_q)
+    with mp.workdps(dps):
+        error = log10_distance(half.value(dps), target)
+    if error > resolved:
+        return _delta(error, half.reduced_q)
     return None

@@ -42,6 +42,7 @@ from mpmath import mp, mpf
 from ..constants import ConstantExpression, parse_constant
 from ..errors import BrounckerError
 from ..limits import ESMA_MAX_CYCLE, ESMA_MAX_DEPTH
+from ..pcf.limit import log10_distance
 from ..pcf.walk import Convergent, log10_abs
 from ..printing import polynomial_ratio
 from .sequences import (
@@ -650,8 +651,8 @@ def verify_candidate(constant: ConstantExpression, lhs: LHS, signs: Sequence[int
         cache[dps] = constant.value(dps + GUARD_DIGITS)
     with mp.workdps(dps + GUARD_DIGITS):
         x = lhs.value(cache[dps])
-        diff = abs(mpf(int(deep.p)) / mpf(int(deep.q)) - x)
-        digits = dps if diff == 0 else min(dps, int(mpmath.floor(-mpmath.log10(diff))))
+        error = log10_distance(deep.value(dps + GUARD_DIGITS), x)
+        digits = dps if error == -math.inf else min(dps, math.floor(-error))
         value = mpmath.nstr(x, VALUE_KEY_DIGITS)
     if digits < VERIFY_DIGITS:
         return None

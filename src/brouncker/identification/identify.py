@@ -39,8 +39,8 @@ from mpmath import mp, mpf
 
 from ..constants import BANK, constant_value, parse_constant
 from ..errors import BrounckerError, ParseError, UnknownConstantError
-from ..pcf.limit import GUARD_DIGITS, MAX_DEPTH, Limit, pcf_limit
-from ..precision import MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR
+from ..pcf.limit import MAX_DEPTH, Limit, pcf_limit
+from ..precision import LIMIT_GUARD_DIGITS, MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR
 from ..printing import linear_ratio
 from .relations import (
     Relation,
@@ -404,7 +404,7 @@ def identify_pcf(
     check_digits(digits)
     deep = RECHECK_FACTOR * digits
     if limit is None or limit.digits < deep:
-        limit = pcf_limit(a, b, deep + GUARD_DIGITS, max_depth)
+        limit = pcf_limit(a, b, deep + LIMIT_GUARD_DIGITS, max_depth)
     return identify(
         limit.value, digits, constants, margin=margin, method=method, pairs=pairs,
         deeper=limit.value, deeper_digits=deep, max_coefficient=max_coefficient,
@@ -438,7 +438,7 @@ def confirm(
     check_digits(digits)
     deep = RECHECK_FACTOR * digits
     if limit is None or limit.digits < deep:
-        limit = pcf_limit(a, b, deep + GUARD_DIGITS, max_depth)
+        limit = pcf_limit(a, b, deep + LIMIT_GUARD_DIGITS, max_depth)
     (name,) = bank_names([constant])
     if mobius is None:
         return identify(limit.value, digits, [name], margin=margin, pairs=False, deeper=limit.value, deeper_digits=deep)

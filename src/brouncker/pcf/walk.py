@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import gmpy2
 import numpy as np
 from gmpy2 import mpz
+from mpmath import mp, mpf
 
 from .polynomial import Coefficients, evaluate
 
@@ -59,7 +60,9 @@ class Convergent:
 
     ``finite_at`` is the first $n \le N$ with $b(n) = 0$, if any: the fraction then
     stops at depth ``finite_at - 1`` and its value is the rational $p/q$ of that depth,
-    which every later convergent repeats.
+    which every later convergent repeats. ``log10_det`` is
+    $\log_{10} |p(N)q(N-1) - p(N-1)q(N)| = \sum_{n \le N} \log_{10}|b(n)|$ when the walk
+    knows it (it saves two big multiplications per error bound).
     """
 
     depth: int
@@ -68,6 +71,7 @@ class Convergent:
     p_prev: mpz
     q_prev: mpz
     finite_at: int | None = None
+    log10_det: float | None = field(default=None, compare=False, repr=False)
 
     @property
     def gcd(self) -> mpz:
@@ -92,12 +96,16 @@ class Convergent:
     def log10_error_bound(self) -> float:
         r"""$\log_{10} |p(N)/q(N) - p(N-1)/q(N-1)|$, computed without division.
 
-        The numerator $p(N)q(N-1) - p(N-1)q(N)$ is exact; $-\infty$ when the two agree.
+        The numerator $p(N)q(N-1) - p(N-1)q(N) = \pm\prod_{n \le N} b(n)$ is exact (or
+        summed in logarithms by the walk); $-\infty$ when the two agree.
         """
         if self.q == 0 or self.q_prev == 0:
             return math.inf
-        det = self.p * self.q_prev - self.p_prev * self.q
-        return log10_abs(det) - log10_abs(self.q) - log10_abs(self.q_prev)
+        if self.log10_det is not None:
+            lg_det = self.log10_det
+        else:
+            lg_det = log10_abs(self.p * self.q_prev - self.p_prev * self.q)
+        return lg_det - log10_abs(self.q) - log10_abs(self.q_prev)
 
     @property
     def trustworthy_digits(self) -> float:
@@ -115,10 +123,20 @@ class Convergent:
             return math.inf
         return float(math.floor(-bound))
 
-    def value(self, dps: int) -> "gmpy2.mpfr":
-        """$p(N)/q(N)$ as an MPFR number with ``dps`` decimal digits."""
-        with gmpy2.context(gmpy2.get_context(), precision=int(dps * 3.33) + 16):
-            return gmpy2.mpfr(self.p) / gmpy2.mpfr(self.q)
+    def value(self, dps: int) -> mpf:
+        r"""$p(N)/q(N)$ as an mpmath number with ``dps`` significant digits.
+
+        The one conversion of a convergent to a float; raises ``ZeroDivisionError`` if
+        $q(N) = 0$.
+
+        >>> import mpmath
+        >>> mpmath.nstr(walk((2, 1), (1, 0, 0), 3).value(10), 10)     # 51/40
+        '1.275'
+        """
+        if self.q == 0:
+            raise ZeroDivisionError(f"q({self.depth}) = 0: the convergent is not a number")
+        with mp.workdps(dps):
+            return mpf(int(self.p)) / mpf(int(self.q))  # mpf(int) is much faster than mpf(mpz) here
 
 
 def _values(poly: Coefficients, lo: int, hi: int) -> list[int]:
@@ -144,6 +162,18 @@ def _values(poly: Coefficients, lo: int, hi: int) -> list[int]:
 def _terms(a: Coefficients, b: Coefficients, lo: int, hi: int) -> tuple[list[int], list[int]]:
     r"""$a(n)$ and $b(n)$ for $lo \le n < hi$."""
     return _values(a, lo, hi), _values(b, lo, hi)
+
+
+def _log10_abs_sum(values: Sequence[int]) -> float:
+    r"""$\sum \log_{10}|v|$ (pairwise in float64); $-\infty$ if a value is 0."""
+    try:
+        floats = np.abs(np.asarray(values, dtype=float))
+    except OverflowError:  # a value beyond 1e308
+        return math.fsum(log10_abs(v) for v in values)
+    if floats.size and floats.min() == 0:
+        return -math.inf
+    total = float(np.log10(floats).sum())
+    return total if math.isfinite(total) else math.fsum(log10_abs(v) for v in values)
 
 
 def _product(av: Sequence[int], bv: Sequence[int], lo: int, hi: int) -> Matrix:
@@ -208,10 +238,12 @@ def walk_checkpoints(a: Coefficients, b: Coefficients, depths: Iterable[int]) ->
     finite_at = _first_zero(b, top)
     state: Matrix = (mpz(1), a0, mpz(0), mpz(1))
     done = 0
+    log10_det = 0.0  # det [[1, a0], [0, 1]] = 1, det M(n) = -b(n)
     out: dict[int, Convergent] = {}
     for d in wanted:
         if d > done:
             av, bv = _terms(a, b, done + 1, d + 1)
+            log10_det += _log10_abs_sum(bv)
             segment = _product(av, bv, 0, len(av))
             if done == 0:  # [[1, a0], [0, 1]] times the segment: two small multiplications
                 m00, m01, m10, m11 = segment
@@ -220,7 +252,7 @@ def walk_checkpoints(a: Coefficients, b: Coefficients, depths: Iterable[int]) ->
                 state = _multiply(state, segment)
             done = d
         fa = finite_at if finite_at is not None and finite_at <= d else None
-        out[d] = Convergent(d, state[1], state[3], state[0], state[2], fa)
+        out[d] = Convergent(d, state[1], state[3], state[0], state[2], fa, log10_det)
     return [out[int(d)] for d in depths]
 
 
@@ -242,3 +274,31 @@ def walk_sequential(a: Coefficients, b: Coefficients, depth: int) -> Convergent:
         p_prev, p = p, an * p + bn * p_prev
         q_prev, q = q, an * q + bn * q_prev
     return Convergent(depth, p, q, p_prev, q_prev, _first_zero(b, depth))
+
+
+def walk_back(a: Coefficients, b: Coefficients, last: Convergent, count: int) -> list[Convergent]:
+    r"""The ``count`` convergents at depths $N - count + 1, \dots, N$, from the one at $N$.
+
+    The recurrence runs backwards, $p(n-2) = (p(n) - a(n)\,p(n-1)) / b(n)$, an exact
+    division; it needs $b(n) \ne 0$ on the way (a finite fraction has no use for it).
+    Extrapolation takes its windows of consecutive convergents from here, so that they
+    cost no walk beyond the depth already reached.
+
+    >>> [c.p for c in walk_back((1,), (1,), walk((1,), (1,), 6), 3)]     # Fibonacci
+    [mpz(8), mpz(13), mpz(21)]
+    """
+    depth = last.depth
+    if not 1 <= count <= depth:
+        raise ValueError(f"count must be in [1, {depth}], got {count}")
+    lowest = depth - count + 1  # needs p(lowest - 1) as p_prev: one more step back
+    av, bv = _terms(a, b, lowest + 1, depth + 1)
+    p, q, p_prev, q_prev = last.p, last.q, last.p_prev, last.q_prev
+    out = [last]
+    for i in range(len(av) - 1, -1, -1):  # n = lowest + 1 + i, from depth down
+        an, bn = av[i], bv[i]
+        if bn == 0:
+            raise ValueError(f"b({lowest + 1 + i}) = 0: a finite fraction cannot be walked back")
+        p, p_prev = p_prev, gmpy2.divexact(p - an * p_prev, bn)
+        q, q_prev = q_prev, gmpy2.divexact(q - an * q_prev, bn)
+        out.append(Convergent(lowest + i, p, q, p_prev, q_prev))
+    return out[::-1]

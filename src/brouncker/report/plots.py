@@ -104,26 +104,28 @@ def convergence_series(a: Sequence[int], b: Sequence[int], expression: str, max_
     >>> depths[-1], -80 < errors[-1] < -70
     (100, True)
     """
-    from mpmath import mp, mpf
+    from mpmath import mp
 
+    from ..pcf.limit import log10_distance
     from ..pcf.walk import log10_abs, walk_checkpoints
+    from ..precision import SERIES_EXTRA_DIGITS
 
     depths = sorted({max(1, int(round(max_depth ** (i / (points - 1))))) for i in range(points)})
     convergents = walk_checkpoints(tuple(a), tuple(b), depths)
     last = convergents[-1]
     # digits of the deepest convergent: about log10(q(N)^2) at most
-    digits = int(2 * max(1.0, log10_abs(last.q) if last.q != 0 else 1.0)) + 40
+    digits = int(2 * max(1.0, log10_abs(last.q) if last.q != 0 else 1.0)) + SERIES_EXTRA_DIGITS
     limit = parse_constant(expression).value(digits)
     out_d, out_e = [], []
     with mp.workdps(digits):
         for n, conv in zip(depths, convergents):
             if conv.q == 0:
                 continue
-            err = abs(mpf(int(conv.p)) / mpf(int(conv.q)) - limit)
-            if err == 0:
+            err = log10_distance(conv.value(digits), limit)
+            if err == -math.inf:
                 continue
             out_d.append(n)
-            out_e.append(float(mp.log10(err)))
+            out_e.append(err)
     return out_d, out_e
 
 

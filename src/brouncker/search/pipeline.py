@@ -33,10 +33,11 @@ import numpy as np
 
 from ..convergence.dynamics import dynamics
 from ..errors import InconclusiveError
-from ..identification.identify import RECHECK_FACTOR, Identification, confirm
+from ..identification.identify import Identification, confirm
 from ..pcf.canonical import Canonical, canonical
 from ..pcf.fraction import PCF
-from ..pcf.limit import GUARD_DIGITS, pcf_limit
+from ..pcf.limit import pcf_limit
+from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ..records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
 from ..screening.match import match, moebius_tables
 from ..screening.screen import screen
@@ -82,7 +83,7 @@ class _Shard:
         """The cheapest relation of the limit with one of ``constants``, re-checked exactly."""
         digits = self.spec.digits
         try:
-            limit = pcf_limit(pcf.a, pcf.b, RECHECK_FACTOR * digits + GUARD_DIGITS, self.spec.exact.depth)
+            limit = pcf_limit(pcf.a, pcf.b, RECHECK_FACTOR * digits + LIMIT_GUARD_DIGITS, self.spec.exact.depth)
         except InconclusiveError:
             self.counts["inconclusive"] += 1
             return None
