@@ -10,6 +10,7 @@ from .convergence.dynamics import Dynamics, dynamics
 from .convergence.verify import Verification, verify
 from .errors import (
     BrounckerError,
+    InconclusiveError,
     ParseError,
     SpecError,
     StoreError,
