@@ -33,6 +33,19 @@ ESMA_MAX_COEFF_LIMIT = 10**6  # coefficients of P and Q lie in [-L, L]
 ESMA_MAX_CYCLE = 64  # longest sign period: 2^64 periods are far past any limit already
 ESMA_MAX_DEPTH = 100_000  # partial quotients per (LHS, sign period)
 
+# CMF trajectory searches: the space is the (parameters, trajectory, start) triples of a
+# field; a task is a chunk of them. Each triple costs a trajectory matrix, a walk, a limit
+# and an identification: milliseconds for the diagonal of the ζ(3) field, up to a second for
+# trajectories with entries near CMF_MAX_NORM (their PCFs have degree ~20 and long numbers).
+CMF_MAX_SPACE = 100_000  # triples in one search: hours of one core at the slow end
+CMF_MAX_TASK_SIZE = 1_000  # triples per shard
+CMF_MAX_NORM = 16  # largest |entry| of a trajectory: a step multiplies up to d * 16 axis matrices
+CMF_MAX_COORDINATE = 10**6  # largest |numerator| or denominator of a start or parameter value
+CMF_MAX_DEPTH = 1 << 17  # deepest walk of a search (limits, δ) and of `cmf walk`
+CMF_MAX_DIGITS = 10_000  # digits asked of a trajectory's limit
+CMF_MAX_EXPLAIN_ITEMS = 200_000  # (parameters, trajectory, start) triples `cmf explain` enumerates per run
+CMF_SECONDS_PER_ITEM = 0.05  # estimate quoted when a search is refused (a small trajectory, measured)
+
 # `search plan` runs sample tasks for about this long (its --sample-seconds), at most the maximum.
 PLAN_SAMPLE_SECONDS = 3.0
 MAX_PLAN_SAMPLE_SECONDS = 600.0
