@@ -266,7 +266,7 @@ def _link_records(explanation: Explanation, search_id: int) -> list[Any]:
     for link in explanation.links:
         form = link.closed_form
         data: dict[str, Any] = {"trajectory_pcf": {"a": list(link.pcf.a), "b": list(link.pcf.b)}, "alternatives": link.alternatives,
-                                "expression": link.target.expression}
+                                "expression": link.target.expression, "contraction": link.contraction}
         if form is not None:
             data.update({"solution": form.solution, "ratio": form.ratio,
                          "ratio_mobius": [form.mobius.c0, form.mobius.c1, form.mobius.c2, form.mobius.c3]})
@@ -343,7 +343,7 @@ def _link_row(d: dict[str, Any]) -> dict[str, Any]:
         "parameters": ", ".join(f"{k}={v}" for k, v in d["parameters"].items()),
         "trajectory": f"({', '.join(map(str, d['trajectory']))})",
         "start": f"({', '.join(d['start'])})",
-        "method": d["method"],
+        "method": d["method"] + (f" ({d['contraction']} part)" if d.get("contraction") else ""),
         "value_map": d["value_map"] or "",
         "closed_form": d["closed_form"] or "",
     }

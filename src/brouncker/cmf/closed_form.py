@@ -38,7 +38,7 @@ PCF's limit to ``digits`` digits, and then to twice as many, is the closed form.
 >>> form.field, form.z, form.start
 ('1F1', Fraction(-4, 1), (Fraction(41, 4), Fraction(11, 1)))
 >>> form.expression
-'(2*hyp1f1(45/4, 12, -4)/hyp1f1(41/4, 11, -4) + 195/4)/(-41/11*hyp1f1(45/4, 12, -4)/hyp1f1(41/4, 11, -4) + 1)'
+'(205*hyp1f1(45/4, 12, -4)/hyp1f1(41/4, 11, -4) - 539)/(41*hyp1f1(45/4, 12, -4)/hyp1f1(41/4, 11, -4) - 110)'
 """
 
 from __future__ import annotations

@@ -7,10 +7,16 @@ enumerated within bounded ranges (:data:`DEFAULT_GRIDS`: trajectories, starts, a
 parameters of the f, f̄ family and of the pFq fields), each one's class key computed once
 (:func:`field_index`); every formula is then one dictionary lookup per field.
 
+A formula is also matched through its **contractions**: the even and the odd part of a PCF
+(the convergents $p_{2k}/q_{2k}$, or $p_{2k+1}/q_{2k+1}$) are PCFs again, the companion forms
+of the two-step products $M(2k+1) M(2k+2)$ and $M(2k+2) M(2k+3)$ (:func:`contraction`).
+Brouncker's PCF$(2n+1, n^2) = 4/\pi$ is such a case: its odd part is the π field's diagonal
+from $(1, 1)$, its even part the diagonal from $(1/2, 1/2)$.
+
 A link records the field, its parameters, the trajectory, the start, and the Möbius map
 $m$ with value(formula) $= m(L)$, $L$ the trajectory's limit (ramanujantools' projection):
-composed from the trajectory's own map $L = m_t(V)$ (:mod:`brouncker.cmf.companion`) and the
-shift relation between the two PCFs.
+composed from the trajectory's own map $L = m_t(V)$ (:mod:`brouncker.cmf.companion`), the
+shift relation between the two PCFs, and the contraction's map when there is one.
 
 PCFs with $\deg a \le 1$, $\deg b \le 2$ are further tried against the ${}_2F_1$ and
 ${}_1F_1$ fields with parameters solved from their coefficients
@@ -19,10 +25,14 @@ values, for values that no constant of the bank explains.
 
 >>> from brouncker.pcf.fraction import PCF
 >>> apery = Target(PCF.parse("34n^3+51n^2+27n+5", "-n^6"), label="Apéry")
->>> grid = FieldGrid.of("zeta3", max_norm=1, start_values=[(0, 1), (0, 1)])
+>>> grid = FieldGrid.of("zeta3", max_norm=1, start_values=[(1, 2), (1, 2)])
 >>> (link,) = explain([apery], [grid], closed_forms=False).links
 >>> link.field, link.trajectory, link.start, link.to_limit.text("L")
-('zeta3', (1, 1), (Fraction(0, 1), Fraction(0, 1)), '(6 + 6L)/(1 - 5L)')
+('zeta3', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '6 + 6L')
+>>> brouncker = Target(PCF.parse("2n+1", "n^2"), label="4/pi")
+>>> (link,) = explain([brouncker], [FieldGrid.of("pi", max_norm=1)], closed_forms=False).links
+>>> link.contraction, link.trajectory, link.start, link.to_limit.text("L")
+('odd', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '(-4 + 2L)/(-3 + 2L)')
 """
 
 from __future__ import annotations
@@ -36,12 +46,13 @@ from typing import Any
 from ..errors import FieldError, InconclusiveError
 from ..pcf.canonical import Mobius, shift_class, shift_relation
 from ..pcf.fraction import PCF
+from ..pcf.polynomial import Coefficients, add, multiply, normalize
 from .closed_form import DEFAULT_DIGITS, ClosedForm, closed_form
 from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF
 from .known import field_shape, known_field
 from .space import Item, TrajectorySpace, rational_text
-from .trajectory import trajectory_matrix
+from .trajectory import TrajectoryMatrix, trajectory_matrix
 
 HALVES = ("1/2", 1, "3/2", 2)  # start values of the pFq fields: half-integers give π and ln-type values
 
@@ -191,6 +202,7 @@ class Link:
     to_limit: Mobius | None
     closed_form: ClosedForm | None = None
     alternatives: int = 0
+    contraction: str | None = None  # "even" or "odd" when the formula's contraction is the trajectory's PCF
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +217,7 @@ class Link:
             "trajectory": list(self.trajectory),
             "start": [rational_text(v) for v in self.start],
             "method": self.method,
+            "contraction": self.contraction,
             "trajectory_pcf": {"a": self.pcf.a_text, "b": self.pcf.b_text},
             "mobius": None if self.to_limit is None else [self.to_limit.c0, self.to_limit.c1, self.to_limit.c2, self.to_limit.c3],
             "value_map": None if self.to_limit is None else f"value = {self.to_limit.text('L')}",
@@ -245,16 +258,83 @@ class Explanation:
         }
 
 
-def link_to(target: Target, hit: Hit, alternatives: int = 0) -> Link:
-    r"""The link of a target to a trajectory in its shift class, with the map from the
-    trajectory's limit to the target's value."""
-    relation = shift_relation(target.pcf, hit.pcf.pcf)  # value(target) = relation(value(trajectory PCF))
+def _stretch(f: Coefficients, c: int) -> Coefficients:
+    """$f(2k + c)$ as a polynomial in $k$ (Horner)."""
+    out: Coefficients = (0,)
+    for coefficient in f:
+        out = add(multiply(out, (2, c)), (coefficient,))
+    return normalize(out)
+
+
+def contraction(pcf: PCF, parity: int) -> TrajectoryMatrix:
+    r"""The two-step matrices of ``pcf`` as a trajectory matrix in $k$: $N(k) = M(2k+1) M(2k+2)$
+    (``parity`` 0, the even part) or $M(2k+2) M(2k+3)$ (``parity`` 1, the odd part), with
+    $M(n) = \begin{pmatrix} 0 & b(n) \\ 1 & a(n) \end{pmatrix}$.
+
+    Its walk $W$ gives the PCF's value as $a(0) + L_W$ (even), or $a(0) + b(1)/(a(1) + L_W)$
+    (odd), $L_W = W[0,1]/W[1,1]$ (:func:`contraction_map`).
+
+    >>> contraction(PCF.parse("2n+1", "n^2"), 1).numerator
+    (((4, 8, 4), (16, 60, 72, 28)), ((4, 5), (20, 60, 44)))
+    """
+    first, second = 1 + parity, 2 + parity
+    a1, b1, a2, b2 = _stretch(pcf.a, first), _stretch(pcf.b, first), _stretch(pcf.a, second), _stretch(pcf.b, second)
+    numerator = ((b1, multiply(a2, b1)), (a1, add(b2, multiply(a1, a2))))
+    return TrajectoryMatrix(f"contraction of {pcf}", ("k",), (1,), (Fraction(0),), numerator, ((1,), (1,)))
+
+
+def contraction_map(pcf: PCF, parity: int) -> Mobius:
+    """The map from the limit of :func:`contraction`'s walk to the value of ``pcf``."""
+    a0 = _at(pcf.a, 0)
+    if parity == 0:
+        return Mobius.of(a0, 1, 1, 0)
+    a1, b1 = _at(pcf.a, 1), _at(pcf.b, 1)
+    return Mobius.of(a0 * a1 + b1, a0, a1, 1)  # a0 + b1/(a1 + L)
+
+
+def _at(f: Coefficients, n: int) -> int:
+    out = 0
+    for c in f:
+        out = out * n + c
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """A PCF that stands for a target in the lookup: the target itself or one of its
+    contractions, with the map from that PCF's value to the target's value."""
+
+    pcf: PCF
+    class_key: str
+    to_target: Mobius
+    contraction: str | None
+
+
+def forms_of(target: PCF) -> list[_Form]:
+    """The target, and its even and odd parts (those whose walk does not collapse)."""
+    out = [_Form(target, shift_class(target).class_key, Mobius.identity(), None)]
+    for parity, name in ((0, "even"), (1, "odd")):
+        try:
+            tp = trajectory_pcf(contraction(target, parity))
+        except FieldError:
+            continue
+        if tp.mobius is None or tp.mobius.determinant == 0:
+            continue
+        out.append(_Form(tp.pcf, shift_class(tp.pcf).class_key, contraction_map(target, parity).compose(tp.mobius), name))
+    return out
+
+
+def link_to(target: Target, hit: Hit, alternatives: int = 0, form: _Form | None = None) -> Link:
+    r"""The link of a target (or of one of its contractions, ``form``) to a trajectory in its
+    shift class, with the map from the trajectory's limit to the target's value."""
+    form = form or _Form(target.pcf, hit.class_key, Mobius.identity(), None)
+    relation = shift_relation(form.pcf, hit.pcf.pcf)  # value(form) = relation(value(trajectory PCF))
     to_limit = None
     m = hit.pcf.mobius
     if relation is not None and m is not None and m.determinant != 0:
-        to_limit = relation.compose(m.inverse())
+        to_limit = form.to_target.compose(relation).compose(m.inverse())
     return Link(target, hit.field, hit.item.parameters, hit.item.trajectory, hit.item.start, hit.class_key, "shift",
-                hit.pcf.pcf, to_limit, None, alternatives)
+                hit.pcf.pcf, to_limit, None, alternatives, form.contraction)
 
 
 def hypergeometric_link(target: Target, form: ClosedForm, class_key: str) -> Link:
@@ -289,14 +369,17 @@ def explain(
     links: list[Link] = []
     tried = inconclusive = 0
     explained: set[int] = set()
-    classes: dict[tuple[tuple[int, ...], tuple[int, ...]], str] = {}
+    cache: dict[tuple[tuple[int, ...], tuple[int, ...]], list[_Form]] = {}
     for i, target in enumerate(targets):
-        key = classes.setdefault((target.pcf.a, target.pcf.b), shift_class(target.pcf).class_key)
+        forms = cache.setdefault((target.pcf.a, target.pcf.b), forms_of(target.pcf))
+        key = forms[0].class_key
         for index in indexes:
-            hit = index.hits.get(key)
-            if hit is not None:
-                links.append(link_to(target, hit, index.alternatives.get(key, 0)))
-                explained.add(i)
+            for form in forms:  # the formula itself first; a contraction only when the formula is not there
+                hit = index.hits.get(form.class_key)
+                if hit is not None:
+                    links.append(link_to(target, hit, index.alternatives.get(form.class_key, 0), form))
+                    explained.add(i)
+                    break
         if closed_forms and has_hypergeometric_degrees(target.pcf):
             tried += 1
             try:

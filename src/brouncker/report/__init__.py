@@ -232,7 +232,9 @@ def field_section(conjectures: Sequence[ConjectureDetail], links: Sequence[CMFLi
             who, formula = f"cluster {label}".strip(), link.canonical_key
         params = ", ".join(f"{k} = {v}" for k, v in link.parameters.items())
         value_map = "" if link.mobius is None else "value = " + _mobius_text(link.mobius)
-        per_field.setdefault(link.field, []).append((who, formula, params, _vector(link.trajectory), _vector(link.start), link.method,
+        part = (link.data or {}).get("contraction")
+        method = str(link.method) + (f" ({part} part)" if part else "")
+        per_field.setdefault(link.field, []).append((who, formula, params, _vector(link.trajectory), _vector(link.start), method,
                                                      value_map, link.closed_form or "", link.digits or ""))
     for c in conjectures:
         row = c.conjecture
