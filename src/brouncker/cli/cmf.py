@@ -65,7 +65,8 @@ def _parameters(text: str | None) -> dict[str, Fraction]:
 
 def _bounded(value: Fraction, what: str) -> Fraction:
     if abs(value.numerator) > CMF_MAX_COORDINATE or value.denominator > CMF_MAX_COORDINATE:
-        raise FieldError(f"{what}: {value} is too large (numerators and denominators lie within {CMF_MAX_COORDINATE:,})")
+        shown = str(value) if len(str(value)) <= 30 else str(value)[:27] + "..."
+        raise FieldError(f"{what}: {shown} is too large (numerators and denominators lie within {CMF_MAX_COORDINATE:,})")
     return value
 
 

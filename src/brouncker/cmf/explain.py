@@ -382,13 +382,13 @@ def explain(
                     break
         if closed_forms and has_hypergeometric_degrees(target.pcf):
             tried += 1
+            found: ClosedForm | None = None
             try:
-                form = closed_form(target.pcf, digits)
+                found = closed_form(target.pcf, digits)
             except InconclusiveError:
                 inconclusive += 1
-                form = None
-            if form is not None:
-                links.append(hypergeometric_link(target, form, key))
+            if found is not None:
+                links.append(hypergeometric_link(target, found, key))
                 explained.add(i)
     unexplained = tuple(t for i, t in enumerate(targets) if i not in explained)
     say(f"{len(explained):,} of {len(targets):,} formulas explained")
