@@ -215,4 +215,5 @@ CMF_KIND: Kind[CMFSpec, CMFShardTask] = Kind(
     plan=plan_cmf,
     tasks=cmf_tasks,
     work=run_cmf_shard,
+    finding_columns=("id", "expression", "digits", "delta", "delta_kind", "status", "candidate"),  # PCFs of long trajectories are long
 )

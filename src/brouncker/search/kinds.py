@@ -43,6 +43,7 @@ class Kind(Generic[SpecT, TaskT]):
     tasks: Callable[[SpecT, Sequence[Shard], int | None], list[TaskT]]  # (spec, shards, search id)
     work: Callable[[TaskT], ShardResult]  # a module-level function: what a worker runs
     finish: Callable[[Store, int], None] | None = None  # after each run, in the driver (idempotent)
+    finding_columns: tuple[str, ...] | None = None  # columns of `search run`'s findings table (None: the PCF ones)
 
 
 _KINDS: dict[str, Kind[Any, Any]] = {}
