@@ -25,7 +25,11 @@ from brouncker.pcf.polynomial import evaluate, normalize
 from brouncker.records import ConjectureRecord, LinkMethod, PCFRecord
 from brouncker.report import write_report
 from brouncker.store import NewCluster, open_store
+from brouncker.errors import StoreError
+from brouncker.records import CMFLinkRecord
 from tests.test_cmf_search import fraction_walk
+
+pytest_plugins = ["tests.conftest_store"]
 
 APERY = PCF.parse("34n^3+51n^2+27n+5", "-n^6")
 BROUNCKER = PCF.parse("2n+1", "n^2")
@@ -204,3 +208,23 @@ def test_default_grids_cover_every_rank_two_field() -> None:
     names = [g.field for g in default_grids()]
     assert names == ["e", "pi", "zeta3", "cmf1", "cmf2", "cmf3_1", "cmf3_2", "cmf3_3", "1F1", "2F1"]
     assert sum(len(g) for g in default_grids()) < 25_000
+
+
+def test_links_are_stored_once_on_every_backend(db_url: str) -> None:
+    search = store_with(db_url, [(APERY, "6/zeta(3)")])
+    with open_store(db_url) as store:
+        (row,) = store.query(search=search)
+        link = CMFLinkRecord(search, row.canonical_key or "", "a=34,51,27,5|b=-1,0,0,0,0,0,0", "zeta3", {}, (1, 1), ("1", "1"),
+                             LinkMethod.SHIFT, (6, 6, 1, 0), conjecture_id=row.id, data={"contraction": None, "big": 10**40})
+        other = CMFLinkRecord(search, row.canonical_key or "", link.class_key, "cmf3_1", {"c0": "0", "c1": "-2"}, (1, 1),
+                              ("1", "1"), "shift", (12, -3, 2, 0), conjecture_id=row.id)
+        assert store.write_cmf_links([link, other, link]) == 2 and store.write_cmf_links([other]) == 0
+        rows = store.cmf_links(search)
+        assert [(r.field, r.parameters, r.mobius, r.trajectory) for r in rows] == [
+            ("zeta3", {}, (6, 6, 1, 0), (1, 1)), ("cmf3_1", {"c0": "0", "c1": "-2"}, (12, -3, 2, 0), (1, 1))]
+        assert rows[0].data == {"contraction": None, "big": 10**40} and store.cmf_links(conjecture_id=row.id + 1) == []
+        assert store.cmf_links(search, field="cmf3_1")[0].conjecture_id == row.id and store.cmf_links(2**70) == []
+        orphan = CMFLinkRecord(search, "k", "k", "e", {}, (1, 0), ("0", "0"), "shift", conjecture_id=row.id + 99)
+        with pytest.raises(StoreError, match="not stored; nothing was written"):
+            store.write_cmf_links([orphan, CMFLinkRecord(search, "k2", "k2", "e", {}, (1, 0), ("0", "0"), "shift")])
+        assert len(store.cmf_links(search)) == 2 and store.counts()["cmf_link"] == 2

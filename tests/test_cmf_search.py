@@ -250,3 +250,13 @@ def test_ray_gives_the_serial_results(zeta3_search: tuple[str, int], ray_local: 
         report = run_search(store, zeta3_spec(), workers=2, progress=False)
         assert report.status == "done" and not report.errors
         assert {(r.expression, r.canonical_key, r.delta) for r in store.query(search=report.search_id)} == serial
+
+
+def test_the_report_lists_the_trajectories_under_their_field(zeta3_search: tuple[str, int], tmp_path) -> None:
+    from brouncker.report import write_report
+
+    url, search_id = zeta3_search
+    with open_store(url, read_only=True) as store:
+        report = write_report(store, search_id, tmp_path / "z.html")
+    html = (tmp_path / "z.html").read_text()
+    assert report.field_links == 12 and "zeta3 (12)" in html and "limit = (1 - zeta(3))/zeta(3)" in html

@@ -199,8 +199,7 @@ def _targets(store: Store, search_id: int, candidates: bool) -> list[Target]:
     from ..pcf.polynomial import parse
 
     rows = store.query(search=search_id, candidate=True if candidates else None)
-    targets = [Target(PCF(parse(r.a), parse(r.b)), label=f"#{r.id}", conjecture_id=r.id, expression=r.expression,
-                      constants=_names(r.expression) if r.expression else ())
+    targets = [Target(PCF(parse(r.a), parse(r.b)), label=f"#{r.id}", conjecture_id=r.id, expression=r.expression)
                for r in rows if r.a and r.b]
     if candidates:
         for cluster in store.clusters(search_id):
@@ -214,15 +213,6 @@ def _targets(store: Store, search_id: int, candidates: bool) -> list[Target]:
                 except ValueError:
                     continue  # a reference that is an expression, not a member's key
     return targets
-
-
-def _names(expression: str) -> tuple[str, ...]:
-    from ..constants import parse_constant
-
-    try:
-        return parse_constant(expression).names
-    except BrounckerError:
-        return ()
 
 
 def _grids(fields: str | None, max_norm: int | None, parameter_range: str | None) -> list[Any]:
@@ -329,7 +319,7 @@ def explain_command(
             console.print(f"... and {len(rows) - MAX_LINKS_SHOWN} more (--json)", highlight=False)
         counts = {f: sum(1 for link in explanation.links if link.field == f) for f in dict.fromkeys(link.field for link in explanation.links)}
         closed = sum(1 for link in explanation.links if link.closed_form is not None)
-        console.print(f"search {search_id}: {len(explanation.explained())} of {explanation.targets} formulas explained; links per field: "
+        console.print(f"search {search_id}: {explanation.explained} of {explanation.targets} formulas explained; links per field: "
                       + (", ".join(f"{f} {n}" for f, n in counts.items()) or "none")
                       + f"; {closed} hypergeometric closed forms of {explanation.closed_forms_tried} tried; {written} links stored "
                       f"in {explanation.seconds:.1f} s", highlight=False)

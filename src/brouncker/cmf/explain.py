@@ -182,7 +182,6 @@ class Target:
     conjecture_id: int | None = None
     cluster_id: int | None = None
     expression: str | None = None
-    constants: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,15 +238,15 @@ class Explanation:
     seconds: float
     unexplained: tuple[Target, ...] = field(default=())
 
-    def explained(self, fields: Iterable[str] | None = None) -> set[str]:
-        """Labels of targets linked to any of ``fields`` (all fields when None)."""
-        wanted = None if fields is None else set(fields)
-        return {link.target.label for link in self.links if wanted is None or link.field in wanted}
+    @property
+    def explained(self) -> int:
+        """How many targets some field explains."""
+        return self.targets - len(self.unexplained)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "targets": self.targets,
-            "explained": len(self.explained()),
+            "explained": self.explained,
             "closed_forms": sum(1 for link in self.links if link.closed_form is not None),
             "closed_forms_tried": self.closed_forms_tried,
             "inconclusive": self.inconclusive,
@@ -316,7 +315,7 @@ def forms_of(target: PCF) -> list[_Form]:
     for parity, name in ((0, "even"), (1, "odd")):
         try:
             tp = trajectory_pcf(contraction(target, parity))
-        except FieldError:
+        except (FieldError, ValueError):  # a singular two-step matrix: no contraction to compare
             continue
         if tp.mobius is None or tp.mobius.determinant == 0:
             continue
