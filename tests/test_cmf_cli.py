@@ -129,6 +129,7 @@ def test_check_exits_0_when_the_field_conserves_and_1_naming_the_entry_when_not(
         (["walk", "cmf1", "--trajectory", "1,1", "--start", "1,1", "--parameters", "c9=1"], "cmf1 has no parameter 'c9'"),
         (["walk", "cmf1", "--trajectory", "1,1", "--start", "1,1", "--parameters", "c0"], "is not NAME=VALUE"),
         (["walk", "1F1", "--trajectory", "1,0", "--start", "1,1", "--parameters", "z=1/0"], "not a rational number"),
+        (["check", "1F1", "--parameters", "z=0"], "z = 0 makes an entry of M(y0) of 1F1 infinite"),
         (["pcf", "zeta3", "--trajectory", "0,1", "--start", "0,1"], "is diagonal: it is no PCF"),
         (["pcf", "3F2", "--trajectory", "1,0,0,0,0", "--start", "1,1,1,2,2", "--parameters", "z=1/2"], "only rank-2 trajectories are PCFs"),
         (["check", "nosuch"], "unknown field 'nosuch'"),
