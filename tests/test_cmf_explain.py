@@ -18,15 +18,14 @@ from brouncker.cmf.closed_form import closed_form, solve
 from brouncker.cmf.explain import FieldGrid, Target, contraction, contraction_map, default_grids, explain
 from brouncker.cmf.walk import walk as cmf_walk
 from brouncker.constants import parse_constant
+from brouncker.errors import StoreError
 from brouncker.identification.identify import identify
 from brouncker.pcf.canonical import Mobius, canonical
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.polynomial import evaluate, normalize
-from brouncker.records import ConjectureRecord, LinkMethod, PCFRecord
+from brouncker.records import CMFLinkRecord, ConjectureRecord, LinkMethod, PCFRecord
 from brouncker.report import write_report
 from brouncker.store import NewCluster, open_store
-from brouncker.errors import StoreError
-from brouncker.records import CMFLinkRecord
 from tests.test_cmf_search import fraction_walk
 
 pytest_plugins = ["tests.conftest_store"]
