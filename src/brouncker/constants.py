@@ -192,6 +192,10 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any], int]] = {
     "agm": (mpmath.agm, lambda x, y: sympy.Function("agm")(x, y), 2),
     "besseli": (mpmath.besseli, sympy.besseli, 2),
     "besselj": (mpmath.besselj, sympy.besselj, 2),
+    # hypergeometric closed forms (`brouncker cmf explain`): 2F1(a, b; c; z), 1F1(a; b; z), Tricomi U(a, b, z)
+    "hyp2f1": (mpmath.hyp2f1, lambda a, b, c, z: sympy.hyper([a, b], [c], z), 4),
+    "hyp1f1": (mpmath.hyp1f1, lambda a, b, z: sympy.hyper([a], [b], z), 3),
+    "hyperu": (mpmath.hyperu, lambda a, b, z: sympy.Function("hyperu")(a, b, z), 3),
 }
 MAX_INTEGER_DIGITS = 1000  # a literal longer than this is refused
 
@@ -329,14 +333,15 @@ class ConstantExpression:
 
 def parse_constant(text: str) -> ConstantExpression:
     """Parse a constant expression over the bank names, numbers, ``+ - * / ^ **`` and the
-    functions ``zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, gamma, agm, besseli``.
+    functions ``zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, gamma, agm, besseli``,
+    ``besselj``, and the hypergeometric ``hyp2f1(a, b, c, z)``, ``hyp1f1(a, b, z)``, ``hyperu(a, b, z)``.
 
     >>> parse_constant("e/(e-2)").names
     ('e',)
     >>> parse_constant("__import__('os')")
     Traceback (most recent call last):
     ...
-    brouncker.errors.ParseError: cannot parse '__import__('os')': unknown function '__import__'; known: zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, sinh, cosh, tanh, gamma, agm, besseli, besselj
+    brouncker.errors.ParseError: cannot parse '__import__('os')': unknown function '__import__'; known: zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, sinh, cosh, tanh, gamma, agm, besseli, besselj, hyp2f1, hyp1f1, hyperu
     """
     if not isinstance(text, str) or not text.strip():
         raise ParseError("cannot parse '': empty constant expression")

@@ -147,7 +147,7 @@ def conjecture_display(row: ConjectureRow, value: str | None = None) -> str:
 
     delta = "" if row.delta is None else rf",\ \delta = {_number(row.delta)}" + (f"\\ ({row.delta_kind})" if row.delta_kind else "")
     note = rf"\text{{conjecture {row.id}: {row.status}, {row.digits} digits}}{delta}"
-    if row.a is not None and row.b is not None:
+    if row.kind == "pcf" and row.a is not None and row.b is not None:  # a CMF's PCF carries its value only up to a Möbius map
         formula = cfrac_formula_latex(row.expression, PCF.parse(row.a, row.b), value=value)
     elif row.expression is not None:
         formula = rf"x = {latex_expression(row.expression)}"

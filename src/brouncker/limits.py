@@ -33,6 +33,20 @@ ESMA_MAX_COEFF_LIMIT = 10**6  # coefficients of P and Q lie in [-L, L]
 ESMA_MAX_CYCLE = 64  # longest sign period: 2^64 periods are far past any limit already
 ESMA_MAX_DEPTH = 100_000  # partial quotients per (LHS, sign period)
 
+# CMF trajectory searches: the space is the (parameters, trajectory, start) triples of a
+# field; a task is a chunk of them. Each triple costs a trajectory matrix, a limit, an
+# identification, a walk for δ and a dynamics record: a few ms for the diagonal of the ζ(3)
+# field, about a second for trajectories with entries near 4 (PCFs of degree 20-60 with long
+# coefficients); a trajectory (16, 15) of the ζ(3) field gives a PCF of degree 177.
+CMF_MAX_SPACE = 100_000  # triples in one search: hours of one core at the slow end
+CMF_MAX_TASK_SIZE = 1_000  # triples per shard
+CMF_MAX_NORM = 16  # largest |entry| of a trajectory: a step multiplies up to d * 16 axis matrices
+CMF_MAX_COORDINATE = 10**6  # largest |numerator| or denominator of a start or parameter value
+CMF_MAX_DEPTH = 1 << 17  # deepest walk of a search (limits, δ) and of `cmf walk`
+CMF_MAX_DIGITS = 10_000  # digits asked of a trajectory's limit
+CMF_MAX_EXPLAIN_ITEMS = 200_000  # triples `cmf explain` enumerates in one run: about a minute (0.3 ms each)
+CMF_SECONDS_PER_ITEM = 0.1  # estimate quoted when a search is refused (ζ(3), entries up to 4: 117 triples in 10 s)
+
 # `search plan` runs sample tasks for about this long (its --sample-seconds), at most the maximum.
 PLAN_SAMPLE_SECONDS = 3.0
 MAX_PLAN_SAMPLE_SECONDS = 600.0

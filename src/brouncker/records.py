@@ -221,6 +221,89 @@ class ConjectureRecord:
         )
 
 
+class LinkMethod(StrEnum):
+    """How a formula was found to be a trajectory of a field: its PCF's shift class met
+    among the field's enumerated trajectories (``shift``), or hypergeometric parameters
+    solved from its coefficients (``hypergeometric``)."""
+
+    SHIFT = "shift"
+    HYPERGEOMETRIC = "hypergeometric"
+
+
+@dataclass(frozen=True, slots=True)
+class CMFLinkRecord:
+    r"""A stored formula explained by a known conservative matrix field (what ``brouncker
+    cmf explain`` writes).
+
+    The PCF with key ``canonical_key`` (a conjecture of search ``search_id``, or the
+    representative of its cluster ``cluster_id``) is, up to shift and equivalence, the PCF
+    of ``trajectory`` from ``start`` in ``field`` with ``parameters`` (values as text such as
+    ``"1/2"``). ``mobius`` ``(c0, c1, c2, c3)`` gives the formula's value from the
+    trajectory's limit $L$: $(c_0 + c_1 L)/(c_2 + c_3 L)$. ``closed_form`` is a constant
+    expression for the formula's value (hypergeometric links), re-checked to ``digits``.
+
+    >>> r = CMFLinkRecord(1, "a=2,1|b=1,0,0", "a=2,1|b=1,0,0", "pi", {}, (1, 1), ("1", "0"), "shift", (0, 1, 1, 0))
+    >>> CMFLinkRecord.from_dict(r.as_dict()) == r
+    True
+    """
+
+    search_id: int
+    canonical_key: str
+    class_key: str
+    field: str
+    parameters: dict[str, str]
+    trajectory: tuple[int, ...]
+    start: tuple[str, ...]
+    method: LinkMethod
+    mobius: tuple[int, int, int, int] | None = None
+    closed_form: str | None = None
+    digits: int | None = None
+    conjecture_id: int | None = None
+    cluster_id: int | None = None
+    data: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method", LinkMethod(self.method))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "search_id": self.search_id,
+            "canonical_key": self.canonical_key,
+            "class_key": self.class_key,
+            "field": self.field,
+            "parameters": dict(self.parameters),
+            "trajectory": list(self.trajectory),
+            "start": list(self.start),
+            "method": str(self.method),
+            "mobius": None if self.mobius is None else list(self.mobius),
+            "closed_form": self.closed_form,
+            "digits": self.digits,
+            "conjecture_id": self.conjecture_id,
+            "cluster_id": self.cluster_id,
+            "data": None if self.data is None else dict(self.data),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CMFLinkRecord:
+        mobius = data.get("mobius")
+        return cls(
+            search_id=int(data["search_id"]),
+            canonical_key=str(data["canonical_key"]),
+            class_key=str(data["class_key"]),
+            field=str(data["field"]),
+            parameters={str(k): str(v) for k, v in (data.get("parameters") or {}).items()},
+            trajectory=tuple(int(v) for v in data["trajectory"]),
+            start=tuple(str(v) for v in data["start"]),
+            method=LinkMethod(data["method"]),
+            mobius=None if mobius is None else (int(mobius[0]), int(mobius[1]), int(mobius[2]), int(mobius[3])),
+            closed_form=data.get("closed_form"),
+            digits=None if data.get("digits") is None else int(data["digits"]),
+            conjecture_id=data.get("conjecture_id"),
+            cluster_id=data.get("cluster_id"),
+            data=None if data.get("data") is None else dict(data["data"]),
+        )
+
+
 def json_safe(value: Any) -> Any:
     """Plain JSON: records become dicts, tuples lists, mpz ints, enums their text, and
     infinities and NaN strings (JSON, and PostgreSQL's JSONB, have no infinity).

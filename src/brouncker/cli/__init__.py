@@ -10,6 +10,7 @@ from . import store  # noqa: F401
 from . import searches  # noqa: F401
 from . import clusters  # noqa: F401
 from . import serve  # noqa: F401
+from . import cmf  # noqa: F401
 from .app import app, main
 
 __all__ = ["app", "main"]

@@ -17,7 +17,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from ..records import json_safe
+from ..records import ConjectureKind, json_safe
 
 if TYPE_CHECKING:
     from ..report.ranking import ConstantGroup
@@ -133,9 +133,10 @@ def _formula_table(details: Sequence[ConjectureDetail]) -> Table:
 
 def formula_text(detail: ConjectureDetail) -> str:
     """``4/pi = PCF(2n + 1, n^2)``; a candidate as ``1.5251… = PCF(…)``; an ESMA or CMF
-    conjecture by its expression and kind."""
+    conjecture by its expression and kind (a CMF conjecture's expression is the value of its
+    trajectory, which its PCF carries only up to a Möbius map)."""
     row = detail.conjecture
-    if row.a is not None and row.b is not None:
+    if row.kind == ConjectureKind.PCF and row.a is not None and row.b is not None:
         pcf = f"PCF({row.a}, {row.b})"
         if row.expression is not None:
             return f"{row.expression} = {pcf}"

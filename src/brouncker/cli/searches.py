@@ -16,6 +16,8 @@ from ..esma.expansion import (
     IRREGULAR_START,
 )
 from ..limits import (
+    CMF_MAX_SPACE,
+    CMF_MAX_TASK_SIZE,
     ESMA_MAX_SPACE,
     ESMA_MAX_TASK_SIZE,
     MAX_PLAN_SAMPLE_SECONDS,
@@ -113,8 +115,9 @@ def esma_command(
 
 LIMITS_HELP = (
     f"Limits, checked before anything is written; a spec's \\[limits] table raises them on purpose: "
-    f"max_space {MAX_SPACE:,} PCFs ({ESMA_MAX_SPACE:,} (LHS, sign period) pairs for ESMA), max_shards {MAX_SHARDS:,}, "
-    f"max_task_size {MAX_TASK_SIZE:,} PCFs per shard ({ESMA_MAX_TASK_SIZE:,} pairs). "
+    f"max_space {MAX_SPACE:,} PCFs ({ESMA_MAX_SPACE:,} (LHS, sign period) pairs for ESMA, {CMF_MAX_SPACE:,} (parameters, "
+    f"trajectory, start) triples for CMF), max_shards {MAX_SHARDS:,}, "
+    f"max_task_size {MAX_TASK_SIZE:,} PCFs per shard ({ESMA_MAX_TASK_SIZE:,} pairs, {CMF_MAX_TASK_SIZE:,} triples). "
     f"A spec is a regular file of at most {MAX_SPEC_BYTES:,} bytes."
 )
 FINDINGS_PER_CONSTANT = 5  # rows of each constant in the final table; the rest are a query away
@@ -256,7 +259,7 @@ def search_plan_command(
 
     The estimate scales a timed sample of real tasks, run here serially; nothing is written to any database.
 
-    For an ESMA spec, 'pcfs' counts (LHS, sign period) pairs.
+    For an ESMA spec, 'pcfs' counts (LHS, sign period) pairs; for a CMF spec, (parameters, trajectory, start) triples.
     """
     from ..search.estimate import estimate_search
     from ..search.sizes import duration

@@ -411,7 +411,12 @@ def substitute(field: CMF, values: Mapping[sp.Symbol | str, Rational | sp.Expr])
             shown = ", ".join(params) or "none"
             raise FieldError(f"{field.label} has no parameter '{name}' (parameters: {shown})")
         subs[params[name]] = sp.Rational(value.numerator, value.denominator) if isinstance(value, Fraction) else value
-    return CMF({a: m.subs(subs) for a, m in zip(field.axes, field.matrices)}, name=field.name)
+    matrices = {a: m.subs(subs) for a, m in zip(field.axes, field.matrices)}
+    for axis, m in matrices.items():
+        if any(e.has(sp.zoo, sp.nan, sp.oo) for e in m):
+            shown = ", ".join(f"{k} = {v}" for k, v in subs.items())
+            raise FieldError(f"{shown} makes an entry of M({axis}) of {field.label} infinite: choose other parameter values")
+    return CMF(matrices, name=field.name)
 
 
 def dual(field: CMF) -> CMF:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import sympy as sp
@@ -173,3 +173,14 @@ def known_field(name: str, **values: Rational | sp.Expr) -> CMF:
             field = entry.build()
             return substitute(field, values) if values else field
     raise FieldError(f"unknown field '{name}' (known: {', '.join(k.name for k in _REGISTRY)})")
+
+
+@lru_cache(maxsize=None)
+def field_shape(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of the axes and of the free parameters of the known field ``name``.
+
+    >>> field_shape("cmf1")
+    (('x', 'y'), ('c0', 'c1', 'c2', 'c3'))
+    """
+    field = known_field(name)
+    return tuple(map(str, field.axes)), tuple(map(str, field.parameters))

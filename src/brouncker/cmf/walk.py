@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 from gmpy2 import gcd, mpz
@@ -47,6 +47,9 @@ from ..pcf.walk import Convergent, _values, log10_abs
 from ..precision import LIMIT_GUARD_DIGITS
 from .field import CMF, Rational
 from .trajectory import TrajectoryMatrix, trajectory_matrix
+
+if TYPE_CHECKING:
+    from .companion import TrajectoryPCF
 
 LEAF_SIZE = 32  # steps multiplied one by one at the leaves of the product tree
 
@@ -207,13 +210,19 @@ def trajectory_limit(
     the PCF in advance. Rank $> 2$, or a rank-2 walk whose map is degenerate: the walk
     itself, doubling its depth.
     """
-    tm = trajectory_matrix(field, trajectory, start)
-    if tm.rank == 2:
-        from .companion import trajectory_pcf  # companion imports this module
+    return matrix_limit(trajectory_matrix(field, trajectory, start), digits, max_depth)
 
-        tp = trajectory_pcf(tm)
-        if tp.mobius is not None:
-            return _limit_through_pcf(tp.pcf.a, tp.pcf.b, tp.mobius, digits, max_depth)
+
+def matrix_limit(tm: TrajectoryMatrix, digits: int, max_depth: int = MAX_DEPTH, pcf: TrajectoryPCF | None = None) -> TrajectoryLimit:
+    r"""The limit of a trajectory matrix's walk to ``digits`` digits (see
+    :func:`trajectory_limit`); ``pcf`` reuses its :func:`~brouncker.cmf.companion.trajectory_pcf`."""
+    if tm.rank == 2:
+        if pcf is None:
+            from .companion import trajectory_pcf  # companion imports this module
+
+            pcf = trajectory_pcf(tm)
+        if pcf.mobius is not None:
+            return _limit_through_pcf(pcf.pcf.a, pcf.pcf.b, pcf.mobius, digits, max_depth)
     return _limit_by_walk(tm, digits, max_depth)
 
 

@@ -117,6 +117,21 @@ def canonical_key(a: Coefficients, b: Coefficients) -> str:
     return "a=" + ",".join(map(str, a)) + "|b=" + ",".join(map(str, b))
 
 
+def pcf_of_key(key: str) -> PCF:
+    """The PCF a key names (the inverse of :func:`canonical_key`); ValueError if it names none.
+
+    >>> pcf_of_key("a=2,1|b=1,0,0")
+    PCF(a=(2, 1), b=(1, 0, 0))
+    """
+    try:
+        a_part, b_part = key.split("|")
+        if not (a_part.startswith("a=") and b_part.startswith("b=")):
+            raise ValueError
+        return PCF(tuple(int(c) for c in a_part[2:].split(",")), tuple(int(c) for c in b_part[2:].split(",")))
+    except ValueError:
+        raise ValueError(f"{key!r} is not a PCF key such as 'a=2,1|b=1,0,0'") from None
+
+
 def inflate(pcf: PCF, f: Sequence[int] | int) -> PCF:
     r"""$\mathrm{PCF}(f(n) a(n), f(n) f(n-1) b(n))$, whose value is $f(0)$ times that of ``pcf``.
 

@@ -1,5 +1,7 @@
 """The HTML report of a search: summary, clusters per plane, formulas per constant,
-convergence of the top conjectures, families, and candidate discoveries.
+convergence of the top conjectures, families, candidate discoveries, and the formulas
+explained by each conservative matrix field (``brouncker cmf explain``, and the trajectories
+of a CMF search).
 
 One self-contained file (PNGs embedded as data URIs, no script, no network); run
 ``brouncker cluster SEARCH_ID`` first so that the clusters are there.
@@ -22,7 +24,7 @@ from . import html as h
 from . import plots
 
 if TYPE_CHECKING:
-    from ..store import ClusterRow, ConjectureDetail, ConjectureRow, PCFFeatures, SearchRow, Store
+    from ..store import ClusterRow, CMFLinkRow, ConjectureDetail, ConjectureRow, PCFFeatures, SearchRow, Store
 
 FORMULA_IMAGES_PER_CONSTANT = 25  # rows of a constant's table typeset as images (the rest as text)
 ROWS_PER_CONSTANT = 200  # rows listed per constant
@@ -43,11 +45,12 @@ class Report:
     families: int
     images: int
     seconds: float
+    field_links: int = 0  # formulas shown as explained by a field (links, and a CMF search's own trajectories)
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "bytes": self.bytes, "search_id": self.search_id, "clusters": self.clusters,
                 "candidates": self.candidates, "conjectures": self.conjectures, "constants": list(self.constants),
-                "families": self.families, "images": self.images, "seconds": self.seconds}
+                "families": self.families, "images": self.images, "seconds": self.seconds, "field_links": self.field_links}
 
 
 def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) -> Report:
@@ -59,7 +62,8 @@ def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) ->
     clusters = store.clusters(search_id)
     conjectures = store.conjecture_details(search_id)
     points = store.pcf_features(search_id)
-    text, images = render(search, clusters, conjectures, points, top=top)
+    links = store.cmf_links(search_id)
+    text, images = render(search, clusters, conjectures, points, top=top, links=links)
     path = Path(out)
     try:
         path.write_text(text, encoding="utf-8")
@@ -67,12 +71,13 @@ def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) ->
         raise BrounckerError(f"cannot write {out}: {exc.strerror}") from None
     families = sum(len((c.description or {}).get("families") or []) for c in clusters)
     constants = sorted({n for c in conjectures for n in c.constants})
+    shown = len(links) + sum(1 for c in conjectures if c.conjecture.kind is ConjectureKind.CMF)
     return Report(str(path), len(text.encode()), search_id, len(clusters), sum(1 for c in clusters if c.is_candidate),
-                  len(conjectures), tuple(constants), families, images, round(time.perf_counter() - started, 2))
+                  len(conjectures), tuple(constants), families, images, round(time.perf_counter() - started, 2), shown)
 
 
 def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Sequence[ConjectureDetail],
-           points: Sequence[PCFFeatures], top: int = 6) -> tuple[str, int]:
+           points: Sequence[PCFFeatures], top: int = 6, links: Sequence[CMFLinkRow] = ()) -> tuple[str, int]:
     """The HTML text and the number of images in it (pure: all data is given)."""
     labels = {c.id: c.label for c in clusters}
     images = 0
@@ -207,9 +212,69 @@ def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Seque
         h.table(("id", "a(n)", "b(n)", "value", "digits", "δ"), value_rows[:ROWS_PER_CONSTANT]),
         anchor="candidates",
     ))
+    sections.append(field_section(conjectures, links, labels))
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = f"brouncker report: search {search.id} ({search.name})"
     return h.page(title, sections, subtitle=f"generated {generated}"), images
+
+
+def field_section(conjectures: Sequence[ConjectureDetail], links: Sequence[CMFLinkRow], cluster_labels: Mapping[int, str]) -> str:
+    """The formulas explained by each field: the links of ``cmf explain``, and the
+    trajectories a CMF search walked (each is explained by its own field)."""
+    by_id = {c.conjecture.id: c for c in conjectures}
+    per_field: dict[str, list[tuple[Any, ...]]] = {}
+    for link in links:
+        c = by_id.get(link.conjecture_id) if link.conjecture_id is not None else None
+        if c is not None:
+            who, formula = f"#{c.conjecture.id}", _formula(c.conjecture.expression, c.conjecture.a, c.conjecture.b)
+        else:
+            label = cluster_labels.get(link.cluster_id, "") if link.cluster_id is not None else ""
+            who, formula = f"cluster {label}".strip(), link.canonical_key
+        params = ", ".join(f"{k} = {v}" for k, v in link.parameters.items())
+        value_map = "" if link.mobius is None else "value = " + _mobius_text(link.mobius)
+        part = (link.data or {}).get("contraction")
+        method = str(link.method) + (f" ({part} part)" if part else "")
+        per_field.setdefault(link.field, []).append((who, formula, params, _vector(link.trajectory), _vector(link.start), method,
+                                                     value_map, link.closed_form or "", link.digits or ""))
+    for c in conjectures:
+        row = c.conjecture
+        data = c.data if isinstance(c.data, Mapping) else {}
+        if row.kind is not ConjectureKind.CMF or "field" not in data:
+            continue
+        params = ", ".join(f"{k} = {v}" for k, v in (data.get("parameters") or {}).items())
+        limit = row.expression or (f"{(c.limit or '')[:30]}… (candidate)" if c.limit else "")
+        per_field.setdefault(str(data["field"]), []).append(
+            (f"#{row.id}", f"limit = {limit}", params, _vector(data.get("trajectory") or ()), _vector(data.get("start") or ()),
+             "search", data.get("value_map", "") if row.a else "", "", row.digits))
+    parts = [h.paragraph("A formula is explained by a field when its PCF is, up to shift n → n + s and equivalence, the PCF of "
+                         "a trajectory of the field; value = m(L) with L the trajectory's limit W[0,-1]/W[1,-1]. Hypergeometric "
+                         "links come with a closed form, re-checked to the digits shown.")]
+    for name in sorted(per_field, key=lambda k: (-len(per_field[k]), k)):
+        rows = per_field[name]
+        parts.append(h.section(f"{name} ({len(rows)})",
+                               h.table(("id", "formula", "parameters", "trajectory", "start", "method", "value = m(L)", "closed form", "digits"),
+                                       rows[:ROWS_PER_CONSTANT]),
+                               h.paragraph(f"… and {len(rows) - ROWS_PER_CONSTANT} more (brouncker cmf explain --json)", "muted")
+                               if len(rows) > ROWS_PER_CONSTANT else "",
+                               level=3))
+    if not per_field:
+        parts.append(h.paragraph("(none: run brouncker cmf explain SEARCH_ID)", "muted"))
+    return h.section("Formulas explained by each field", *parts, anchor="fields")
+
+
+def _formula(expression: str | None, a: str | None, b: str | None) -> str:
+    pcf = f"PCF({a}, {b})" if a and b else ""
+    return f"{expression} = {pcf}" if expression and pcf else expression or pcf
+
+
+def _vector(values: Sequence[Any]) -> str:
+    return "(" + ", ".join(str(v) for v in values) + ")"
+
+
+def _mobius_text(coefficients: Sequence[int]) -> str:
+    from ..pcf.canonical import Mobius
+
+    return Mobius(*(int(c) for c in coefficients)).text("L")
 
 
 def _unlabelled(cluster: ClusterRow) -> bool:

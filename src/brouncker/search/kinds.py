@@ -8,7 +8,7 @@ records (:class:`~brouncker.search.shards.ShardResult`). Resume, progress, failu
 handling and the store writes are the driver's, the same for every kind.
 
 >>> sorted(kinds())
-['esma', 'pcf']
+['cmf', 'esma', 'pcf']
 >>> kinds()["esma"].unit
 'pairs'
 """
@@ -58,11 +58,13 @@ def register(kind: Kind[Any, Any]) -> None:
 def kinds() -> Mapping[str, Kind[Any, Any]]:
     """Every kind of search, by name (the built-in ones load on first use)."""
     if not _KINDS:
+        from .cmf_pipeline import CMF_KIND
         from .esma_pipeline import ESMA_KIND
         from .pipeline import PCF_KIND
 
         register(PCF_KIND)
         register(ESMA_KIND)
+        register(CMF_KIND)
     return _KINDS
 
 

@@ -1,6 +1,6 @@
 """Search specifications: TOML files validated with pydantic, one model per kind.
 
-``kind`` says what a search enumerates: ``"pcf"`` (the default) or ``"esma"``. Every unknown
+``kind`` says what a search enumerates: ``"pcf"`` (the default), ``"esma"`` or ``"cmf"``. Every unknown
 key and every bad value is refused with one line naming the file and the key, and so is a
 space that is empty or larger than the spec's ``[limits]``, before any work starts::
 
@@ -26,7 +26,8 @@ space that is empty or larger than the spec's ``[limits]``, before any work star
     max_space = 20_000_000_000
 
 An ESMA spec (``kind = "esma"``) names a constant and the left-hand sides and sign periods
-to try (see :class:`ESMASpec`).
+to try (see :class:`ESMASpec`); a CMF spec (``kind = "cmf"``) names a conservative matrix
+field and the trajectories and starts to walk (see :class:`CMFSpec`).
 
 >>> spec = parse_spec({"name": "t", "family": {"a": {"degree": 1, "range": [0, 2]},
 ...                                            "b": {"coefficients": [[1], [0, 1]]}}})
@@ -75,6 +76,13 @@ from ..esma.expansion import (
     parse_cycles,
 )
 from ..limits import (
+    CMF_MAX_COORDINATE,
+    CMF_MAX_DEPTH,
+    CMF_MAX_DIGITS,
+    CMF_MAX_NORM,
+    CMF_MAX_SPACE,
+    CMF_MAX_TASK_SIZE,
+    CMF_SECONDS_PER_ITEM,
     ESMA_BYTES_PER_LHS,
     ESMA_BYTES_PER_PERIOD,
     ESMA_MAX_COEFF_LIMIT,
@@ -391,6 +399,200 @@ class ESMASpec(SearchSpec):
         spec = parse_spec(data, "esma")
         assert isinstance(spec, ESMASpec)
         return spec
+
+
+# --- CMF trajectory searches ------------------------------------------------------------------
+
+
+def _check_rational(value: Any, what: str) -> None:
+    from ..cmf.space import rational
+
+    try:
+        x = rational(value, what)
+    except BrounckerError as exc:
+        raise ValueError(str(exc)) from None
+    if abs(x.numerator) > CMF_MAX_COORDINATE or x.denominator > CMF_MAX_COORDINATE:
+        raise ValueError(f"{what}: {value!r} is too large: numerators and denominators lie within {number(CMF_MAX_COORDINATE)}")
+
+
+def _value_range(value: Any, what: str) -> Any:
+    """An inclusive integer range ``[lo, hi]``, or ``{values = [...]}`` (integers or rational
+    text such as ``"1/2"``), checked; returned as plain JSON (``[lo, hi]`` or ``{"values": [...]}``)."""
+    if isinstance(value, dict):
+        if set(value) != {"values"} or not isinstance(value["values"], list) or not value["values"]:
+            raise ValueError(f"{what}: give an inclusive range [lo, hi] or {{values = [...]}}, not {value!r}")
+        for v in value["values"]:
+            _check_rational(v, what)
+        return {"values": list(value["values"])}
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(type(v) is int for v in value):
+        lo, hi = value
+        if lo > hi:
+            raise ValueError(f"{what}: the range [{lo}, {hi}] is empty")
+        if max(abs(lo), abs(hi)) > CMF_MAX_COORDINATE:
+            raise ValueError(f"{what}: the range [{lo}, {hi}] must lie within ±{number(CMF_MAX_COORDINATE)}")
+        if hi - lo + 1 > CMF_MAX_SPACE:
+            raise ValueError(f"{what}: the range [{lo}, {hi}] holds more than {number(CMF_MAX_SPACE)} values")
+        return [lo, hi]
+    raise ValueError(f"{what}: give an inclusive integer range [lo, hi] or {{values = [...]}}, not {value!r}")
+
+
+def _expand(value: Any) -> list[Any]:
+    """The values of a checked range (see :func:`_value_range`)."""
+    if isinstance(value, dict):
+        return list(value["values"])
+    return list(range(value[0], value[1] + 1))
+
+
+class CMFLimits(Limits):
+    """A CMF search's limits count (parameters, trajectory, start) triples."""
+
+    max_space: int = Field(default=CMF_MAX_SPACE, ge=1, le=HARD_MAX_SPACE)
+    max_task_size: int = Field(default=CMF_MAX_TASK_SIZE, ge=1, le=HARD_MAX_TASK_SIZE)
+
+
+class CMFSpec(SearchSpec):
+    """A trajectory search of a known conservative matrix field (``brouncker cmf list``)::
+
+        kind = "cmf"
+        name = "zeta3-cmf"
+        field = "zeta3"
+        constants = ["zeta3"]     # identified against these (default: the whole bank)
+        max_norm = 2              # primitive trajectories with entries up to 2 ...
+        orthant = "positive"      # ... all >= 0 ("all": any sign; or one of 1, -1, 0 per axis)
+        start = [1, 2]            # every axis in [1, 2]; or a table per axis:
+        # [start]
+        # x = [1, 3]
+        # y = { values = ["1/2", 1] }
+        # [parameters]            # for fields with parameters: each a range or values
+        # c0 = [0, 2]
+        # z = { values = ["1/2", -1] }
+        digits = 30               # identified at 30 digits, re-checked at 60
+        depth = 4096              # deepest walk for a limit
+        delta_depth = 1000        # δ of the walk at this depth (blind: against twice the depth)
+        dynamics_depth = 2000     # the dynamics record of each trajectory's PCF (for clustering)
+        shard_size = 8            # triples per shard
+
+    Its space is the (parameters, trajectory, start) triples, parameters outermost
+    (:class:`brouncker.cmf.space.TrajectorySpace`).
+    """
+
+    kind: Literal["cmf"] = "cmf"
+    field: str
+    parameters: dict[str, Any] = Field(default_factory=dict)  # name -> [lo, hi] or {values = [...]}
+    max_norm: int = Field(default=2, ge=1, le=CMF_MAX_NORM)
+    orthant: str | list[int] = "positive"
+    start: Any = [1, 2]  # [lo, hi] or {values = [...]} for every axis, or a table of them by axis
+    constants: list[str] = Field(default_factory=lambda: list(BANK))
+    pairs: bool = False  # also two-constant relations among the constants
+    digits: int = Field(default=30, ge=10, le=CMF_MAX_DIGITS // 2)
+    depth: int = Field(default=4096, ge=32, le=CMF_MAX_DEPTH)
+    delta_depth: int = Field(default=1000, ge=16, le=CMF_MAX_DEPTH // 2)
+    dynamics: bool = True
+    dynamics_depth: int = Field(default=2000, ge=16, le=CMF_MAX_DEPTH)
+    shard_size: int = Field(default=8, ge=1)
+    limits: CMFLimits = CMFLimits()
+
+    @field_validator("constants")
+    @classmethod
+    def _known_constants(cls, names: list[str]) -> list[str]:
+        return PCFSpec._known_constants(names)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _parameter_ranges(cls, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValueError("give a table of parameters, e.g. [parameters] c0 = [0, 2]")
+        return {str(k): _value_range(v, f"parameter {k}") for k, v in value.items()}
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_ranges(cls, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) != {"values"}:
+            return {str(k): _value_range(v, f"start.{k}") for k, v in value.items()}
+        return _value_range(value, "start")
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, name: str) -> str:
+        from ..cmf.known import known_fields
+
+        names = [k.name for k in known_fields()]
+        if name not in names:
+            raise ValueError(f"unknown field '{name}'; known: {', '.join(names)}")
+        return name
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> CMFSpec:
+        """Parameters and starts fit the field, and the number of triples is within the limits,
+        counted before any trajectory is listed."""
+        from ..cmf.space import count_primitive, signs_of
+
+        axes, parameters = _field_shape(self.field)
+        missing = [p for p in parameters if p not in self.parameters]
+        unknown = [p for p in self.parameters if p not in parameters]
+        if unknown:
+            shown = ", ".join(parameters) or "none"
+            raise ValueError(f"field {self.field} has no parameter '{unknown[0]}' (parameters: {shown})")
+        if missing:
+            raise ValueError(f"field {self.field} has parameters {', '.join(parameters)}: give a range or values for "
+                             f"each in [parameters] (missing: {', '.join(missing)})")
+        try:
+            signs = signs_of(self.orthant, len(axes))
+        except BrounckerError as exc:
+            raise ValueError(str(exc)) from None
+        starts = self.start_values()
+        trajectories = count_primitive(len(axes), self.max_norm, signs)
+        sets = math.prod(len(v) for _, v in self.parameter_values())
+        total = sets * trajectories * math.prod(len(v) for v in starts)
+        limits = self.limits
+        if total > limits.max_space:
+            raise ValueError(
+                f"the space has {number(total)} (parameters, trajectory, start) triples ({number(sets)} parameter sets x "
+                f"{number(trajectories)} trajectories x {number(math.prod(len(v) for v in starts))} starts), over limits.max_space = "
+                f"{number(limits.max_space)}: about {duration(total * CMF_SECONDS_PER_ITEM)} of one core; lower max_norm or the "
+                "ranges, or raise max_space in [limits] on purpose"
+            )
+        if self.shard_size > limits.max_task_size:
+            raise ValueError(f"shard_size = {number(self.shard_size)} triples is over limits.max_task_size = "
+                             f"{number(limits.max_task_size)}: use a smaller shard_size, or raise max_task_size in [limits]")
+        shards = -(-total // self.shard_size)
+        if shards > limits.max_shards:
+            raise ValueError(f"shard_size = {number(self.shard_size)} makes {number(shards)} shards, over limits.max_shards = "
+                             f"{number(limits.max_shards)}: use a shard_size of at least {number(-(-total // limits.max_shards))}")
+        return self
+
+    def start_values(self) -> list[list[Any]]:
+        """The start values of each axis, in axis order."""
+        axes, _ = _field_shape(self.field)
+        if not isinstance(self.start, dict) or set(self.start) == {"values"}:
+            values = _expand(self.start)
+            return [values for _ in axes]
+        unknown = [a for a in self.start if a not in axes]
+        if unknown:
+            raise ValueError(f"field {self.field} has no axis '{unknown[0]}' (axes: {', '.join(axes)})")
+        missing = [a for a in axes if a not in self.start]
+        if missing:
+            raise ValueError(f"[start] gives no values for axis {', '.join(missing)} of field {self.field}")
+        return [_expand(self.start[a]) for a in axes]
+
+    def parameter_values(self) -> list[tuple[str, list[Any]]]:
+        """Each parameter's values, in the field's parameter order."""
+        _, parameters = _field_shape(self.field)
+        return [(p, _expand(self.parameters[p])) for p in parameters]
+
+    def space(self) -> Any:
+        """The :class:`~brouncker.cmf.space.TrajectorySpace` of this spec."""
+        from ..cmf.space import TrajectorySpace
+
+        axes, _ = _field_shape(self.field)
+        return TrajectorySpace.of(len(axes), self.max_norm, self.start_values(), self.orthant, self.parameter_values())
+
+
+def _field_shape(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The axes and parameters of a known field, by name."""
+    from ..cmf.known import field_shape
+
+    return field_shape(name)
 
 
 # --- reading specs ----------------------------------------------------------------------------

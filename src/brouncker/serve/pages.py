@@ -200,7 +200,7 @@ def convergence_image(request: Request) -> Response:
     if detail is None:
         raise HTTPException(404, f"no conjecture with id {conjecture_id}")
     row = detail.conjecture
-    if row.a is None or row.b is None or row.expression is None:
+    if row.kind is not ConjectureKind.PCF or row.a is None or row.b is None or row.expression is None:
         raise HTTPException(404, f"conjecture {conjecture_id} has no continued fraction with a closed form to plot")
     return Response(_convergence_png(row.a, row.b, row.expression, row.id), media_type="image/png",
                     headers={"cache-control": "max-age=3600"})

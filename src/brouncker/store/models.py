@@ -1,8 +1,9 @@
 """The database schema of the conjecture store (SQLAlchemy 2.x declarative models).
 
 One table per concept of DESIGN.md: ``constant``, ``search``, ``shard``, ``pcf``,
-``metrics``, ``conjecture`` (with its ``conjecture_constant`` links), ``verification``
-and ``cluster``. Big integers and high-precision numbers are stored as text;
+``metrics``, ``conjecture`` (with its ``conjecture_constant`` links), ``verification``,
+``cluster``, and ``cmf_link`` (a stored formula explained as a trajectory of a known
+conservative matrix field). Big integers and high-precision numbers are stored as text;
 coefficients, relations and records as JSON (JSONB on PostgreSQL).
 
 The Alembic migrations build exactly this schema; :data:`SCHEMA_REVISION` names the
@@ -35,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..records import ConjectureStatus, SearchStatus, ShardStatus
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The Alembic head revision this code reads and writes."""
 
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -214,6 +215,39 @@ class Cluster(Base):
     anchor: Mapped[str | None] = mapped_column(Text)
     is_candidate: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class CMFLink(Base):
+    """A stored formula explained by a known conservative matrix field: its PCF is, up to
+    shift and equivalence, the PCF of a trajectory of the field (``method`` ``shift``), or
+    a hypergeometric field's trajectory solved from its coefficients (``hypergeometric``,
+    with a ``closed_form`` re-checked to ``digits`` digits).
+
+    ``mobius`` ``[c0, c1, c2, c3]`` gives the formula's value from the trajectory's limit
+    $L$: $(c_0 + c_1 L)/(c_2 + c_3 L)$. The explained PCF is a conjecture of the search, or
+    the representative of one of its clusters. Unique per ``(search_id, link_key)``, a digest
+    of the PCF, field, parameters, trajectory, start and method.
+    """
+
+    __tablename__ = "cmf_link"
+    __table_args__ = (UniqueConstraint("search_id", "link_key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("search.id", ondelete="CASCADE"), index=True)
+    conjecture_id: Mapped[int | None] = mapped_column(ForeignKey("conjecture.id", ondelete="CASCADE"), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="CASCADE"), index=True)
+    link_key: Mapped[str] = mapped_column(String(128))
+    canonical_key: Mapped[str] = mapped_column(String(KEY_LENGTH), index=True)
+    class_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    field: Mapped[str] = mapped_column(String(64), index=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    trajectory: Mapped[list[int]] = mapped_column(JSONType)
+    start: Mapped[list[str]] = mapped_column(JSONType)
+    method: Mapped[str] = mapped_column(String(16))
+    mobius: Mapped[list[int] | None] = mapped_column(JSONType)
+    closed_form: Mapped[str | None] = mapped_column(Text)
+    digits: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 TABLES = [t.name for t in Base.metadata.sorted_tables]

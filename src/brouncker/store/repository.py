@@ -8,6 +8,7 @@ part                   responsibility
 :mod:`.queries`        ``query``, ``show``: conjecture rows and details
 :mod:`.searches`       searches and their shards
 :mod:`.cluster_tables` clusters, and the PCF rows that clustering reads
+:mod:`.links`          links of stored formulas to known matrix fields (``cmf explain``)
 :mod:`.rows`           the typed rows every read returns
 =====================  =========================================================
 
@@ -29,12 +30,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .cluster_tables import ClusterTables
 from .engine import check_connection, connect_error, ensure_schema, make_engine
+from .links import CMFLinks
 from .queries import ConjectureQueries
 from .searches import SearchTables
 from .writes import RecordWrites
 
 
-class Store(RecordWrites, ConjectureQueries, SearchTables, ClusterTables):
+class Store(RecordWrites, ConjectureQueries, SearchTables, ClusterTables, CMFLinks):
     """The conjecture store over one database. Use :func:`open_store` to get one."""
 
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
-from ..records import ConjectureKind, ConjectureStatus, DeltaKind, SearchStatus, ShardStatus, Verdict
+from ..records import ConjectureKind, ConjectureStatus, DeltaKind, LinkMethod, SearchStatus, ShardStatus, Verdict
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -311,6 +311,29 @@ class PCFConjecture(_Row):
     expression: str | None
     constants: tuple[str, ...]
     data: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CMFLinkRow(_Row):
+    """A stored formula explained by a known field (see :class:`~brouncker.records.CMFLinkRecord`):
+    the formula's value is ``mobius`` applied to the limit of ``trajectory`` from ``start``."""
+
+    id: int
+    search_id: int
+    conjecture_id: int | None
+    cluster_id: int | None
+    canonical_key: str
+    class_key: str
+    field: str
+    parameters: dict[str, str]
+    trajectory: tuple[int, ...]
+    start: tuple[str, ...]
+    method: LinkMethod
+    mobius: tuple[int, ...] | None
+    closed_form: str | None
+    digits: int | None
+    data: dict[str, Any] | None
+    created_at: datetime | None
 
 
 def rows_frame(rows: Sequence[Any], row_type: type | None = None) -> Any:

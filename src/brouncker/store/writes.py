@@ -51,7 +51,7 @@ METRIC_COLUMNS = ("delta_fr", "delta_naive", "c", "d", "gamma", "eta")
 
 
 def esma_value_key(data: Mapping[str, Any] | None) -> str:
-    """The identity of an ESMA (or CMF) conjecture: a digest of its defining data
+    """The identity of an ESMA conjecture: a digest of its defining data
     (``lhs`` and ``signs`` when present, else all of it).
 
     >>> esma_value_key({"lhs": [1, 2], "signs": [1, -1], "digits": 30}) == esma_value_key({"signs": [1, -1], "lhs": [1, 2]})
@@ -61,6 +61,26 @@ def esma_value_key(data: Mapping[str, Any] | None) -> str:
     core = {k: data[k] for k in ("lhs", "signs") if k in data} or data
     text = json.dumps(json_safe(core), sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+CMF_KEY_FIELDS = ("field", "parameters", "trajectory", "start")
+"""What identifies a CMF conjecture: the field, its parameters, the trajectory and the start."""
+
+
+def cmf_value_key(data: Mapping[str, Any] | None) -> str:
+    """The identity of a CMF conjecture: a digest of its field, parameters, trajectory and start.
+
+    >>> key = cmf_value_key({"field": "zeta3", "parameters": {}, "trajectory": [1, 1], "start": ["1", "1"], "digits": 60})
+    >>> key == cmf_value_key({"start": ["1", "1"], "trajectory": [1, 1], "parameters": {}, "field": "zeta3"})
+    True
+    """
+    data = dict(data or {})
+    missing = [k for k in CMF_KEY_FIELDS if k not in data]
+    if missing:
+        raise StoreError(f"a cmf conjecture's data needs {', '.join(CMF_KEY_FIELDS)} (missing: {', '.join(missing)})")
+    core = {k: data[k] for k in CMF_KEY_FIELDS}
+    text = json.dumps(json_safe(core), sort_keys=True, separators=(",", ":"))
+    return "cmf:sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def degrees(a: Sequence[int], b: Sequence[int]) -> tuple[int, int, int]:
@@ -116,6 +136,8 @@ def _conjecture_row(record: ConjectureRecord, pcf_id: int | None, search_id: int
         if not record.canonical_key:
             raise StoreError(f"{what}: a pcf conjecture needs a canonical key")
         value_key = record.canonical_key
+    elif kind is ConjectureKind.CMF:
+        value_key = cmf_value_key(record.data)
     else:
         value_key = esma_value_key(record.data)
     deg = degrees(record.a, record.b)[2] if record.a is not None and record.b is not None else None
