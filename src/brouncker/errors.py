@@ -23,3 +23,7 @@ class StoreError(BrounckerError):
 
 class InconclusiveError(BrounckerError):
     """The computation did not settle to the digits needed within the budget allowed."""
+
+
+class LimitError(BrounckerError):
+    """A request larger than a documented limit, or than this machine's memory."""
