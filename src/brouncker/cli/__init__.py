@@ -9,6 +9,6 @@ from . import formulas  # noqa: F401, I001
 from . import store  # noqa: F401
 from . import searches  # noqa: F401
 from . import clusters  # noqa: F401
-from .app import app, main
+from .app import app, main, run
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
