@@ -163,7 +163,7 @@ def walk_bytes(a: Sequence[int], b: Sequence[int], depth: int) -> float:
 
 DIGITS = Limit("digits of a value, a verification or an identification", "--digits", 100_000, 10_000_000)
 DEPTH = Limit("depth of a walk (metrics --depth, verify --max-depth)", "--depth", 1_000_000, 100_000_000)
-POLYNOMIAL_DEGREE = Limit("degree of a polynomial", "--a/--b", 64, 1_024)
+POLYNOMIAL_DEGREE = Limit("degree of a polynomial", "--a/--b", 64, 1_024, 0)
 # 4,000 stays below Python's 4,300-digit limit on int <-> str, so every coefficient can be printed
 INTEGER_DIGITS = Limit("digits of an integer literal or a polynomial's coefficient", "--a/--b/--constant", 1_000, 4_000)
 TEXT_LENGTH = Limit("characters of a polynomial or a constant expression", "--a/--b/--constant", 10_000, 1_000_000)
