@@ -58,7 +58,7 @@ def _shown(value: float) -> str:
     if isinstance(value, int) and value.bit_length() > 64:
         return f"about 10^{math.floor(value.bit_length() * math.log10(2)):,}"
     if isinstance(value, float) and not (math.isfinite(value) and abs(value) < 1e18):
-        return f"about 10^{math.floor(math.log10(abs(value))):,}" if math.isfinite(value) and value else str(value)
+        return f"about 10^{math.floor(math.log10(abs(value))):,}" if math.isfinite(value) else "astronomical"
     return f"{value:,}" if float(value).is_integer() else f"{value:,.3g}"
 
 
@@ -167,7 +167,8 @@ POLYNOMIAL_DEGREE = Limit("degree of a polynomial", "--a/--b", 64, 1_024, 0)
 # 4,000 stays below Python's 4,300-digit limit on int <-> str, so every coefficient can be printed
 INTEGER_DIGITS = Limit("digits of an integer literal or a polynomial's coefficient", "--a/--b/--constant", 1_000, 4_000)
 TEXT_LENGTH = Limit("characters of a polynomial or a constant expression", "--a/--b/--constant", 10_000, 1_000_000)
-CONSTANT_EXPONENT = Limit("decimal exponent of a constant expression and of each of its parts", "--constant", 10_000, 1_000_000, 0)
+CONSTANT_EXPONENT = Limit("|log10| of each part of a constant expression", "--constant", 10_000, 1_000_000, 0)
+FUNCTION_ARGUMENT = Limit("size of an argument of a function in a constant expression", "--constant", 10_000, 1_000_000, 0)
 
 # --- searches: spaces, shards, spec files, ESMA ------------------------------------------
 
