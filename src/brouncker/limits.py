@@ -128,7 +128,7 @@ def check_memory(estimate: float, what: str, hint: str = "") -> None:
     total = memory_bytes()
     if total is None or estimate <= MEMORY_FRACTION * total:
         return
-    message = f"{what} needs about {_bytes_shown(estimate)} of memory; this machine has {_bytes_shown(total)}"
+    message = f"{what} needs about {_bytes_shown(estimate)} of memory, more than {MEMORY_FRACTION:.0%} of this machine's {_bytes_shown(total)}"
     raise LimitError(message + (f": {hint}" if hint else ""))
 
 

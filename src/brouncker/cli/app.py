@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import typer
 
 from ..errors import BrounckerError
+from ..limits import INTEGER_DIGITS, POLYNOMIAL_DEGREE
 from .output import console, err_console
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -37,6 +38,8 @@ app.add_typer(search_app, name="search")
 DB_OPTION_HELP = "SQLAlchemy URL of the database (default: $BROUNCKER_DB, else sqlite:///brouncker.db)."
 WORKERS_HELP = "Parallel workers: 0 runs serially in this process; default: every CPU (Ray)."
 ADDRESS_HELP = "Join this Ray cluster (default: $RAY_ADDRESS, else a private local instance)."
+ALLOW_LARGE_HELP = "Raise every size limit to its large bound (README: Limits); memory is still checked."
+POLYNOMIAL_HELP = f"degree {POLYNOMIAL_DEGREE.help}, coefficients of {INTEGER_DIGITS.help} digits"
 
 
 def run(args: Sequence[str] | None = None) -> int:
