@@ -96,9 +96,9 @@ class Limit:
 
     @property
     def help(self) -> str:
-        """For an option's ``--help``: ``at most 100,000 (10,000,000 with --allow-large)``."""
+        """For an option's ``--help``: ``at most 100,000, or 10,000,000 with --allow-large``."""
         if self.large > self.default:
-            return f"at most {self.default:,} ({self.large:,} with {ALLOW_LARGE_FLAG})"
+            return f"at most {self.default:,}, or {self.large:,} with {ALLOW_LARGE_FLAG}"
         return f"at most {self.default:,}"
 
 

@@ -39,7 +39,7 @@ DB_OPTION_HELP = "SQLAlchemy URL of the database (default: $BROUNCKER_DB, else s
 WORKERS_HELP = "Parallel workers: 0 runs serially in this process; default: every CPU (Ray)."
 ADDRESS_HELP = "Join this Ray cluster (default: $RAY_ADDRESS, else a private local instance)."
 ALLOW_LARGE_HELP = "Raise every size limit to its large bound (README: Limits); memory is still checked."
-POLYNOMIAL_HELP = f"degree {POLYNOMIAL_DEGREE.help}, coefficients of {INTEGER_DIGITS.help} digits"
+POLYNOMIAL_HELP = f"degree at most {POLYNOMIAL_DEGREE.default}, coefficients of at most {INTEGER_DIGITS.default:,} digits; more with --allow-large"
 
 
 def run(args: Sequence[str] | None = None) -> int:
@@ -65,7 +65,7 @@ def run(args: Sequence[str] | None = None) -> int:
     except MemoryError:
         _one_line("out of memory: ask for less (smaller --digits or --depth, or without --allow-large)")
     except BrokenPipeError:  # `brouncker query | head`: the reader left; nothing more to say
-        sys.stdout = open(os.devnull, "w")  # the closed stream, until exit
+        sys.stdout = open(os.devnull, "w")  # in place of the closed stream, until exit
         return EXIT_OK
     return EXIT_USAGE
 
@@ -93,7 +93,7 @@ def _usage(exc: Exception) -> None:
     if callable(details):
         given = [str(d["input"]) for d in details() if isinstance(d, dict) and isinstance(d.get("input"), str)]
         message += f" (got {given[0][:60]!r})" if given else ""
-    where = f"; see '{ctx.command_path} --help'" if ctx is not None and getattr(ctx, "command_path", None) else ""
+    where = f"; see '{getattr(ctx, 'command_path', None) or 'brouncker'} --help'"
     _one_line(f"{message.rstrip('.')}{where}")
 
 
