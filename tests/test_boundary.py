@@ -238,3 +238,13 @@ def test_limits_show_astronomical_sizes_in_words():
         DIGITS.check(10**5000)
     with pytest.raises(LimitError, match="astronomical"):
         DIGITS.check(math.inf)
+
+
+def test_the_readme_lists_every_limit_with_its_bounds():
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
+    section = readme.split("## Limits", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    for name, limit in all_limits().items():
+        assert any(f"| {limit.default:,} | {limit.large:,} |" in row for row in rows), f"README: no row for {name}"

@@ -15,7 +15,7 @@ CLUSTER_COLUMNS = ("id", "plane", "label", "size", "anchors", "checked", "relate
 def cluster_command(
     search_id: int = typer.Argument(..., metavar="SEARCH_ID", help="The search whose PCFs to cluster."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
-    sample: int = typer.Option(400, "--sample", help="Members of each cluster checked against its label."),
+    sample: int = typer.Option(400, "--sample", min=0, help="Members of each cluster checked against its label."),
     families: bool = typer.Option(True, "--families/--no-families", help="Look for parametric families."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -60,7 +60,7 @@ def report_command(
     search_id: int = typer.Argument(..., metavar="SEARCH_ID", help="The search to report on (cluster it first)."),
     out: str = typer.Option("report.html", "--out", help="The HTML file to write."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
-    top: int = typer.Option(6, "--top", help="Conjectures whose convergence is plotted."),
+    top: int = typer.Option(6, "--top", min=0, help="Conjectures whose convergence is plotted."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Write a self-contained HTML report of a search: clusters, formulas, convergence, candidates."""
