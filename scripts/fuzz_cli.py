@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -58,6 +59,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="brouncker-fuzz-"))
     database = f"sqlite:///{folder / 'fuzz.db'}"
+    os.environ["BROUNCKER_DB"] = database  # no command writes a database elsewhere
     assert run(["db", "upgrade", "--db", database]) == 0
     chosen = {name: s for name, s in command_lines(database, folder).items() if not options.only or name in options.only.split(",")}
     kinds = ["exit 0", "exit 1", "exit 2", "exit 3", "slow", "traceback", "bad exit-2 message"]

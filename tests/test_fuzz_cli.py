@@ -263,11 +263,13 @@ EXAMPLES_SHARE = {"esma": 0.2, "spec-documents": 0.5}  # of EXAMPLES: the target
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """An empty brouncker database (schema only)."""
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty brouncker database (schema only), also $BROUNCKER_DB: no command writes elsewhere."""
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
     assert check(["db", "upgrade", "--db", url]) == 0
-    return url
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BROUNCKER_DB", url)
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -132,6 +132,15 @@ CHECK_DIGITS = 30  # parse_constant evaluates at this precision once, to refuse 
 VALUE_EXPONENT = 300  # a constant is 0 or within 10^±300, a double's range: screens, clustering and ESMA use doubles
 _SHOWN = 60  # characters of an expression quoted in a message
 _DIGIT_RUN = re.compile(r"[0-9]+")
+_SIGN_RUN = re.compile(r"(?<![0-9.][eE])[+-](?:\s*[+-])+")  # two or more signs in a row, not an exponent's
+
+
+def _python_source(text: str) -> str:
+    """The text as Python reads it: ``^`` is ``**`` (Python's ``^`` binds looser than ``+``),
+    and a run of signs is one sign by parity (``2--3`` is ``2+3``, ``---e`` is ``-e``), so
+    that 2,000 minus signs are no deeper for Python's parser than one."""
+    folded = _SIGN_RUN.sub(lambda m: "-" if m.group(0).count("-") % 2 else "+", text.replace("^", "**"))
+    return folded
 _EVALUATION_ERRORS = (ArithmeticError, ValueError, mpmath.libmp.NoConvergence)  # how mpmath says "undefined here"
 
 
@@ -264,7 +273,7 @@ class _Guarded:
 
     def __init__(self, expression: ConstantExpression) -> None:
         self.expression = expression
-        self.source = expression.text.replace("^", "**")
+        self.source = _python_source(expression.text)
         self.cache: dict[str, mpf] = {}
 
     def part(self, node: ast.AST) -> str:
@@ -409,7 +418,7 @@ def parse_constant(text: str) -> ConstantExpression:
             raise ParseError(f"cannot parse {quoted}: character {char!r} (U+{ord(char):04X}) at position {position + 1} is not allowed")
     longest = max((len(run.lstrip("0")) for run in _DIGIT_RUN.findall(stripped)), default=0)
     INTEGER_DIGITS.check(max(longest, 1), f"the number of digits of a number in {quoted}")
-    source = stripped.replace("^", "**")  # ^ binds looser than + in Python; as power it must bind like **
+    source = _python_source(stripped)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:

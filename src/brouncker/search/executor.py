@@ -132,7 +132,7 @@ try:
     import ray
     ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False,
              **json.loads(sys.argv[1]))
-    sys.stdout.write(ray.get_runtime_context().gcs_address + "\\n")
+    sys.stdout.write("ADDRESS " + ray.get_runtime_context().gcs_address + "\\n")
     sys.stdout.flush()
     sys.stdin.read()
 finally:
@@ -174,9 +174,11 @@ class LocalInstance:
                 raise BrounckerError(f"a local Ray instance did not start within {timeout:.0f} s")
             readable, _, _ = select.select([self.keeper.stdout], [], [], min(remaining, 1.0))
             if readable:
-                line = self.keeper.stdout.readline().decode().strip()
+                line = self.keeper.stdout.readline().decode(errors="replace")
+                if line.startswith("ADDRESS "):
+                    return line.split(None, 1)[1].strip()
                 if line:
-                    return line
+                    continue  # something else printed on stdout
                 self.keeper.wait()
                 raise BrounckerError(f"cannot start a local Ray instance: {self._last_error()}")
 
