@@ -27,7 +27,7 @@ import sympy
 from mpmath import mp, mpf
 
 from .errors import ParseError, UnknownConstantError
-from .limits import CONSTANT_EXPONENT, FUNCTION_ARGUMENT, INTEGER_DIGITS, TEXT_LENGTH
+from .limits import CONSTANT_EXPONENT, FUNCTION_ARGUMENT, NUMBER_DIGITS, TEXT_LENGTH
 
 GUARD_DIGITS = 15  # extra working digits so that the last requested digit is right
 
@@ -192,7 +192,7 @@ def _check(tree: ast.Expression, text: str) -> None:
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise ParseError(f"cannot parse {quoted}: {node.value!r} is not a number")
             if isinstance(node.value, int):
-                INTEGER_DIGITS.check(math.floor(node.value.bit_length() * math.log10(2)) + 1, f"the number of digits of an integer in {quoted}")
+                NUMBER_DIGITS.check(math.floor(node.value.bit_length() * math.log10(2)) + 1, f"the number of digits of an integer in {quoted}")
         elif isinstance(node, ast.Name):
             if id(node) in function_names:
                 continue
@@ -417,7 +417,7 @@ def parse_constant(text: str) -> ConstantExpression:
         if not char.isascii() or (not char.isprintable() and char not in " \t"):
             raise ParseError(f"cannot parse {quoted}: character {char!r} (U+{ord(char):04X}) at position {position + 1} is not allowed")
     longest = max((len(run.lstrip("0")) for run in _DIGIT_RUN.findall(stripped)), default=0)
-    INTEGER_DIGITS.check(max(longest, 1), f"the number of digits of a number in {quoted}")
+    NUMBER_DIGITS.check(max(longest, 1), f"the number of digits of a number in {quoted}")
     source = _python_source(stripped)
     try:
         tree = ast.parse(source, mode="eval")

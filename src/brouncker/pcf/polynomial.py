@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import TypeAlias
 
 from ..errors import ParseError
-from ..limits import INTEGER_DIGITS, POLYNOMIAL_DEGREE, TEXT_LENGTH
+from ..limits import COEFFICIENT_DIGITS, POLYNOMIAL_DEGREE, TEXT_LENGTH
 
 Coefficients: TypeAlias = tuple[int, ...]
 """Integer coefficients, highest degree first."""
@@ -126,7 +126,7 @@ def _quoted(text: str) -> str:
 
 def _too_long(c: int) -> bool:
     """Whether the integer has more digits than the limit allows."""
-    return abs(c) >= _power_of_ten(INTEGER_DIGITS.bound)
+    return abs(c) >= _power_of_ten(COEFFICIENT_DIGITS.bound)
 
 
 @lru_cache(maxsize=8)
@@ -142,7 +142,7 @@ class _Parser:
 
     One open parenthesis is one :class:`_Sum` on a stack. Sizes are checked before each
     product or power is formed: the degree against :data:`POLYNOMIAL_DEGREE`, every
-    integer against :data:`INTEGER_DIGITS`.
+    integer against :data:`COEFFICIENT_DIGITS`.
     """
 
     def __init__(self, text: str, symbols: Mapping[str, Coefficients]) -> None:
@@ -158,7 +158,7 @@ class _Parser:
             if bad is not None:
                 raise self._bad_character(bad, m.start(4))
             if number is not None:
-                INTEGER_DIGITS.check(max(1, len(number.lstrip("0"))), f"the number of digits of an integer in {_quoted(text)}")
+                COEFFICIENT_DIGITS.check(max(1, len(number.lstrip("0"))), f"the number of digits of an integer in {_quoted(text)}")
                 if self.tokens and self.tokens[-1][0] == "int":
                     raise self.error(f"two numbers in a row at position {m.start(1) + 1}; write '*' between them")
                 self.tokens.append(("int", number, m.start(1)))
@@ -268,8 +268,8 @@ class _Parser:
             c = f[0]
             if abs(c) > 1:
                 digits = k * math.log10(abs(c))
-                if digits >= INTEGER_DIGITS.bound:
-                    INTEGER_DIGITS.check(math.floor(digits) + 1, f"the number of digits of a coefficient of {_quoted(self.text)}")
+                if digits >= COEFFICIENT_DIGITS.bound:
+                    COEFFICIENT_DIGITS.check(math.floor(digits) + 1, f"the number of digits of a coefficient of {_quoted(self.text)}")
                 return (c**k,)
             return (1,) if k == 0 else ((c if k % 2 else abs(c)),)
         POLYNOMIAL_DEGREE.check((len(f) - 1) * k, f"the degree of {_quoted(self.text)}")
@@ -287,7 +287,7 @@ class _Parser:
         for c in f:
             if _too_long(c):
                 digits = math.floor((abs(c).bit_length() - 1) * math.log10(2)) + 1
-                INTEGER_DIGITS.check(digits, f"the number of digits of a coefficient of {_quoted(self.text)}")
+                COEFFICIENT_DIGITS.check(digits, f"the number of digits of a coefficient of {_quoted(self.text)}")
         return f
 
 
