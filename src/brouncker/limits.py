@@ -4,7 +4,7 @@ Every :class:`Limit` has a ``default`` bound, which keeps one request within sec
 minutes, and a ``large`` bound that applies once large requests are allowed on purpose:
 ``--allow-large`` on the command line, ``allow_large = true`` in a search spec, or
 :func:`allow_large` from Python. Memory is different: a request whose estimate exceeds
-:data:`MEMORY_FRACTION` of this machine's memory is refused whatever the flag says
+:data:`MEMORY_SHARE` of this machine's memory is refused whatever the flag says
 (:func:`check_memory`), with the estimate in the message.
 
 >>> DIGITS.check(50)
@@ -104,14 +104,18 @@ class Limit:
 
 # --- memory --------------------------------------------------------------------------
 
-MEMORY_FRACTION = 0.75  # a request may plan to use at most this share of the machine's memory
+MEMORY_SHARE = 0.5  # a request estimated above this share of the machine's memory is refused
 
 
-def memory_bytes() -> int | None:
-    """Physical memory of this machine, or None where the system does not say."""
+def machine_memory() -> int | None:
+    """Bytes of physical memory of this machine (None where the OS does not say).
+
+    >>> (machine_memory() or 1) > 0
+    True
+    """
     try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
         return None
 
 
@@ -124,11 +128,11 @@ def _bytes_shown(n: float) -> str:
 
 def check_memory(estimate: float, what: str, hint: str = "") -> None:
     """Refuse ``what`` up front when its ``estimate`` in bytes exceeds
-    :data:`MEMORY_FRACTION` of this machine's memory (``--allow-large`` does not lift it)."""
-    total = memory_bytes()
-    if total is None or estimate <= MEMORY_FRACTION * total:
+    :data:`MEMORY_SHARE` of this machine's memory (``--allow-large`` does not lift it)."""
+    total = machine_memory()
+    if total is None or estimate <= MEMORY_SHARE * total:
         return
-    message = f"{what} needs about {_bytes_shown(estimate)} of memory, more than {MEMORY_FRACTION:.0%} of this machine's {_bytes_shown(total)}"
+    message = f"{what} needs about {_bytes_shown(estimate)} of memory, more than {MEMORY_SHARE:.0%} of this machine's {_bytes_shown(total)}"
     raise LimitError(message + (f": {hint}" if hint else ""))
 
 

@@ -15,7 +15,7 @@ CLUSTER_COLUMNS = ("id", "plane", "label", "size", "anchors", "checked", "relate
 def cluster_command(
     search_id: int = typer.Argument(..., metavar="SEARCH_ID", help="The search whose PCFs to cluster."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
-    sample: int = typer.Option(400, "--sample", min=0, help="Members of each cluster checked against its label."),
+    sample: int = typer.Option(400, "--sample", help="Members of each cluster checked against its label."),
     families: bool = typer.Option(True, "--families/--no-families", help="Look for parametric families."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
