@@ -124,7 +124,9 @@ OPTION_INTEGERS = st.one_of(
     ANY_TEXT,
 )
 SMALL_DEPTHS = st.one_of(st.integers(-3, 2500).map(str), st.sampled_from(["abc", "", "1.5"]))
-IDS = st.one_of(st.integers(-(2**63), 2**63 - 1).map(str), ANY_TEXT)  # beyond int64 is the store's class B
+# Ids beyond int64 are the store's class B, handled on main (h3-store) but not on this branch's base:
+# drop the filter once both are merged.
+IDS = st.one_of(st.integers(-(2**63), 2**63 - 1).map(str), ANY_TEXT.filter(lambda t: not (t.strip().lstrip("+-").isdigit() and len(t.strip()) > 18)))
 
 
 # --- running one command ------------------------------------------------------------------
