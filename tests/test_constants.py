@@ -111,6 +111,14 @@ def _text(tree) -> str:
 
 
 def _mp(tree):
+    """The value by mpmath, node by node; a part that is not finite fails the whole (as it should)."""
+    value = _mp_node(tree)
+    if not mpmath.isfinite(value):
+        raise ValueError(f"{_text(tree)} is not finite")
+    return value
+
+
+def _mp_node(tree):
     if isinstance(tree, str):
         return LEAVES[tree]()
     if isinstance(tree, int):
