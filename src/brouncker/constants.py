@@ -20,6 +20,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import mpmath
@@ -27,7 +28,7 @@ import sympy
 from mpmath import mp, mpf
 
 from .errors import ParseError, UnknownConstantError
-from .limits import CONSTANT_EXPONENT, FUNCTION_ARGUMENT, NUMBER_DIGITS, TEXT_LENGTH
+from .limits import CONSTANT_EXPONENT, FUNCTION_ARGUMENT, NUMBER_DIGITS, TEXT_LENGTH, large_allowed
 
 GUARD_DIGITS = 15  # extra working digits so that the last requested digit is right
 
@@ -399,7 +400,8 @@ def parse_constant(text: str) -> ConstantExpression:
     functions ``zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, gamma, agm, besseli``.
 
     The expression is evaluated once at :data:`CHECK_DIGITS` digits, so that a pole, an
-    overflow or a value that is not real is refused here, with its reason.
+    overflow or a value that is not real is refused here, with its reason. Parsed
+    expressions are kept per text (they are immutable), so parsing the same text again is free.
 
     >>> parse_constant("e/(e-2)").names
     ('e',)
@@ -410,6 +412,12 @@ def parse_constant(text: str) -> ConstantExpression:
     """
     if not isinstance(text, str) or not text.strip():
         raise ParseError("cannot parse '': empty constant expression")
+    return _parse_constant(text.strip(), large_allowed())
+
+
+@lru_cache(maxsize=4096)
+def _parse_constant(text: str, large: bool) -> ConstantExpression:
+    """:func:`parse_constant` of stripped text, under the limits in force (``large``)."""
     TEXT_LENGTH.check(len(text), "the constant expression's length in characters")
     stripped = text.strip()
     quoted = _quoted(stripped)

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import TypeAlias
 
 from ..errors import ParseError
-from ..limits import COEFFICIENT_DIGITS, POLYNOMIAL_DEGREE, TEXT_LENGTH
+from ..limits import COEFFICIENT_DIGITS, POLYNOMIAL_DEGREE, TEXT_LENGTH, large_allowed
 
 Coefficients: TypeAlias = tuple[int, ...]
 """Integer coefficients, highest degree first."""
@@ -121,12 +121,7 @@ _SHOWN = 60  # characters of the text quoted in a message
 
 
 def _quoted(text: str) -> str:
-    return repr(text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…")[1:-1].join("''")
-
-
-def _too_long(c: int) -> bool:
-    """Whether the integer has more digits than the limit allows."""
-    return abs(c) >= _power_of_ten(COEFFICIENT_DIGITS.bound)
+    return "'" + (text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…") + "'"
 
 
 @lru_cache(maxsize=8)
@@ -148,6 +143,7 @@ class _Parser:
     def __init__(self, text: str, symbols: Mapping[str, Coefficients]) -> None:
         self.text = text
         self.symbols = symbols
+        self.digits, self.degree = COEFFICIENT_DIGITS.bound, POLYNOMIAL_DEGREE.bound  # the bounds in force
         self.tokens: list[tuple[str, str, int]] = []
         stripped = text.rstrip()
         pos = 0
@@ -158,7 +154,8 @@ class _Parser:
             if bad is not None:
                 raise self._bad_character(bad, m.start(4))
             if number is not None:
-                COEFFICIENT_DIGITS.check(max(1, len(number.lstrip("0"))), f"the number of digits of an integer in {_quoted(text)}")
+                if len(number) > self.digits:
+                    COEFFICIENT_DIGITS.check(len(number.lstrip("0")), f"the number of digits of an integer in {_quoted(text)}")
                 if self.tokens and self.tokens[-1][0] == "int":
                     raise self.error(f"two numbers in a row at position {m.start(1) + 1}; write '*' between them")
                 self.tokens.append(("int", number, m.start(1)))
@@ -259,7 +256,7 @@ class _Parser:
         return self.power(base, int(exp_tok[1]))
 
     def multiply(self, f: Coefficients, g: Coefficients) -> Coefficients:
-        if f != (0,) and g != (0,):
+        if len(f) + len(g) - 2 > self.degree and f != (0,) and g != (0,):
             POLYNOMIAL_DEGREE.check(len(f) + len(g) - 2, f"the degree of {_quoted(self.text)}")
         return self.checked(multiply(f, g))
 
@@ -268,11 +265,12 @@ class _Parser:
             c = f[0]
             if abs(c) > 1:
                 digits = k * math.log10(abs(c))
-                if digits >= COEFFICIENT_DIGITS.bound:
+                if digits >= self.digits:
                     COEFFICIENT_DIGITS.check(math.floor(digits) + 1, f"the number of digits of a coefficient of {_quoted(self.text)}")
                 return (c**k,)
             return (1,) if k == 0 else ((c if k % 2 else abs(c)),)
-        POLYNOMIAL_DEGREE.check((len(f) - 1) * k, f"the degree of {_quoted(self.text)}")
+        if (len(f) - 1) * k > self.degree:
+            POLYNOMIAL_DEGREE.check((len(f) - 1) * k, f"the degree of {_quoted(self.text)}")
         out: Coefficients = (1,)
         square = f
         while k:  # square and multiply: about log2(k) products
@@ -284,8 +282,9 @@ class _Parser:
         return out
 
     def checked(self, f: Coefficients) -> Coefficients:
+        bound = _power_of_ten(self.digits)
         for c in f:
-            if _too_long(c):
+            if not -bound < c < bound:
                 digits = math.floor((abs(c).bit_length() - 1) * math.log10(2)) + 1
                 COEFFICIENT_DIGITS.check(digits, f"the number of digits of a coefficient of {_quoted(self.text)}")
         return f
@@ -337,7 +336,15 @@ def parse(text: str | Sequence[int], symbols: Mapping[str, Coefficients] = SYMBO
     if not text.strip():
         raise ParseError("cannot parse '': empty polynomial")
     TEXT_LENGTH.check(len(text), "the polynomial's length in characters")
+    if symbols is SYMBOLS:
+        return _parse_in_n(text, large_allowed())
     return _Parser(text, symbols).parse()
+
+
+@lru_cache(maxsize=4096)
+def _parse_in_n(text: str, large: bool) -> Coefficients:
+    """:func:`parse` of a polynomial in n, kept per text (and per the limits in force)."""
+    return _Parser(text, SYMBOLS).parse()
 
 
 def signed_terms(
