@@ -2,8 +2,8 @@
 
 Every :class:`Limit` has a ``default`` bound, which keeps one request within seconds to
 minutes, and a ``large`` bound that applies once large requests are allowed on purpose:
-``--allow-large`` on the command line, ``allow_large = true`` in a search spec, or
-:func:`allow_large` from Python. Memory is different: a request whose estimate exceeds
+``--allow-large`` on the command line, or :func:`allow_large` from Python (which the
+executors carry to their workers). Memory is different: a request whose estimate exceeds
 :data:`MEMORY_SHARE` of this machine's memory is refused whatever the flag says
 (:func:`check_memory`), with the estimate in the message.
 
@@ -31,7 +31,6 @@ from typing import TypeVar
 from .errors import LimitError
 
 ALLOW_LARGE_FLAG = "--allow-large"  # the command-line flag that raises every limit to `large`
-ALLOW_LARGE_KEY = "allow_large"  # the same, as a key of a search spec
 
 Size = TypeVar("Size", int, float)
 
