@@ -2,7 +2,7 @@ r"""Safe parsing and printing of integer polynomials in $n$.
 
 A polynomial is a tuple of integer coefficients, **highest degree first** (like
 ``numpy.polyval``): $34n^3+51n^2+27n+5$ is ``(34, 51, 27, 5)``. The zero polynomial is
-``(0,)``. Text is parsed by a small recursive-descent parser over a whitelist of tokens;
+``(0,)``. Text is parsed by a small operator-precedence parser, without recursion, over a whitelist of tokens;
 nothing is ever passed to ``eval``.
 
 >>> parse("(2n+1)(3n^2+3n+1)")
