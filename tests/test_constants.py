@@ -1,10 +1,15 @@
 """The constant bank and safe constant expressions, against mpmath and known digits."""
 
+import operator
+import re
+
 import mpmath
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from brouncker.constants import BANK, constant_value, parse_constant
-from brouncker.errors import ParseError, UnknownConstantError
+from brouncker.errors import LimitError, ParseError, UnknownConstantError
 
 DESIGN_NAMES = ["pi", "pi2", "e", "e2", "ln2", "ln3", "zeta2", "zeta3", "zeta5", "catalan", "gauss",
                 "lemniscate", "euler_gamma", "gompertz", "phi", "sqrt2", "sqrt3", "sqrt5", "cbrt2", "tan1"]
@@ -74,3 +79,101 @@ def test_unknown_name_lists_the_known_ones():
     with pytest.raises(UnknownConstantError) as info:
         parse_constant("7/nosuch")
     assert "nosuch" in str(info.value) and "zeta3" in str(info.value)
+
+
+# --- the guarded evaluator against mpmath on random expression trees ------------------
+
+LEAVES = {"pi": lambda: +mpmath.pi, "e": lambda: +mpmath.e, "zeta3": lambda: mpmath.zeta(3), "catalan": lambda: +mpmath.catalan}
+FUNCTIONS = {"sqrt": mpmath.sqrt, "exp": mpmath.exp, "log": mpmath.log, "atan": mpmath.atan, "gamma": mpmath.gamma}
+
+constant_trees = st.recursive(
+    st.one_of(st.sampled_from(sorted(LEAVES)), st.integers(0, 9)),
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(["+", "-", "*", "/"]), inner, inner),
+        st.tuples(st.just("^"), inner, st.integers(-3, 3)),
+        st.tuples(st.sampled_from(sorted(FUNCTIONS)), inner),
+        st.tuples(st.just("neg"), inner),
+    ),
+    max_leaves=6,
+)
+
+
+def _text(tree) -> str:
+    if isinstance(tree, (str, int)):
+        return str(tree)
+    if tree[0] == "neg":
+        return f"-({_text(tree[1])})"
+    if tree[0] in FUNCTIONS:
+        return f"{tree[0]}({_text(tree[1])})"
+    if tree[0] == "^":
+        return f"({_text(tree[1])})^({tree[2]})"
+    return f"({_text(tree[1])}){tree[0]}({_text(tree[2])})"
+
+
+def _mp(tree):
+    """The value by mpmath, node by node; a part that is not finite fails the whole (as it should)."""
+    value = _mp_node(tree)
+    if not mpmath.isfinite(value):
+        raise ValueError(f"{_text(tree)} is not finite")
+    return value
+
+
+def _mp_node(tree):
+    if isinstance(tree, str):
+        return LEAVES[tree]()
+    if isinstance(tree, int):
+        return mpmath.mpf(tree)
+    if tree[0] == "neg":
+        return -_mp(tree[1])
+    if tree[0] in FUNCTIONS:
+        return FUNCTIONS[tree[0]](_mp(tree[1]))
+    if tree[0] == "^":
+        return _mp(tree[1]) ** tree[2]
+    a, b = _mp(tree[1]), _mp(tree[2])
+    return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}[tree[0]](a, b)
+
+
+@given(constant_trees)
+def test_expressions_evaluate_like_mpmath_or_are_refused_with_a_reason(tree):
+    text = _text(tree)
+    with mpmath.workdps(80):
+        try:
+            expected = _mp(tree)
+            fails = (isinstance(expected, mpmath.mpc) and abs(expected.imag) > mpmath.mpf(10) ** -40) or not mpmath.isfinite(expected)
+        except (ZeroDivisionError, ValueError, OverflowError):
+            fails = True
+        expected_size = 0 if fails or expected == 0 else abs(mpmath.log10(abs(expected)))
+    if fails or expected_size > 250:
+        with pytest.raises((ParseError, LimitError)):  # a pole, a complex value or one too large for the guards
+            parse_constant(text).value(50)
+        return
+    try:
+        value = parse_constant(text).value(50)
+    except LimitError:  # a part too large even though the whole is not: allowed, and said
+        return
+    with mpmath.workdps(60):
+        real = expected.real if isinstance(expected, mpmath.mpc) else expected
+        assert abs(value - real) <= mpmath.mpf(10) ** -45 * max(1, abs(real))
+
+
+def test_a_deep_chain_of_unary_signs_costs_no_stack():
+    with mpmath.workdps(30):
+        assert parse_constant("-+" * 1500 + "e").value(30) == +mpmath.e
+
+
+@pytest.mark.parametrize(
+    "text, error, fragment",
+    [
+        ("gamma(0)", ParseError, "'gamma(0)' is undefined"),
+        ("zeta(1)", ParseError, "'zeta(1)' is undefined"),
+        ("log(0)", ParseError, "is infinite"),
+        ("2^2^2^2^2^2", LimitError, "|log10|"),
+        ("exp(exp(exp(10)))", LimitError, "an argument of exp"),
+        ("1e999", ParseError, "outside 10^±300"),
+        ("ｅ", ParseError, "U+FF45"),
+        ("9" * 4001, LimitError, "digits of a number"),
+    ],
+)
+def test_failing_expressions_are_refused_at_parse_time_with_the_part_at_fault(text, error, fragment):
+    with pytest.raises(error, match=re.escape(fragment)):
+        parse_constant(text)

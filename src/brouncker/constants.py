@@ -17,7 +17,9 @@ nodes, names and functions, then evaluated by walking it: user text never reache
 from __future__ import annotations
 
 import ast
+import math
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,6 +32,7 @@ from flint import arb, fmpq
 from mpmath import mp, mpf
 
 from .errors import ParseError, UnknownConstantError
+from .limits import CONSTANT_EXPONENT, FUNCTION_ARGUMENT, NUMBER_DIGITS, TEXT_LENGTH, large_allowed
 
 GUARD_DIGITS = 15  # extra working digits so that the last requested digit is right
 
@@ -197,51 +200,101 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any], int]] = {
     "hyp1f1": (mpmath.hyp1f1, lambda a, b, z: sympy.hyper([a], [b], z), 3),
     "hyperu": (mpmath.hyperu, lambda a, b, z: sympy.Function("hyperu")(a, b, z), 3),
 }
-MAX_INTEGER_DIGITS = 1000  # a literal longer than this is refused
+CHECK_DIGITS = 30  # parse_constant evaluates at this precision once, to refuse poles and overflows up front
+VALUE_EXPONENT = 300  # a constant is 0 or within 10^±300, a double's range: screens, clustering and ESMA use doubles
+_SHOWN = 60  # characters of an expression quoted in a message
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_SIGN_RUN = re.compile(r"(?<![0-9.][eE])[+-](?:\s*[+-])+")  # two or more signs in a row, not an exponent's
 
 
-def _check(node: ast.AST, text: str) -> None:
-    """Reject every node outside the whitelist, naming it."""
+def _python_source(text: str) -> str:
+    """The text as Python reads it: ``^`` is ``**`` (Python's ``^`` binds looser than ``+``),
+    and a run of signs is one sign by parity (``2--3`` is ``2+3``, ``---e`` is ``-e``), so
+    that 2,000 minus signs are no deeper for Python's parser than one."""
+    folded = _SIGN_RUN.sub(lambda m: "-" if m.group(0).count("-") % 2 else "+", text.replace("^", "**"))
+    return folded
+_EVALUATION_ERRORS = (ArithmeticError, ValueError, mpmath.libmp.NoConvergence)  # how mpmath says "undefined here"
+
+
+def _quoted(text: str) -> str:
+    return "'" + (text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…") + "'"
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
     if isinstance(node, ast.Expression):
-        _check(node.body, text)
-    elif isinstance(node, ast.BinOp):
-        if type(node.op) not in _BINARY:
-            raise ParseError(f"cannot parse '{text}': operator {type(node.op).__name__} is not allowed")
-        _check(node.left, text)
-        _check(node.right, text)
-    elif isinstance(node, ast.UnaryOp):
-        if type(node.op) not in _UNARY:
-            raise ParseError(f"cannot parse '{text}': operator {type(node.op).__name__} is not allowed")
-        _check(node.operand, text)
-    elif isinstance(node, ast.Constant):
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise ParseError(f"cannot parse '{text}': {node.value!r} is not a number")
-        if isinstance(node.value, int) and len(str(abs(node.value))) > MAX_INTEGER_DIGITS:
-            raise ParseError(f"cannot parse '{text}': integer literal too long")
-    elif isinstance(node, ast.Name):
-        if _ALIASES.get(node.id, node.id) not in BANK:
-            raise UnknownConstantError(
-                f"unknown constant '{node.id}' in '{text}'; known: {', '.join(BANK)}"
-            )
-    elif isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
-            shown = node.func.id if isinstance(node.func, ast.Name) else "this call"
-            raise ParseError(
-                f"cannot parse '{text}': unknown function '{shown}'; known: {', '.join(_FUNCTIONS)}"
-            )
-        arity = _FUNCTIONS[node.func.id][2]
-        if len(node.args) != arity:
-            raise ParseError(f"cannot parse '{text}': {node.func.id} takes {arity} argument(s)")
-        for arg in node.args:
-            _check(arg, text)
-    else:
-        raise ParseError(f"cannot parse '{text}': {type(node).__name__} is not allowed in a constant expression")
+        return [node.body]
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _fold(tree: ast.AST, visit: Callable[[ast.AST, list[Any]], Any]) -> Any:
+    """``visit(node, values of its children)`` bottom-up over a checked tree, without
+    recursion: a chain of 2,000 unary minus signs costs no stack."""
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    values: list[Any] = []
+    while stack:
+        node, ready = stack.pop()
+        children = _children(node)
+        if not ready:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        args = values[len(values) - len(children):] if children else []
+        del values[len(values) - len(children):]
+        values.append(visit(node, args))
+    return values[0]
+
+
+def _check(tree: ast.Expression, text: str) -> None:
+    """Reject every node outside the whitelist, naming it (breadth first, without recursion)."""
+    quoted = _quoted(text)
+    function_names: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Expression, ast.operator, ast.unaryop, ast.expr_context)):
+            if isinstance(node, ast.operator) and type(node) not in _BINARY or isinstance(node, ast.unaryop) and type(node) not in _UNARY:
+                raise ParseError(f"cannot parse {quoted}: operator {type(node).__name__} is not allowed")
+        elif isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            pass  # their operators are checked as nodes of their own
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise ParseError(f"cannot parse {quoted}: {node.value!r} is not a number")
+            if isinstance(node.value, int):
+                NUMBER_DIGITS.check(math.floor(node.value.bit_length() * math.log10(2)) + 1, f"the number of digits of an integer in {quoted}")
+        elif isinstance(node, ast.Name):
+            if id(node) in function_names:
+                continue
+            if _ALIASES.get(node.id, node.id) not in BANK:
+                raise UnknownConstantError(f"unknown constant '{node.id}' in {quoted}; known: {', '.join(BANK)}")
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
+                shown = node.func.id if isinstance(node.func, ast.Name) else "this call"
+                raise ParseError(f"cannot parse {quoted}: unknown function '{shown}'; known: {', '.join(_FUNCTIONS)}")
+            function_names.add(id(node.func))
+            arity = _FUNCTIONS[node.func.id][2]
+            if len(node.args) != arity or any(isinstance(arg, ast.Starred) for arg in node.args):
+                raise ParseError(f"cannot parse {quoted}: {node.func.id} takes {arity} argument(s)")
+        else:
+            raise ParseError(f"cannot parse {quoted}: {type(node).__name__} is not allowed in a constant expression")
+
+
+def _exact_decimals(tree: ast.Expression, source: str) -> None:
+    """Replace each float literal by its decimal text, so that ``0.1`` or a 50-digit
+    literal is read exactly (at the working precision) rather than as a double."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, float):
+            node.value = (ast.get_source_segment(source, node) or repr(node.value)).replace("_", "")
 
 
 def _names(node: ast.AST) -> list[str]:
     found: list[str] = []
+    calls = {id(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)}
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
+        if isinstance(sub, ast.Name) and id(sub) not in calls:
             found.append(_ALIASES.get(sub.id, sub.id))
     # zeta(3) names the bank constant zeta3 when the argument is a small integer
     for sub in ast.walk(node):
@@ -250,6 +303,7 @@ def _names(node: ast.AST) -> list[str]:
             and isinstance(sub.func, ast.Name)
             and sub.func.id == "zeta"
             and isinstance(sub.args[0], ast.Constant)
+            and isinstance(sub.args[0].value, int)
             and f"zeta{sub.args[0].value}" in BANK
         ):
             found.append(f"zeta{sub.args[0].value}")
@@ -257,20 +311,109 @@ def _names(node: ast.AST) -> list[str]:
 
 
 def _evaluate(node: ast.AST, leaf: Callable[[str], Any], number: Callable[[Any], Any], call: Callable[[str, list[Any]], Any]) -> Any:
-    if isinstance(node, ast.Expression):
-        return _evaluate(node.body, leaf, number, call)
-    if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_evaluate(node.left, leaf, number, call), _evaluate(node.right, leaf, number, call))
-    if isinstance(node, ast.UnaryOp):
-        return _UNARY[type(node.op)](_evaluate(node.operand, leaf, number, call))
-    if isinstance(node, ast.Constant):
-        return number(node.value)
-    if isinstance(node, ast.Name):
-        return leaf(_ALIASES.get(node.id, node.id))
-    if isinstance(node, ast.Call):
-        assert isinstance(node.func, ast.Name)
-        return call(node.func.id, [_evaluate(arg, leaf, number, call) for arg in node.args])
-    raise AssertionError("unchecked node")  # _check has rejected everything else
+    """The value of a checked tree, with ``leaf`` for bank names, ``number`` for literals
+    (an int, or a float literal's decimal text) and ``call`` for functions."""
+
+    def visit(sub: ast.AST, args: list[Any]) -> Any:
+        if isinstance(sub, ast.Expression):
+            return args[0]
+        if isinstance(sub, ast.BinOp):
+            return _BINARY[type(sub.op)](*args)
+        if isinstance(sub, ast.UnaryOp):
+            return _UNARY[type(sub.op)](args[0])
+        if isinstance(sub, ast.Constant):
+            return number(sub.value)
+        if isinstance(sub, ast.Name):
+            return leaf(_ALIASES.get(sub.id, sub.id))
+        if isinstance(sub, ast.Call):
+            assert isinstance(sub.func, ast.Name)
+            return call(sub.func.id, args)
+        raise AssertionError("unchecked node")  # _check has rejected everything else
+
+    return _fold(node, visit)
+
+
+class _Guarded:
+    r"""The mpmath value of each node of a checked tree, refusing what would fail or run away.
+
+    Every part must stay finite and within $10^{\pm E}$ (:data:`CONSTANT_EXPONENT`);
+    a power's size is estimated before it is computed (``2^2^2^2^2^2`` has about
+    $10^{19728}$ digits), and a function's arguments are bounded
+    (:data:`FUNCTION_ARGUMENT`) before it is called. A pole or another domain error
+    (``gamma(0)``, ``zeta(1)``, ``log(0)``) names the part where it happens.
+    """
+
+    def __init__(self, expression: ConstantExpression) -> None:
+        self.expression = expression
+        self.source = _python_source(expression.text)
+        self.cache: dict[str, mpf] = {}
+
+    def part(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.source, node) or "a part"
+        return _quoted(segment.replace("**", "^"))
+
+    def undefined(self, node: ast.AST, reason: str) -> ParseError:
+        return ParseError(f"cannot evaluate {_quoted(self.expression.text)}: {self.part(node)} {reason}")
+
+    def checked(self, node: ast.AST, value: Any) -> Any:
+        if isinstance(value, (mpf, mpmath.mpc)):
+            if mpmath.isnan(value):
+                raise self.undefined(node, "is undefined")
+            if mpmath.isinf(value):
+                raise self.undefined(node, "is infinite")
+            if value != 0:
+                self.size(node, abs(mpmath.mag(value)) * math.log10(2))
+        return value
+
+    def size(self, node: ast.AST, log10: float) -> None:
+        if log10 > CONSTANT_EXPONENT.bound + 1:
+            CONSTANT_EXPONENT.check(math.floor(log10), f"|log10| of {self.part(node)} in {_quoted(self.expression.text)}")
+
+    def visit(self, node: ast.AST, args: list[Any]) -> Any:
+        try:
+            if isinstance(node, ast.Expression):
+                return args[0]
+            if isinstance(node, ast.Constant):
+                return self.checked(node, mpf(node.value))
+            if isinstance(node, ast.Name):
+                name = _ALIASES.get(node.id, node.id)
+                if name not in self.cache:
+                    self.cache[name] = BANK[name].compute()
+                return self.cache[name]
+            if isinstance(node, ast.UnaryOp):
+                return _UNARY[type(node.op)](args[0])
+            if isinstance(node, ast.BinOp):
+                left, right = args
+                if isinstance(node.op, ast.Div) and right == 0:
+                    raise self.undefined(node, "divides by zero")
+                if isinstance(node.op, ast.Pow):
+                    self.power_size(node, left, right)
+                return self.checked(node, _BINARY[type(node.op)](left, right))
+            if isinstance(node, ast.Call):
+                assert isinstance(node.func, ast.Name)
+                for arg in args:
+                    size = max(abs(mpmath.re(arg)), abs(mpmath.im(arg)))
+                    if size > FUNCTION_ARGUMENT.bound:
+                        subject = f"an argument of {node.func.id} in {_quoted(self.expression.text)}"
+                        FUNCTION_ARGUMENT.check(int(size) if size < 1e300 else math.inf, subject)
+                return self.checked(node, _FUNCTIONS[node.func.id][0](*args))
+        except ZeroDivisionError:
+            raise self.undefined(node, "divides by zero") from None
+        except _EVALUATION_ERRORS as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise self.undefined(node, f"is undefined ({reason})") from None
+        raise AssertionError("unchecked node")  # _check has rejected everything else
+
+    def power_size(self, node: ast.AST, base: Any, exponent: Any) -> None:
+        """Refuse $x^y$ before computing it when $|\\log_{10} |x^y|| = |\\mathrm{Re}(y \\ln x)| / \\ln 10$
+        is too large (computed at low precision)."""
+        if base == 0:
+            if mpmath.re(exponent) < 0:
+                raise self.undefined(node, "divides by zero")
+            return
+        with mp.workprec(64):
+            log10 = abs(mpmath.re(exponent * mpmath.log(base))) / mpmath.ln(10)
+        self.size(node, float(log10) if log10 < 1e300 else math.inf)
 
 
 @dataclass(frozen=True)
@@ -282,33 +425,25 @@ class ConstantExpression:
     tree: ast.Expression = field(repr=False, compare=False)
 
     def value(self, dps: int) -> mpf:
-        """The value to ``dps`` decimal digits.
+        """The value to ``dps`` decimal digits; a pole, an overflow or a value that is not
+        real raises :class:`ParseError` (or :class:`LimitError`) naming the part at fault.
 
         >>> mpmath.nstr(parse_constant("(4^(1/3)+1)/(4^(1/3)-1)").value(15), 15)
         '4.40482876783863'
+        >>> parse_constant("2*gamma(0)")
+        Traceback (most recent call last):
+        ...
+        brouncker.errors.ParseError: cannot evaluate '2*gamma(0)': 'gamma(0)' is undefined (gamma function pole)
         """
         with mp.workdps(dps + GUARD_DIGITS):
-            cache: dict[str, mpf] = {}
-
-            def leaf(name: str) -> mpf:
-                if name not in cache:
-                    cache[name] = BANK[name].compute()
-                return cache[name]
-
-            def number(v: int | float) -> mpf:
-                return mpf(v) if isinstance(v, int) else mpf(repr(v))
-
-            def call(name: str, args: list[Any]) -> Any:
-                return _FUNCTIONS[name][0](*args)
-
-            try:
-                result = _evaluate(self.tree, leaf, number, call)
-            except ZeroDivisionError:
-                raise ParseError(f"'{self.text}' divides by zero") from None
+            result = _fold(self.tree, _Guarded(self).visit)
         if isinstance(result, mpmath.mpc):
             if abs(result.imag) > mpf(10) ** (-dps):
-                raise ParseError(f"'{self.text}' is not a real number")
+                raise ParseError(f"{_quoted(self.text)} is not a real number")
             result = result.real
+        if result != 0 and abs(mpmath.mag(result)) * math.log10(2) > VALUE_EXPONENT + 1:
+            shown = mpmath.nstr(result, 3)
+            raise ParseError(f"{_quoted(self.text)} = {shown} is outside 10^±{VALUE_EXPONENT}, the range of a double that searches compare in")
         with mp.workdps(dps):
             return +result
 
@@ -319,8 +454,8 @@ class ConstantExpression:
         def leaf(name: str) -> Any:
             return BANK[name].sympy_form()
 
-        def number(v: int | float) -> Any:
-            return sympy.Integer(v) if isinstance(v, int) else sympy.Float(repr(v))
+        def number(v: int | str) -> Any:
+            return sympy.Integer(v) if isinstance(v, int) else sympy.Float(v)
 
         def call(name: str, args: list[Any]) -> Any:
             return _FUNCTIONS[name][1](*args)
@@ -336,6 +471,10 @@ def parse_constant(text: str) -> ConstantExpression:
     functions ``zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, gamma, agm, besseli``,
     ``besselj``, and the hypergeometric ``hyp2f1(a, b, c, z)``, ``hyp1f1(a, b, z)``, ``hyperu(a, b, z)``.
 
+    The expression is evaluated once at :data:`CHECK_DIGITS` digits, so that a pole, an
+    overflow or a value that is not real is refused here, with its reason. Parsed
+    expressions are kept per text (they are immutable), so parsing the same text again is free.
+
     >>> parse_constant("e/(e-2)").names
     ('e',)
     >>> parse_constant("__import__('os')")
@@ -345,11 +484,30 @@ def parse_constant(text: str) -> ConstantExpression:
     """
     if not isinstance(text, str) or not text.strip():
         raise ParseError("cannot parse '': empty constant expression")
-    if len(text) > 10_000:
-        raise ParseError("constant expression too long")
-    try:  # ^ binds looser than + in Python; as power it must bind like **
-        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
+    return _parse_constant(text.strip(), large_allowed())
+
+
+@lru_cache(maxsize=4096)
+def _parse_constant(text: str, large: bool) -> ConstantExpression:
+    """:func:`parse_constant` of stripped text, under the limits in force (``large``)."""
+    TEXT_LENGTH.check(len(text), "the constant expression's length in characters")
+    stripped = text.strip()
+    quoted = _quoted(stripped)
+    for position, char in enumerate(stripped):
+        if not char.isascii() or (not char.isprintable() and char not in " \t"):
+            raise ParseError(f"cannot parse {quoted}: character {char!r} (U+{ord(char):04X}) at position {position + 1} is not allowed")
+    longest = max((len(run.lstrip("0")) for run in _DIGIT_RUN.findall(stripped)), default=0)
+    NUMBER_DIGITS.check(max(longest, 1), f"the number of digits of a number in {quoted}")
+    source = _python_source(stripped)
+    try:
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        raise ParseError(f"cannot parse '{text}': {exc.msg}") from None
-    _check(tree, text)
-    return ConstantExpression(text=text.strip(), names=tuple(_names(tree)), tree=tree)
+        raise ParseError(f"cannot parse {quoted}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError) as exc:  # CPython's parser has its own limits
+        reason = " ".join(str(exc).split()) if isinstance(exc, ValueError) else "too deep a nesting or too long a chain of operations for Python's parser"
+        raise ParseError(f"cannot parse {quoted}: {reason}") from None
+    _check(tree, stripped)
+    _exact_decimals(tree, source)
+    expression = ConstantExpression(text=stripped, names=tuple(_names(tree)), tree=tree)
+    expression.value(CHECK_DIGITS)
+    return expression

@@ -27,3 +27,7 @@ class InconclusiveError(BrounckerError):
 
 class FieldError(BrounckerError):
     """A matrix field, trajectory, start or parameter value that cannot be used; the message says which."""
+
+
+class LimitError(BrounckerError):
+    """A request larger than a documented limit, or than this machine's memory."""

@@ -1,12 +1,179 @@
 """Sizes a user may ask for, each with a named limit checked before any work starts.
 
-A limit can be raised on purpose (a command-line flag or a spec key says so); the
-default keeps one request within seconds to minutes and within this machine's memory.
+Every :class:`Limit` has a ``default`` bound, which keeps one request within seconds to
+minutes, and a ``large`` bound that applies once large requests are allowed on purpose:
+``--allow-large`` on the command line, or :func:`allow_large` from Python (which the
+executors carry to their workers). Memory is different: a request whose estimate exceeds
+:data:`MEMORY_SHARE` of this machine's memory is refused whatever the flag says
+(:func:`check_memory`), with the estimate in the message.
+
+>>> DIGITS.check(50)
+50
+>>> DIGITS.check(10**9)
+Traceback (most recent call last):
+...
+brouncker.errors.LimitError: --digits is 1,000,000,000, over the limit of 100,000; --allow-large raises it to 10,000,000
+>>> with allow_large():
+...     DIGITS.check(10**6)
+1000000
 """
 
 from __future__ import annotations
 
+import math
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .errors import LimitError
+
+ALLOW_LARGE_FLAG = "--allow-large"  # the command-line flag that raises every limit to `large`
+
+Size = TypeVar("Size", int, float)
+
+_large: ContextVar[bool] = ContextVar("brouncker_allow_large", default=False)
+
+
+def large_allowed() -> bool:
+    """Whether large requests are allowed here (see :func:`allow_large`)."""
+    return _large.get()
+
+
+@contextmanager
+def allow_large(on: bool = True) -> Iterator[None]:
+    """Within the block, every limit is its ``large`` bound (when ``on``)."""
+    token = _large.set(on or _large.get())
+    try:
+        yield
+    finally:
+        _large.reset(token)
+
+
+def _shown(value: float) -> str:
+    """A size as a reader wants it: ``1,000,000`` or, for astronomical ones, ``about 10^5000``."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"about 10^{math.floor(value.bit_length() * math.log10(2)):,}"
+    if isinstance(value, float) and not (math.isfinite(value) and abs(value) < 1e18):
+        return f"about 10^{math.floor(math.log10(abs(value))):,}" if math.isfinite(value) else "astronomical"
+    return f"{value:,}" if float(value).is_integer() else f"{value:,.3g}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A size a user may ask for: between ``minimum`` and ``default``, or up to ``large``
+    when large requests are allowed on purpose. ``large == default``: it cannot be raised."""
+
+    name: str  # what is limited, in words: "digits of a value or a verification"
+    option: str  # how a user asks for it, named in messages: "--digits"
+    default: int
+    large: int
+    minimum: int = 1
+
+    @property
+    def bound(self) -> int:
+        """The bound in force here."""
+        return self.large if large_allowed() else self.default
+
+    def check(self, value: Size, subject: str | None = None) -> Size:
+        """``value`` if it is within the limit; otherwise a :class:`LimitError` naming
+        ``subject`` (default: the option), the value, the bound and how to raise it."""
+        subject = subject or self.option
+        if value < self.minimum:
+            raise LimitError(f"{subject} must be at least {self.minimum:,}, got {_shown(value)}")
+        bound = self.bound
+        if value <= bound:
+            return value
+        message = f"{subject} is {_shown(value)}, over the limit of {bound:,}"
+        if self.large > bound:
+            message += f"; {ALLOW_LARGE_FLAG} raises it to {self.large:,}"
+        elif self.large > self.default:
+            message += f" (with {ALLOW_LARGE_FLAG})"
+        raise LimitError(message)
+
+    @property
+    def help(self) -> str:
+        """For an option's ``--help``: ``at most 100,000, or 10,000,000 with --allow-large``."""
+        if self.large > self.default:
+            return f"at most {self.default:,}, or {self.large:,} with {ALLOW_LARGE_FLAG}"
+        return f"at most {self.default:,}"
+
+
+# --- memory --------------------------------------------------------------------------
+
+MEMORY_SHARE = 0.5  # a request estimated above this share of the machine's memory is refused
+
+
+def machine_memory() -> int | None:
+    """Bytes of physical memory of this machine (None where the OS does not say).
+
+    >>> (machine_memory() or 1) > 0
+    True
+    """
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _bytes_shown(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n / 1e3:,.0f} kB"
+
+
+def check_memory(estimate: float, what: str, hint: str = "") -> None:
+    """Refuse ``what`` up front when its ``estimate`` in bytes exceeds
+    :data:`MEMORY_SHARE` of this machine's memory (``--allow-large`` does not lift it)."""
+    total = machine_memory()
+    if total is None or estimate <= MEMORY_SHARE * total:
+        return
+    message = f"{what} needs about {_bytes_shown(estimate)} of memory, more than {MEMORY_SHARE:.0%} of this machine's {_bytes_shown(total)}"
+    raise LimitError(message + (f": {hint}" if hint else ""))
+
+
+WALK_BYTES_PER_STEP = 100  # the term lists a(n), b(n) of a walk: two Python ints and two list slots per step
+WALK_LIVE_COPIES = 24  # integers of the size of p(N) alive at once in a product tree (measured: about 16)
+
+
+def walk_bytes(a: Sequence[int], b: Sequence[int], depth: int) -> float:
+    r"""Bytes a walk of PCF(a, b) to ``depth`` needs, from above.
+
+    $|p(N)|$ grows by about $\max(|a(n)|, \sqrt{|b(n)|})$ per step, which is at most
+    $\sum_i |c_i| N^i$ of the larger polynomial at $N$; the product tree keeps
+    :data:`WALK_LIVE_COPIES` numbers of that size alive at the top.
+
+    >>> 0.2e9 < walk_bytes((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0), 10**6) < 0.5e9    # measured: 0.2 GB
+    True
+    """
+    if depth <= 0:
+        return 0.0
+    log2_n = math.log2(max(depth, 2))
+
+    def log2_bound(coefficients: Sequence[int]) -> float:
+        top = len(coefficients) - 1
+        terms = [abs(int(c)).bit_length() + (top - i) * log2_n for i, c in enumerate(coefficients) if c]
+        return max(terms, default=0.0) + math.log2(len(coefficients))
+
+    bits_per_step = max(log2_bound(a), log2_bound(b) / 2, 1.0) + 1
+    return depth * (WALK_BYTES_PER_STEP + WALK_LIVE_COPIES * bits_per_step / 8)
+
+
 # --- formulas: verify, identify, metrics, canonical -----------------------------------
+
+DIGITS = Limit("digits of a value, a verification or an identification", "--digits", 100_000, 10_000_000)
+DEPTH = Limit("depth of a walk (metrics --depth, verify --max-depth)", "--depth", 1_000_000, 100_000_000)
+POLYNOMIAL_DEGREE = Limit("degree of a polynomial", "--a/--b", 64, 1_024, 0)
+# the canonical form factors the content of a and b: 50 digits factor within a second (60 take seconds,
+# 100 hours); 4,000 stays below Python's 4,300-digit limit on int <-> str, so every coefficient prints
+COEFFICIENT_DIGITS = Limit("digits of a polynomial's coefficient (and of each integer in its text)", "--a/--b", 50, 4_000)
+NUMBER_DIGITS = Limit("digits of a number in a constant expression (Python reads its integers)", "--constant", 4_000, 4_000)
+TEXT_LENGTH = Limit("characters of a polynomial or a constant expression", "--a/--b/--constant", 10_000, 1_000_000)
+CONSTANT_EXPONENT = Limit("|log10| of each part of a constant expression", "--constant", 10_000, 1_000_000, 0)
+FUNCTION_ARGUMENT = Limit("size of an argument of a function in a constant expression", "--constant", 10_000, 1_000_000, 0)
 
 # --- searches: spaces, shards, spec files, ESMA ------------------------------------------
 
@@ -57,21 +224,6 @@ SCREEN_BYTES_PER_PCF = 256  # peak memory of a shard's screening, per PCF
 ESMA_SECONDS_PER_PAIR = 4e-4  # one (LHS, sign period) pair at depth 100
 ESMA_BYTES_PER_LHS = 512  # peak memory of the LHS enumeration, per LHS kept
 ESMA_BYTES_PER_PERIOD = 64  # a sign period's tuple, plus 8 bytes per sign
-MEMORY_SHARE = 0.5  # a request estimated above this share of the machine's memory is refused
-
-
-def machine_memory() -> int | None:
-    """Bytes of physical memory of this machine (None where the OS does not say).
-
-    >>> (machine_memory() or 1) > 0
-    True
-    """
-    import os
-
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, OSError, ValueError):
-        return None
 
 # --- the store and the web app -------------------------------------------------------------
 
@@ -85,3 +237,8 @@ SERVE_VERIFY_DIGITS = 5_000  # the default cap on N of "Verify to N digits"
 SERVE_MAX_VERIFY_DIGITS = 100_000  # the highest cap --max-digits may set
 SERVE_MAX_WAITING_VERIFICATIONS = 8  # verifications queued behind the running one; more are refused
 SERVE_MAX_EXPORT_ROWS = 200_000  # rows of one export (CSV, JSON, LaTeX); a larger filter is refused
+
+
+def all_limits() -> dict[str, Limit]:
+    """Every limit defined here, by its Python name (for ``--help`` and the README)."""
+    return {name: value for name, value in globals().items() if isinstance(value, Limit)}

@@ -63,7 +63,7 @@ def report_command(
     search_id: int = typer.Argument(..., metavar="SEARCH_ID", help="The search to report on (cluster it first)."),
     out: str = typer.Option("report.html", "--out", help="The HTML file to write."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
-    top: int = typer.Option(6, "--top", help="Conjectures whose convergence is plotted."),
+    top: int = typer.Option(6, "--top", min=0, help="Conjectures whose convergence is plotted."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Write a self-contained HTML report of a search: clusters, formulas, convergence, candidates."""

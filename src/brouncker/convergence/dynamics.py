@@ -37,6 +37,7 @@ import numpy as np
 from gmpy2 import mpz
 
 from ..errors import BrounckerError
+from ..limits import DEPTH, check_memory, walk_bytes
 from ..pcf.limit import tail_log10_error
 from ..pcf.polynomial import Coefficients, evaluate, normalize
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
@@ -130,7 +131,8 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
     reports every trustworthy digit.
     """
     a, b = normalize(a), normalize(b)
-    depth = int(depth)
+    depth = DEPTH.check(int(depth))
+    check_memory(walk_bytes(a, b, depth), f"a walk to depth {depth:,}", "lower --depth")
     if depth < MIN_DEPTH:
         raise BrounckerError(f"depth must be at least {MIN_DEPTH} for the dynamics fits, got {depth}")
     m = depth // 2

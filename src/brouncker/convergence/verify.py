@@ -30,6 +30,7 @@ from mpmath import mp, mpf
 
 from ..constants import ConstantExpression, parse_constant
 from ..errors import BrounckerError
+from ..limits import DEPTH, DIGITS, check_memory, walk_bytes
 from ..pcf.fraction import PCF
 from ..pcf.limit import Limit, converges_slowly, extrapolate, log10_distance, next_depth
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
@@ -118,11 +119,15 @@ def verify(
     'refuted'
     """
     started = time.perf_counter()
+    DIGITS.check(digits)
+    if max_depth is not None:
+        DEPTH.check(max_depth, "--max-depth")
     pcf = PCF(a, b)
     expression = constant if isinstance(constant, ConstantExpression) else parse_constant(constant)
     if digits < 1:
         raise BrounckerError(f"--digits must be a positive integer, got {digits}")
     budget = max_depth if max_depth is not None else default_max_depth(digits)
+    check_memory(walk_bytes(pcf.a, pcf.b, budget), f"a walk of {pcf} to depth {budget:,}", "lower --max-depth")
     if budget < 2:
         raise BrounckerError(f"--max-depth must be at least 2, got {budget}")
     dps = digits + VERIFY_EXTRA_DIGITS

@@ -34,11 +34,13 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
+import gmpy2
 import mpmath
 from mpmath import mp, mpf
 
-from ..constants import BANK, constant_value, parse_constant
+from ..constants import BANK, VALUE_EXPONENT, constant_value, parse_constant
 from ..errors import BrounckerError, ParseError, UnknownConstantError
+from ..limits import DIGITS
 from ..pcf.limit import MAX_DEPTH, Limit, pcf_limit
 from ..precision import LIMIT_GUARD_DIGITS, MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR
 from ..printing import linear_ratio
@@ -110,16 +112,38 @@ def parse_decimal(text: str) -> tuple[mpf, int]:
     >>> mpmath.nstr(value, 6), digits
     ('-3.14159', 6)
     """
-    if not isinstance(text, str) or len(text) > MAX_VALUE_TEXT:
-        raise ParseError("cannot parse the value: expected a decimal number of at most 100000 characters")
+    if not isinstance(text, str):
+        raise ParseError(f"cannot use {type(text).__name__} as a decimal number")
+    if len(text) > DIGITS.bound + _DECIMAL_SYNTAX:  # refuse a huge text before reading it
+        DIGITS.check(len(text), "the length of the value in characters")
     stripped = text.strip()
-    match = _DECIMAL.fullmatch(stripped)
+    match = _DECIMAL.fullmatch(stripped) if stripped.isascii() else None
     if match is None:
         raise ParseError(f"cannot parse '{text[:60]}': expected a decimal number such as 1.2732395447")
     mantissa = match.group(1).replace(".", "").lstrip("0")
-    significant = max(len(mantissa), 1)
+    significant = DIGITS.check(max(len(mantissa), 1), "the number of digits of the value")
+    return _decimal_value(match, significant), significant
+
+
+_DECIMAL_SYNTAX = 10  # characters of a decimal number that are not digits: sign, point, exponent
+
+
+def _decimal_value(match: re.Match[str], significant: int) -> mpf:
+    """The number of a :data:`_DECIMAL` match, read through gmpy2 (no 4,300-digit limit of
+    ``int``) and refused outside a double's range, which no bank relation can reach."""
+    whole, _, fraction = match.group(1).partition(".")
+    exponent = int(match.group(2)[1:]) if match.group(2) else 0
+    digits = (whole + fraction).lstrip("0")
+    if whole.strip("0"):
+        magnitude = exponent + len(whole.lstrip("0")) - 1
+    else:
+        magnitude = exponent - (len(fraction) - len(fraction.lstrip("0"))) - 1
+    if digits and abs(magnitude) > VALUE_EXPONENT:
+        raise ParseError(f"the value '{match.group(0)[:40]}' is outside 10^±{VALUE_EXPONENT}: no relation with the bank reaches it")
+    with mp.workdps(significant + 30):  # then one rounding to the working precision
+        value = mpf(gmpy2.mpz(digits or "0")) * mpf(10) ** (exponent - len(fraction))
     with mp.workdps(significant + 10):
-        return mpf(stripped), significant
+        return -value if match.group(0).startswith("-") else +value
 
 
 def _as_mpf(value: mpf | str | int | Fraction, dps: int) -> mpf:
@@ -317,6 +341,7 @@ def identify(
     >>> identify("0.1234567891011121314151617181920212223242526272829", 45) is None
     True
     """
+    DIGITS.check(digits)
     check_digits(digits)
     text_digits = None
     if isinstance(value, str):
@@ -401,6 +426,7 @@ def identify_pcf(
     >>> identify_pcf("n+3", "-n", digits=30).expression
     'e'
     """
+    DIGITS.check(digits)
     check_digits(digits)
     deep = RECHECK_FACTOR * digits
     if limit is None or limit.digits < deep:

@@ -2,8 +2,8 @@ r"""Safe parsing and exact arithmetic of integer polynomials in $n$.
 
 A polynomial is a tuple of integer coefficients, **highest degree first** (like
 ``numpy.polyval``): $34n^3+51n^2+27n+5$ is ``(34, 51, 27, 5)``. The zero polynomial is
-``(0,)``. Text is parsed by a small recursive-descent parser over a whitelist of tokens;
-nothing is ever passed to ``eval``. Printing is :mod:`brouncker.printing`'s
+``(0,)``. Text is parsed by a small operator-precedence parser, without recursion, over a
+whitelist of tokens; nothing is ever passed to ``eval``. Printing is :mod:`brouncker.printing`'s
 (``format_polynomial``).
 
 >>> parse("(2n+1)(3n^2+3n+1)")
@@ -14,18 +14,17 @@ nothing is ever passed to ``eval``. Printing is :mod:`brouncker.printing`'s
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import TypeAlias
 
 from ..errors import ParseError
+from ..limits import COEFFICIENT_DIGITS, POLYNOMIAL_DEGREE, TEXT_LENGTH, large_allowed
 
 Coefficients: TypeAlias = tuple[int, ...]
 """Integer coefficients, highest degree first."""
-
-MAX_EXPONENT = 64  # a guard against text such as n^99999999 that would exhaust memory
-
-_TOKEN = re.compile(r"\s*(?:(\d+)|(n)|(\*\*|[-+*^()])|(\S))")
 
 
 def normalize(coefficients: Sequence[int]) -> Coefficients:
@@ -78,10 +77,14 @@ def scale(f: Coefficients, c: int) -> Coefficients:
 
 
 def power(f: Coefficients, k: int) -> Coefficients:
-    """$f^k$ for $k \\ge 0$."""
+    """$f^k$ for $k \\ge 0$, by repeated squaring."""
     out: Coefficients = (1,)
-    for _ in range(k):
-        out = multiply(out, f)
+    while k:
+        if k & 1:
+            out = multiply(out, f)
+        k >>= 1
+        if k:
+            f = multiply(f, f)
     return out
 
 
@@ -109,41 +112,74 @@ def content(f: Coefficients) -> int:
 
 # --- parsing -------------------------------------------------------------------------
 
+SYMBOLS: Mapping[str, Coefficients] = {"n": (1, 0)}
+"""The names a polynomial may use, and what each stands for: here only the variable $n$."""
+
+_TOKEN = re.compile(r"[ \t\r\n]*(?:([0-9]+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*^()])|(.))", re.ASCII | re.DOTALL)
+_SHOWN = 60  # characters of the text quoted in a message
+
+
+def _quoted(text: str) -> str:
+    return "'" + (text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…") + "'"
+
+
+@lru_cache(maxsize=8)
+def _power_of_ten(k: int) -> int:
+    return 10**k
+
 
 class _Parser:
-    """Recursive descent over: sum := ['+'|'-'] term (('+'|'-') term)*;
-    term := factor (['*'] factor)*; factor := atom (('^'|'**') integer)*;
-    atom := integer | 'n' | '(' sum ')'."""
+    r"""Operator precedence over the tokens, without recursion (nesting costs no stack):
 
-    def __init__(self, text: str) -> None:
+    sum := ['+'|'-'] term (('+'|'-') term)*;  term := factor (['*'] factor)*;
+    factor := atom [('^'|'**') integer];  atom := integer | symbol | '(' sum ')'.
+
+    One open parenthesis is one :class:`_Sum` on a stack. Sizes are checked before each
+    product or power is formed: the degree against :data:`POLYNOMIAL_DEGREE`, every
+    integer against :data:`COEFFICIENT_DIGITS`.
+    """
+
+    def __init__(self, text: str, symbols: Mapping[str, Coefficients]) -> None:
         self.text = text
+        self.symbols = symbols
+        self.digits, self.degree = COEFFICIENT_DIGITS.bound, POLYNOMIAL_DEGREE.bound  # the bounds in force
         self.tokens: list[tuple[str, str, int]] = []
-        pos = 0
         stripped = text.rstrip()
+        pos = 0
         while pos < len(stripped):
             m = _TOKEN.match(stripped, pos)
-            assert m is not None
-            number, var, op, bad = m.groups()
+            assert m is not None  # the last alternative matches any character
+            number, name, op, bad = m.groups()
             if bad is not None:
-                word = re.match(r"[A-Za-z_]\w*", stripped[m.start(4):])
-                shown = word.group(0) if word else bad
-                if bad == "/":
-                    raise ParseError(f"cannot parse '{text}': division is not allowed in a polynomial")
-                raise ParseError(f"cannot parse '{text}': unexpected '{shown}' (use integers, n, + - * ^ and parentheses)")
+                raise self._bad_character(bad, m.start(4))
             if number is not None:
+                if len(number) > self.digits:
+                    COEFFICIENT_DIGITS.check(len(number.lstrip("0")), f"the number of digits of an integer in {_quoted(text)}")
+                if self.tokens and self.tokens[-1][0] == "int":
+                    raise self.error(f"two numbers in a row at position {m.start(1) + 1}; write '*' between them")
                 self.tokens.append(("int", number, m.start(1)))
-            elif var is not None:
-                self.tokens.append(("n", var, m.start(2)))
+            elif name is not None:
+                if name not in symbols:
+                    known = ", ".join(symbols)
+                    raise self.error(f"unknown symbol '{name}' at position {m.start(2) + 1} (a polynomial may use {known})")
+                self.tokens.append(("symbol", name, m.start(2)))
             else:
                 self.tokens.append(("op", "^" if op == "**" else op, m.start(3)))
             pos = m.end()
         self.i = 0
 
-    def peek(self) -> tuple[str, str, int] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
+    def _bad_character(self, char: str, at: int) -> ParseError:
+        if char == "/":
+            return self.error("division is not allowed in a polynomial")
+        if not char.isascii():
+            return self.error(f"non-ASCII character {char!r} (U+{ord(char):04X}) at position {at + 1} (use ASCII: 0-9, n, + - * ^ and parentheses)")
+        return self.error(f"unexpected {char!r} at position {at + 1} (use integers, n, + - * ^ and parentheses)")
 
     def error(self, message: str) -> ParseError:
-        return ParseError(f"cannot parse '{self.text}': {message}")
+        return ParseError(f"cannot parse {_quoted(self.text)}: {message}")
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
 
     def take(self) -> tuple[str, str, int]:
         tok = self.peek()
@@ -156,72 +192,127 @@ class _Parser:
     def parse(self) -> Coefficients:
         if not self.tokens:
             raise self.error("empty expression")
-        result = self.sum()
-        tok = self.peek()
-        if tok is not None:
-            raise self.error(f"unexpected '{tok[1]}' at position {tok[2] + 1}")
-        return result
+        stack = [_Sum()]
+        self.sign(stack[-1])
+        while True:
+            tok = self.take()
+            if tok[1] == "(":  # a new sum, whose value becomes the next atom
+                stack.append(_Sum())
+                self.sign(stack[-1])
+                continue
+            if tok[0] == "int":
+                value = normalize([int(tok[1])])
+            elif tok[0] == "symbol":
+                value = self.symbols[tok[1]]
+            else:
+                raise self.error(f"unexpected '{tok[1]}' at position {tok[2] + 1}")
+            # the atom is complete: apply its exponent; then ')' may close sums, each an atom itself
+            while True:
+                value = self.exponent(value)
+                top = stack[-1]
+                top.product = self.multiply(top.product, value)
+                nxt = self.peek()
+                if nxt is not None and (nxt[1] == "*" or nxt[0] != "op" or nxt[1] == "("):
+                    if nxt[1] == "*":
+                        self.take()
+                    break  # the term goes on with another factor
+                top.close_term()
+                if nxt is not None and nxt[1] in "+-":
+                    self.take()
+                    top.sign = -1 if nxt[1] == "-" else 1
+                    break  # a new term
+                if nxt is None:
+                    if len(stack) > 1:
+                        raise self.error("expression ends before its ')'")
+                    return top.total
+                if nxt[1] == ")":
+                    if len(stack) == 1:
+                        raise self.error(f"unexpected ')' at position {nxt[2] + 1}")
+                    self.take()
+                    value = stack.pop().total
+                    continue
+                raise self.error(f"unexpected '{nxt[1]}' at position {nxt[2] + 1}")
 
-    def sum(self) -> Coefficients:
-        sign = 1
+    def sign(self, target: _Sum) -> None:
         tok = self.peek()
         if tok is not None and tok[0] == "op" and tok[1] in "+-":
             self.take()
-            sign = -1 if tok[1] == "-" else 1
-        total = scale(self.term(), sign)
-        while (tok := self.peek()) is not None and tok[0] == "op" and tok[1] in "+-":
-            self.take()
-            term = self.term()
-            total = add(total, scale(term, -1) if tok[1] == "-" else term)
-        return total
+            target.sign = -1 if tok[1] == "-" else 1
 
-    def term(self) -> Coefficients:
-        product = self.factor()
-        while (tok := self.peek()) is not None:
-            if tok[0] == "op" and tok[1] == "*":
-                self.take()
-            elif not (tok[0] in ("int", "n") or tok[1] == "("):
-                break
-            product = multiply(product, self.factor())
-        return product
+    def exponent(self, base: Coefficients) -> Coefficients:
+        tok = self.peek()
+        if tok is None or tok[1] != "^":
+            return base
+        self.take()
+        exp_tok = self.take()
+        if exp_tok[1] == "-":
+            raise self.error("negative exponents are not allowed in a polynomial")
+        if exp_tok[0] != "int":
+            raise self.error(f"an exponent must be a plain non-negative integer, not '{exp_tok[1]}'")
+        after = self.peek()
+        if after is not None and after[1] == "^":
+            raise self.error(f"a power of a power is ambiguous (position {after[2] + 1}): use parentheses, as in (n^2)^3")
+        return self.power(base, int(exp_tok[1]))
 
-    def factor(self) -> Coefficients:
-        base = self.atom()
-        while (tok := self.peek()) is not None and tok[0] == "op" and tok[1] == "^":
-            self.take()
-            exp_tok = self.take()
-            if exp_tok[1] == "-":
-                raise self.error("negative exponents are not allowed in a polynomial")
-            if exp_tok[1] == "(":
-                raise self.error("an exponent must be a plain non-negative integer")
-            if exp_tok[0] != "int":
-                raise self.error(f"an exponent must be a non-negative integer, not '{exp_tok[1]}'")
-            k = int(exp_tok[1])
-            if k > MAX_EXPONENT:
-                raise self.error(f"exponent {k} is larger than {MAX_EXPONENT}")
-            base = power(base, k)
-        return base
+    def multiply(self, f: Coefficients, g: Coefficients) -> Coefficients:
+        if len(f) + len(g) - 2 > self.degree and f != (0,) and g != (0,):
+            POLYNOMIAL_DEGREE.check(len(f) + len(g) - 2, f"the degree of {_quoted(self.text)}")
+        return self.checked(multiply(f, g))
 
-    def atom(self) -> Coefficients:
-        tok = self.take()
-        if tok[0] == "int":
-            return normalize([int(tok[1])])
-        if tok[0] == "n":
-            return (1, 0)
-        if tok[1] == "(":
-            inner = self.sum()
-            close = self.take()
-            if close[1] != ")":
-                raise self.error(f"expected ')' but found '{close[1]}'")
-            return inner
-        raise self.error(f"unexpected '{tok[1]}' at position {tok[2] + 1}")
+    def power(self, f: Coefficients, k: int) -> Coefficients:
+        if len(f) == 1:  # a constant c^k: only its digits can grow
+            c = f[0]
+            if abs(c) > 1:
+                digits = k * math.log10(abs(c))
+                if digits >= self.digits:
+                    COEFFICIENT_DIGITS.check(math.floor(digits) + 1, f"the number of digits of a coefficient of {_quoted(self.text)}")
+                return (c**k,)
+            return (1,) if k == 0 else ((c if k % 2 else abs(c)),)
+        if (len(f) - 1) * k > self.degree:
+            POLYNOMIAL_DEGREE.check((len(f) - 1) * k, f"the degree of {_quoted(self.text)}")
+        out: Coefficients = (1,)
+        square = f
+        while k:  # square and multiply: about log2(k) products
+            if k & 1:
+                out = self.checked(multiply(out, square))
+            k >>= 1
+            if k:
+                square = self.checked(multiply(square, square))
+        return out
+
+    def checked(self, f: Coefficients) -> Coefficients:
+        bound = _power_of_ten(self.digits)
+        for c in f:
+            if not -bound < c < bound:
+                digits = math.floor((abs(c).bit_length() - 1) * math.log10(2)) + 1
+                COEFFICIENT_DIGITS.check(digits, f"the number of digits of a coefficient of {_quoted(self.text)}")
+        return f
 
 
-def parse(text: str | Sequence[int]) -> Coefficients:
+class _Sum:
+    """An open sum: the terms so far, the sign of the term being read, and its product."""
+
+    __slots__ = ("total", "sign", "product")
+
+    def __init__(self) -> None:
+        self.total: Coefficients = (0,)
+        self.sign = 1
+        self.product: Coefficients = (1,)
+
+    def close_term(self) -> None:
+        self.total = add(self.total, scale(self.product, self.sign))
+        self.sign, self.product = 1, (1,)
+
+
+def parse(text: str | Sequence[int], symbols: Mapping[str, Coefficients] = SYMBOLS) -> Coefficients:
     """Parse a polynomial in $n$ with integer coefficients.
 
     Accepts ``^`` and ``**``, implicit multiplication (``2n``, ``(n+1)(n+2)``) and
-    unary signs. A sequence of integers is taken as coefficients, highest degree first.
+    unary signs, ASCII only. ``symbols`` names what the text may use (default:
+    :data:`SYMBOLS`, the variable ``n``). Sizes are limited (:mod:`brouncker.limits`:
+    the text's length, the degree, the digits of every integer) and checked before the
+    work that would exceed them. A sequence of integers is taken as coefficients,
+    highest degree first.
 
     >>> parse("n*(2*n-1)")
     (2, -1, 0)
@@ -231,6 +322,10 @@ def parse(text: str | Sequence[int]) -> Coefficients:
     Traceback (most recent call last):
     ...
     brouncker.errors.ParseError: cannot parse '2n+': expression ends after '+'
+    >>> parse("n^64^64")
+    Traceback (most recent call last):
+    ...
+    brouncker.errors.ParseError: cannot parse 'n^64^64': a power of a power is ambiguous (position 5): use parentheses, as in (n^2)^3
     """
     if not isinstance(text, str):
         try:
@@ -239,4 +334,13 @@ def parse(text: str | Sequence[int]) -> Coefficients:
             raise ParseError(f"cannot use {text!r} as polynomial coefficients: {exc}") from None
     if not text.strip():
         raise ParseError("cannot parse '': empty polynomial")
-    return _Parser(text).parse()
+    TEXT_LENGTH.check(len(text), "the polynomial's length in characters")
+    if symbols is SYMBOLS:
+        return _parse_in_n(text, large_allowed())
+    return _Parser(text, symbols).parse()
+
+
+@lru_cache(maxsize=4096)
+def _parse_in_n(text: str, large: bool) -> Coefficients:
+    """:func:`parse` of a polynomial in n, kept per text (and per the limits in force)."""
+    return _Parser(text, SYMBOLS).parse()

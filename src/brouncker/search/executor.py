@@ -6,13 +6,21 @@ retried, and comes back as ``TaskOutcome.error``. A worker process that dies (ki
 out of memory, ``os._exit``) is a system failure: Ray reruns its task up to
 ``max_retries`` times.
 
-:class:`RayExecutor` starts a private Ray instance on this machine
-(``ray.init(address="local")``, never a bare ``ray.init()``, which would join whatever
-cluster ``/tmp/ray`` last named), or joins a cluster when given an address or
-``$RAY_ADDRESS`` (with token authentication, the default of ``ray start --head``, when
-a token is at hand: ``$RAY_AUTH_TOKEN`` or ``~/.ray/auth_token``). If Ray is already initialised in this process it is reused and left
-running on close. It keeps a few tasks per CPU in flight and collects them with
-``ray.wait``.
+:class:`RayExecutor` starts a private Ray instance on this machine, or joins a cluster
+when given an address or ``$RAY_ADDRESS`` (with token authentication, the default of
+``ray start --head``, when a token is at hand: ``$RAY_AUTH_TOKEN`` or
+``~/.ray/auth_token``). If Ray is already initialised in this process it is reused and
+left running on close. It keeps a few tasks per CPU in flight and collects them with
+``ray.wait``; whether large requests are allowed (:func:`brouncker.limits.allow_large`)
+travels with each task.
+
+The private instance (:class:`LocalInstance`) is started by a small keeper process in a
+process group of its own (``ray.init(address="local")`` there, never a bare
+``ray.init()``, which would join whatever cluster ``/tmp/ray`` last named), without a
+dashboard. The keeper holds a pipe from this process; when the pipe closes, because this
+process closed the executor, exited or was killed (even by SIGKILL), the keeper kills its
+whole process group. Ray's agents, which ignore SIGTERM and outlive a killed driver when
+started from it directly, go with it.
 
 >>> with SerialExecutor() as ex:
 ...     [(o.index, o.result, o.error) for o in ex.imap_unordered(abs, [-2, 3])]
@@ -21,14 +29,25 @@ running on close. It keeps a few tasks per CPU in flight and collects them with
 
 from __future__ import annotations
 
+import importlib
+import json
 import logging
 import os
+import select
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
+import time
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
+
+from ..errors import BrounckerError
+from ..limits import allow_large, large_allowed
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,6 +56,8 @@ DEFAULT_MAX_RETRIES = 3  # reruns of a task whose worker process died
 DEFAULT_IN_FLIGHT_PER_CPU = 2  # tasks queued per CPU: keeps workers busy, bounds memory
 OBJECT_STORE_BYTES = 512 * 1024**2  # the embedded instance moves only small records
 CONNECT_TIMEOUT = 5.0  # seconds to wait for a cluster's head to accept a connection
+START_TIMEOUT = 180.0  # seconds to wait for the private instance (Ray starts in about 4 s; slower under load)
+STOP_TIMEOUT = 10.0  # seconds to wait for the keeper to take its instance down
 AUTH_NOTICE_LOGGER = "ray._private.authentication.authentication_token_setup"
 
 
@@ -86,19 +107,106 @@ def _enable_token_auth() -> None:
     cached C++ config (refreshed through Ray's own helper where it exists)."""
     os.environ["RAY_AUTH_MODE"] = "token"
     try:
-        from ray._raylet import Config
+        config = getattr(importlib.import_module("ray._raylet"), "Config", None)
+    except ImportError:
+        config = None
+    if config is not None:  # a Ray without the cached config reads the variable itself
+        config.initialize("")
 
-        Config.initialize("")
-    except (ImportError, AttributeError):  # a Ray without the cached config reads the variable itself
-        pass
 
-
-def _call(fn: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
-    """Run ``fn(task)`` and return ``(True, result)`` or ``(False, error line)``."""
+def _call(fn: Callable[[Any], Any], task: Any, large: bool = False) -> tuple[bool, Any]:
+    """Run ``fn(task)`` (with large requests allowed if ``large``) and return
+    ``(True, result)`` or ``(False, error line)``."""
     try:
-        return True, fn(task)
+        with allow_large(large):
+            return True, fn(task)
     except Exception as exc:  # noqa: BLE001 - an error inside fn is data, not a crash
         return False, describe_exception(exc)
+
+
+# The keeper of a private instance: starts it in its own process group (its parent made it
+# a session leader), says where it is, waits for EOF on stdin, then kills the whole group.
+_KEEPER = """
+import json, logging, os, signal, sys
+try:
+    import ray
+    ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False,
+             **json.loads(sys.argv[1]))
+    sys.stdout.write("ADDRESS " + ray.get_runtime_context().gcs_address + "\\n")
+    sys.stdout.flush()
+    sys.stdin.read()
+finally:
+    os.killpg(0, signal.SIGKILL)
+"""
+
+
+class LocalInstance:
+    """A private Ray instance on this machine that nothing of it outlives this process.
+
+    It runs under a keeper process in a new session (so a process group of its own, out
+    of the terminal's reach); every Ray process (GCS, raylet, agents, workers) inherits
+    that group. :meth:`close`, or the end of this process however it comes, closes the
+    keeper's stdin, and the keeper kills the group.
+    """
+
+    def __init__(self, cpus: int, object_store_bytes: int = OBJECT_STORE_BYTES, timeout: float = START_TIMEOUT) -> None:
+        env = dict(os.environ)
+        env.setdefault("RAY_AUTH_MODE", "token")  # Ray's default for a new instance, said explicitly: no notice
+        env.pop("RAY_ADDRESS", None)
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        options = json.dumps({"num_cpus": cpus, "object_store_memory": object_store_bytes})
+        self.keeper = subprocess.Popen(
+            [sys.executable, "-c", _KEEPER, options],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env, start_new_session=True,
+        )
+        try:
+            self.address = self._read_address(timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _read_address(self, timeout: float) -> str:
+        assert self.keeper.stdout is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BrounckerError(f"a local Ray instance did not start within {timeout:.0f} s")
+            readable, _, _ = select.select([self.keeper.stdout], [], [], min(remaining, 1.0))
+            if readable:
+                line = self.keeper.stdout.readline().decode(errors="replace")
+                if line.startswith("ADDRESS "):
+                    return line.split(None, 1)[1].strip()
+                if line:
+                    continue  # something else printed on stdout
+                self.keeper.wait()
+                raise BrounckerError(f"cannot start a local Ray instance: {self._last_error()}")
+
+    def _last_error(self) -> str:
+        self._stderr.seek(0)
+        lines = [line.strip() for line in self._stderr.read().decode(errors="replace").splitlines() if line.strip()]
+        return lines[-1][:300] if lines else f"the keeper exited with code {self.keeper.returncode}"
+
+    @property
+    def process_group(self) -> int:
+        """The process group of every process of this instance."""
+        return self.keeper.pid
+
+    def close(self) -> None:
+        """Take the instance down: the keeper kills its process group (idempotent)."""
+        if self.keeper.stdin is not None and not self.keeper.stdin.closed:
+            self.keeper.stdin.close()
+        try:
+            self.keeper.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:  # the keeper is stuck: do its work
+            try:
+                os.killpg(self.keeper.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.keeper.wait()
+        if self.keeper.stdout is not None:
+            self.keeper.stdout.close()
+        self._stderr.close()
 
 
 class Executor(ABC):
@@ -145,6 +253,7 @@ class RayExecutor(Executor):
 
         self._ray = ray
         self._owns = False
+        self._instance: LocalInstance | None = None
         if not ray.is_initialized():
             target = address or os.environ.get("RAY_ADDRESS") or None
             if target:
@@ -161,14 +270,14 @@ class RayExecutor(Executor):
             else:
                 # a private instance on this machine: its token-auth notice is noise here
                 logging.getLogger(AUTH_NOTICE_LOGGER).setLevel(logging.ERROR)
-                ray.init(
-                    address="local",
-                    num_cpus=workers or os.cpu_count() or 1,
-                    include_dashboard=False,
-                    logging_level=logging.WARNING,
-                    log_to_driver=False,
-                    object_store_memory=OBJECT_STORE_BYTES,
-                )
+                self._instance = LocalInstance(cpus=workers or os.cpu_count() or 1)
+                if os.environ.get("RAY_AUTH_MODE", "token") == "token":
+                    _enable_token_auth()  # the keeper's instance uses Ray's default: a token
+                try:
+                    ray.init(address=self._instance.address, logging_level=logging.WARNING, log_to_driver=False)
+                except BaseException:
+                    self._instance.close()
+                    raise
             self._owns = True
         cpus = int(ray.cluster_resources().get("CPU", 1)) or 1
         self.workers = min(workers, cpus) if workers else cpus
@@ -181,11 +290,12 @@ class RayExecutor(Executor):
         ray = self._ray
         pending: dict[Any, int] = {}
         fn_ref = ray.put(fn)
+        large = large_allowed()
         position = 0
         try:
             while position < len(tasks) or pending:
                 while position < len(tasks) and len(pending) < self.in_flight:
-                    pending[self._remote.remote(fn_ref, tasks[position])] = position
+                    pending[self._remote.remote(fn_ref, tasks[position], large)] = position
                     position += 1
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 for ref in ready:
@@ -205,6 +315,9 @@ class RayExecutor(Executor):
     def close(self) -> None:
         if not self._closed and self._owns and self._ray.is_initialized():
             self._ray.shutdown()
+        if self._instance is not None:
+            self._instance.close()
+            self._instance = None
         self._closed = True
 
 
@@ -213,5 +326,5 @@ def make_executor(workers: int | None = None, address: str | None = None) -> Exe
     if workers == 0:
         return SerialExecutor()
     if workers is not None and workers < 0:
-        raise ValueError(f"workers must be 0 (serial) or positive, got {workers}")
+        raise BrounckerError(f"--workers must be 0 (serial) or positive, got {workers}")
     return RayExecutor(workers=workers, address=address)
