@@ -5,6 +5,8 @@ constant bank, verification, identification, dynamics) and the entry points of t
 store and the search engine.
 """
 
+from typing import Any
+
 from .constants import BANK, constant_value, parse_constant
 from .convergence.dynamics import Dynamics, dynamics
 from .convergence.verify import Verification, verify
@@ -100,7 +102,7 @@ __all__ = [
 _SEARCH_NAMES = ("SearchSpec", "load_spec", "run_search", "resume_search", "make_executor")
 
 
-def __getattr__(name: str):  # type: ignore[no-untyped-def]
+def __getattr__(name: str) -> Any:
     """``open_store`` and ``Store`` load the store (and SQLAlchemy) on first use only."""
     if name in ("open_store", "Store"):
         from . import store

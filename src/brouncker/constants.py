@@ -33,8 +33,7 @@ from mpmath import mp, mpf
 
 from .errors import ParseError, UnknownConstantError
 from .limits import CONSTANT_EXPONENT, FUNCTION_ARGUMENT, NUMBER_DIGITS, TEXT_LENGTH, large_allowed
-
-GUARD_DIGITS = 15  # extra working digits so that the last requested digit is right
+from .precision import CONSTANT_GUARD_DIGITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +158,7 @@ def constant_value(name: str, dps: int) -> mpf:
     constant = BANK.get(_ALIASES.get(name, name))
     if constant is None:
         raise UnknownConstantError(f"unknown constant '{name}'; known: {', '.join(BANK)}")
-    with mp.workdps(dps + GUARD_DIGITS):
+    with mp.workdps(dps + CONSTANT_GUARD_DIGITS):
         value = constant.compute()
     with mp.workdps(dps):
         return +value
@@ -435,7 +434,7 @@ class ConstantExpression:
         ...
         brouncker.errors.ParseError: cannot evaluate '2*gamma(0)': 'gamma(0)' is undefined (gamma function pole)
         """
-        with mp.workdps(dps + GUARD_DIGITS):
+        with mp.workdps(dps + CONSTANT_GUARD_DIGITS):
             result = _fold(self.tree, _Guarded(self).visit)
         if isinstance(result, mpmath.mpc):
             if abs(result.imag) > mpf(10) ** (-dps):

@@ -56,4 +56,15 @@ SERIES_EXTRA_DIGITS = 40  # the constant carries this many digits beyond the dee
 
 # --- constants of the bank ----------------------------------------------------------------
 
+CONSTANT_GUARD_DIGITS = 15  # working digits beyond those asked of a constant expression, so its last digit is right
+
 # --- ESMA ---------------------------------------------------------------------------------
+
+# A signed continued fraction of x = P(c)/Q(c) is read off an integer interval around x; each
+# partial quotient uses up about ESMA_DIGITS_PER_TERM digits of x.
+ESMA_DIGITS_PER_TERM = 5  # working digits per extracted term: 500 digits at depth 100, as the reference
+ESMA_MIN_DPS = 100  # working digits of an expansion however shallow
+ESMA_GUARD_DIGITS = 40  # digits of c beyond the working precision: P(c)/Q(c) loses up to deg * log10(L) of them
+ESMA_ENUMERATION_DPS = 60  # digits at which LHS values are compared when the enumeration dedupes them
+ESMA_VALUE_KEY_DIGITS = 50  # results whose values agree to this many digits are one result
+ESMA_VERIFY_MAX_DPS = 3000  # the digits a rebuilt fraction agrees to are measured up to this precision

@@ -1,28 +1,15 @@
 r"""Signed continued fractions of constants and the ESMA search (arXiv 2212.09470).
 
-ESMA expands a rational function of a constant, $x = P(c)/Q(c)$, as a *signed*
-continued fraction with a periodic sign sequence $s_0, s_1, \dots \in \{+1, -1\}$,
-
-$$x = a_0 + \cfrac{s_0}{a_1 + \cfrac{s_1}{a_2 + \ddots}},$$
-
-and asks whether the partial quotients $a_n$ satisfy a short linear recurrence
-(Berlekamp–Massey over $\mathrm{GF}(p)$). The rounding rule makes the expansion
-unique: $a_0 = \lfloor x \rfloor$ if $s_0 > 0$ else $\lceil x \rceil$; with the remainder
-$x_i = (\text{previous}) - a_{i-1}$, $a_i = \lfloor s_{i-1}/x_i \rfloor$ if $s_i > 0$ else
-$\lceil s_{i-1}/x_i \rceil$.
-
-A hit is rebuilt over $\mathbb{Z}$ from its recurrence, evaluated at depth 1000 and
-compared with $x$ to at least 100 digits. In the notation of DESIGN.md it is the
-fraction with $a(n) = a_n$ and $b(n) = s_{n-1}$.
+ESMA expands $x = P(c)/Q(c)$ as a signed continued fraction with a periodic sign sequence,
+$x = a_0 + s_0/(a_1 + s_1/(a_2 + \dots))$, and keeps the expansions whose partial quotients
+obey a short linear recurrence (Berlekamp–Massey over GF(p)); each hit is rebuilt over the
+integers and verified to 100 digits. The expansion is exact interval arithmetic, so no partial
+quotient is reported that the digits do not determine. The rounding rule, the filter, the
+reference's rules and its 13 results are in ``docs/esma.md``.
 
 >>> x = parse_constant("e/(e-1)").value(600)
 >>> signed_continued_fraction(x, (1, -1), 12, dps=600).partial_quotients
 (1, 2, 3, 2, 5, 2, 7, 2, 9, 2, 11, 2)
-
-The expansion is exact interval arithmetic over the integers: the value is known to
-lie in $[\ell, h]/2^k$, both ends are carried through the Möbius maps, and a partial
-quotient is accepted only when both ends agree on it (otherwise the expansion stops
-with ``stop == "precision"``).
 """
 
 from __future__ import annotations
@@ -44,6 +31,14 @@ from ..errors import BrounckerError
 from ..limits import ESMA_MAX_CYCLE, ESMA_MAX_DEPTH
 from ..pcf.limit import log10_distance
 from ..pcf.walk import Convergent, log10_abs
+from ..precision import (
+    ESMA_DIGITS_PER_TERM,
+    ESMA_ENUMERATION_DPS,
+    ESMA_GUARD_DIGITS,
+    ESMA_MIN_DPS,
+    ESMA_VALUE_KEY_DIGITS,
+    ESMA_VERIFY_MAX_DPS,
+)
 from ..printing import polynomial_ratio
 from .sequences import (
     DEFAULT_PRIME,
@@ -53,18 +48,12 @@ from .sequences import (
 )
 
 DEFAULT_DEPTH = 100  # partial quotients extracted per (LHS, sign period), as in the paper
-DIGITS_PER_TERM = 5  # working digits per extracted term: 500 digits at depth 100 (reference)
-MIN_EXPANSION_DPS = 100
-GUARD_DIGITS = 40  # extra digits for c, so that P(c)/Q(c) is right to the working precision
 INTERVAL_ULPS = 4  # half-width of the integer interval around the value, in units of 2^-k
 BEAUTY_DIVISOR = 4  # approve when the connection polynomial has fewer than depth // 4 coefficients
 VERIFY_DEPTH = 1000  # depth of the continued fraction rebuilt over Z (reference)
 VERIFY_DIGITS = 100  # digits that must agree with the LHS (reference)
-VERIFY_MAX_DPS = 3000  # digits agreed are measured up to this precision
 CONVERGENCE_TERMS = 200  # the convergence rate is a slope over the second half of these
 CLOSED_FORM_TERMS = 200  # terms a closed form of the partial quotients must reproduce
-VALUE_KEY_DIGITS = 50  # results with equal values to this many digits are duplicates
-ENUMERATION_DPS = 60  # precision of the LHS values when the enumeration dedupes them
 RATIONAL_HEIGHT = 10**6  # an LHS value equal to p/q with q up to this is "independent of c"
 REJECT_ZERO_INTEGER_PART = True  # the reference rejects a_0 = 0 too (`0 in a_`); see esma_search
 IRREGULAR_START = False  # keep only recurrences that hold from a_0 on (the reference's rule; see esma_search)
@@ -76,7 +65,7 @@ TASK_PAIRS = 1024  # (LHS, sign period) pairs per task: about 0.3-0.5 s at depth
 
 def expansion_dps(depth: int) -> int:
     """Working digits that are safe for ``depth`` partial quotients (500 at depth 100)."""
-    return max(MIN_EXPANSION_DPS, DIGITS_PER_TERM * depth)
+    return max(ESMA_MIN_DPS, ESMA_DIGITS_PER_TERM * depth)
 
 
 # --- signed continued fractions ------------------------------------------------------
@@ -341,9 +330,9 @@ def canonical_lhs(numerator: Sequence[int], denominator: Sequence[int], c: mpf) 
 
 def _signed(pc: tuple[int, ...], qc: tuple[int, ...], c: mpf) -> LHS | None:
     r"""The LHS $\pm P/Q$ with a positive value, or ``None`` for a degenerate value."""
-    with mp.workdps(ENUMERATION_DPS):
+    with mp.workdps(ESMA_ENUMERATION_DPS):
         pv, qv = _horner_mp(pc, c), _horner_mp(qc, c)
-        tiny = mpf(10) ** (-(ENUMERATION_DPS // 2))
+        tiny = mpf(10) ** (-(ESMA_ENUMERATION_DPS // 2))
         if abs(qv) < tiny or abs(pv) < tiny:
             return None
         value = pv / qv
@@ -364,7 +353,7 @@ def _looks_rational(value: mpf) -> bool:
     approx = Fraction(f).limit_denominator(RATIONAL_HEIGHT)
     if abs(f - approx) > 1e-9 * max(1.0, abs(f)):
         return False
-    return abs(value - mpf(approx.numerator) / approx.denominator) < mpf(10) ** (-(ENUMERATION_DPS - 10))
+    return abs(value - mpf(approx.numerator) / approx.denominator) < mpf(10) ** (-(ESMA_ENUMERATION_DPS - 10))
 
 
 def lhs_bound(degree: int, coeff_limit: int) -> int:
@@ -385,7 +374,7 @@ def enumerate_lhs(c: mpf, degree: int, coeff_limit: int) -> list[LHS]:
     coefficients in $[-L, L]$, up to sign, sorted.
 
     *Distinct* means: different canonical forms (so $P/Q$, $(-P)/(-Q)$, $(kP)/(kQ)$,
-    $(RP)/(RQ)$ and $-P/Q$ are one LHS) and different values to ``ENUMERATION_DPS``
+    $(RP)/(RQ)$ and $-P/Q$ are one LHS) and different values to ``ESMA_ENUMERATION_DPS``
     digits (which only merges further for an algebraic $c$, e.g. $\sqrt 2$). Zero vectors
     and expressions independent of $c$ are dropped.
 
@@ -394,7 +383,7 @@ def enumerate_lhs(c: mpf, degree: int, coeff_limit: int) -> list[LHS]:
     """
     if degree < 0 or coeff_limit < 1:
         raise BrounckerError("the LHS degree must be >= 0 and the coefficient limit >= 1")
-    with mp.workdps(ENUMERATION_DPS + 20):
+    with mp.workdps(ESMA_ENUMERATION_DPS + 20):
         c = +c
         vectors = [v for v in itertools.product(range(-coeff_limit, coeff_limit + 1), repeat=degree + 1) if any(v)]
         keys: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
@@ -409,7 +398,7 @@ def enumerate_lhs(c: mpf, degree: int, coeff_limit: int) -> list[LHS]:
             lhs = _signed(*key, c)
             if lhs is None:
                 continue
-            value = mpmath.nstr(lhs.value(c), ENUMERATION_DPS - 10)
+            value = mpmath.nstr(lhs.value(c), ESMA_ENUMERATION_DPS - 10)
             if value in values:
                 continue
             values.add(value)
@@ -426,7 +415,7 @@ class ESMAResult:
 
     ``recurrence`` is the connection polynomial $(1, c_1, \dots, c_d)$ (lowest power
     first): $a_n = -\sum_j c_j a_{n-j}$ for $n \ge$ ``len(initial_terms)``.
-    ``digits`` agreed at depth 1000 (measured up to ``VERIFY_MAX_DPS``);
+    ``digits`` agreed at depth 1000 (measured up to ``ESMA_VERIFY_MAX_DPS``);
     ``convergence_rate`` in digits per term.
     """
 
@@ -440,7 +429,7 @@ class ESMAResult:
     partial_quotients: tuple[int, ...]  # the first few, for display
     digits: int
     convergence_rate: float
-    value: str  # the LHS, VALUE_KEY_DIGITS significant digits
+    value: str  # the LHS, ESMA_VALUE_KEY_DIGITS significant digits
     depth: int  # partial quotients the search extracted
     closed_form: str | None = None  # e.g. "a(2m) = 2m + 1; a(2m+1) = 2", when the channels are polynomials
 
@@ -532,13 +521,13 @@ def run_esma_task(task: ESMATask) -> TaskReport:
     """Expand, filter, rebuild and verify every LHS of the task with every sign period."""
     constant = _constant(task.constant)
     dps = expansion_dps(task.depth)
-    with mp.workdps(dps + GUARD_DIGITS):
-        c = constant.value(dps + GUARD_DIGITS)
+    with mp.workdps(dps + ESMA_GUARD_DIGITS):
+        c = constant.value(dps + ESMA_GUARD_DIGITS)
     counts = [0, 0, 0, 0, 0, 0]
     results: list[ESMAResult] = []
     cache: dict[int, mpf] = {}
     limit = max_register_length(task.depth)
-    bits = int((dps + GUARD_DIGITS) * 3.3219280948873626)
+    bits = int((dps + ESMA_GUARD_DIGITS) * 3.3219280948873626)
     c_fast = _to_mpfr(c, bits)
     intervals = [_fast_interval(lhs, c_fast, dps, bits) for lhs in task.lhs]
     for signs in task.periods:
@@ -645,15 +634,15 @@ def verify_candidate(constant: ConstantExpression, lhs: LHS, signs: Sequence[int
     if deep.q == 0:
         return None
     trustworthy = deep.trustworthy_digits
-    dps = int(min(max(trustworthy if math.isfinite(trustworthy) else VERIFY_MAX_DPS, VERIFY_DIGITS) + 10, VERIFY_MAX_DPS))
+    dps = int(min(max(trustworthy if math.isfinite(trustworthy) else ESMA_VERIFY_MAX_DPS, VERIFY_DIGITS) + 10, ESMA_VERIFY_MAX_DPS))
     cache = {} if cache is None else cache
     if dps not in cache:
-        cache[dps] = constant.value(dps + GUARD_DIGITS)
-    with mp.workdps(dps + GUARD_DIGITS):
+        cache[dps] = constant.value(dps + ESMA_GUARD_DIGITS)
+    with mp.workdps(dps + ESMA_GUARD_DIGITS):
         x = lhs.value(cache[dps])
-        error = log10_distance(deep.value(dps + GUARD_DIGITS), x)
+        error = log10_distance(deep.value(dps + ESMA_GUARD_DIGITS), x)
         digits = dps if error == -math.inf else min(dps, math.floor(-error))
-        value = mpmath.nstr(x, VALUE_KEY_DIGITS)
+        value = mpmath.nstr(x, ESMA_VALUE_KEY_DIGITS)
     if digits < VERIFY_DIGITS:
         return None
     rate = convergence_rate(kept, deep)
@@ -724,8 +713,8 @@ class ESMAConfig:
     def lhs(self) -> list[LHS]:
         """The search's left-hand sides, in :func:`enumerate_lhs`'s order."""
         expression = _constant(self.constant)
-        with mp.workdps(ENUMERATION_DPS + GUARD_DIGITS):
-            c = expression.value(ENUMERATION_DPS + GUARD_DIGITS)
+        with mp.workdps(ESMA_ENUMERATION_DPS + ESMA_GUARD_DIGITS):
+            c = expression.value(ESMA_ENUMERATION_DPS + ESMA_GUARD_DIGITS)
         return enumerate_lhs(c, self.lhs_degree, self.coeff_limit)
 
 

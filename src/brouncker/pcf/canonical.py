@@ -149,8 +149,8 @@ def canonical(pcf: PCF, full: bool = False) -> Canonical:
     :class:`Inflation`):
 
     * **constant**: divide by the largest $c$ with $c \mid \mathrm{content}(a)$ and
-      $c^2 \mid \mathrm{content}(b)$; the value is divided by $c$ (the issue's "same value"
-      holds up to this factor, which Möbius identification ignores);
+      $c^2 \mid \mathrm{content}(b)$; the value is divided by $c$ (inflated copies share a
+      value only up to this factor, which Möbius identification ignores);
     * **sign**: make the leading coefficient of $a$ positive ($c = -1$ negates the value
       and leaves $b$ alone);
     * **polynomial**: divide out factors $f$ of $a$ with $f(n) f(n-1) \mid b(n)$; the value

@@ -1,6 +1,6 @@
 """The database schema of the conjecture store (SQLAlchemy 2.x declarative models).
 
-One table per concept of DESIGN.md: ``constant``, ``search``, ``shard``, ``pcf``,
+One table per concept of the store: ``constant``, ``search``, ``shard``, ``pcf``,
 ``metrics``, ``conjecture`` (with its ``conjecture_constant`` links), ``verification``,
 ``cluster``, and ``cmf_link`` (a stored formula explained as a trajectory of a known
 conservative matrix field). Big integers and high-precision numbers are stored as text;

@@ -7,12 +7,13 @@ mode (tables are rebuilt where SQLite cannot alter them).
 """
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from brouncker.store.engine import make_engine, resolve_url
 from brouncker.store.models import Base
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
