@@ -233,7 +233,7 @@ def test_the_verify_action_is_checked_before_it_queues(served: Any) -> None:
         (f"/conjectures/{target.id}/verify", b"digits=ten", form, 400, "digits: 'ten' is not a whole number"),
         (f"/conjectures/{target.id}/verify", b"", form, 400, "digits: give the number of digits to verify"),
         (f"/conjectures/{target.id}/verify", b'{"digits": 5}', {"content-type": "application/json"}, 400, "the verify action takes a form"),
-        (f"/conjectures/{family.id}/verify", b"digits=50", form, 400, f"conjecture {family.id} is of kind pcf"),
+        (f"/conjectures/{family.id}/verify", b"digits=50", form, 400, f"conjecture {family.id} has no continued fraction of its own"),
         ("/conjectures/999999/verify", b"digits=50", form, 400, "no conjecture with id 999999"),
         (f"/conjectures/{target.id}/verify", b"digits=50", {**form, "origin": "http://evil.example"}, 403, "only be started from this app"),
     ]:

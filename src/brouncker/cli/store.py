@@ -22,24 +22,12 @@ if TYPE_CHECKING:
 
 def verify_stored(conjecture_id: int, digits: int, max_depth: int | None, db: str | None) -> Verification:
     """Verify a stored PCF conjecture and record the verification in the store."""
-    from ..convergence.verify import verify
-    from ..records import ConjectureKind
     from ..store import open_store
+    from ..stored import verifiable, verify_and_record
 
     with open_store(db, create=False) as store:
-        detail = store.get_conjecture(conjecture_id)
-        if detail is None:
-            raise BrounckerError(f"no conjecture with id {conjecture_id}")
-        row = detail.conjecture
-        if row.kind is not ConjectureKind.PCF or not row.a or not row.b:
-            raise BrounckerError(f"conjecture {conjecture_id} is of kind '{row.kind}': only PCF conjectures can be verified by depth")
-        if row.expression is None:
-            raise BrounckerError(f"conjecture {conjecture_id} is a candidate: no bank constant explains its value, so there is nothing to verify it against")
-        result = verify(row.a, row.b, row.expression, digits, max_depth=max_depth)
-        store.record_verification(
-            conjecture_id, digits_requested=digits, digits_agreed=result.digits_agreed,
-            depth=result.depth, seconds=result.seconds, verdict=result.verdict,
-        )
+        row = verifiable(store.get_conjecture(conjecture_id), conjecture_id)
+        result, _ = verify_and_record(store, row, digits, max_depth)
     return result
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..errors import BrounckerError
-from ..records import ConjectureKind
-from ..store import Store
+from ..store import ConjectureRow, Store
+from ..stored import verifiable, verify_and_record
 
 JOBS_KEPT = 200  # finished jobs whose pages can still be opened
 
@@ -79,14 +79,7 @@ class VerificationJobs:
         cannot be verified, N beyond the cap and a full queue are refused (BrounckerError)."""
         if not 1 <= digits <= self.max_digits:
             raise BrounckerError(f"digits: {digits} is not between 1 and {self.max_digits} (the cap this server was started with)")
-        detail = self.writer.get_conjecture(conjecture_id)
-        if detail is None:
-            raise BrounckerError(f"no conjecture with id {conjecture_id}")
-        row = detail.conjecture
-        if row.kind is not ConjectureKind.PCF or not row.a or not row.b:
-            raise BrounckerError(f"conjecture {conjecture_id} is of kind {row.kind}: only PCF conjectures are verified by depth")
-        if row.expression is None:
-            raise BrounckerError(f"conjecture {conjecture_id} is a candidate: no bank constant explains its value, so there is nothing to verify it against")
+        row = verifiable(self.writer.get_conjecture(conjecture_id), conjecture_id)
         with self._lock:
             waiting = sum(1 for j in self._jobs.values() if not j.ended)
             if waiting > self.max_waiting:
@@ -98,24 +91,18 @@ class VerificationJobs:
                 if not oldest.ended:
                     break
                 self._jobs.popitem(last=False)
-        self._pool.submit(self._run, job, row.a, row.b, row.expression)
+        self._pool.submit(self._run, job, row)
         return job
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def _run(self, job: Job, a: str, b: str, expression: str) -> None:
-        from ..convergence.verify import verify
-
+    def _run(self, job: Job, row: ConjectureRow) -> None:
         job.started = time.time()
         job.state = JobState.RUNNING
         try:
-            result = verify(a, b, expression, job.digits)
-            job.verification_id = self.writer.record_verification(
-                job.conjecture_id, digits_requested=job.digits, digits_agreed=result.digits_agreed, depth=result.depth,
-                seconds=result.seconds, verdict=result.verdict,
-            )
+            result, job.verification_id = verify_and_record(self.writer, row, job.digits)
             job.verdict, job.digits_agreed, job.depth, job.seconds = result.verdict, result.digits_agreed, result.depth, result.seconds
             job.message = result.message
             job.state = JobState.DONE
