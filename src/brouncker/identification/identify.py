@@ -59,7 +59,6 @@ from .relations import (
 )
 
 DEFAULT_DIGITS = 50  # digits used to find a relation for a PCF; re-checked at RECHECK_FACTOR times as many
-MAX_VALUE_TEXT = 100_000  # longest decimal text accepted
 
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,6})?")
 
