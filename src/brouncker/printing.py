@@ -75,11 +75,14 @@ def symbol(name: str) -> str:
     """A constant or a sub-expression as a factor: a bank name as mathematicians write it,
     any other name as it is, and any other text (an expression) in parentheses.
 
-    >>> symbol("zeta3"), symbol("pi"), symbol("4/pi"), symbol("tan(1)")
-    ('zeta(3)', 'pi', '(4/pi)', '(tan(1))')
+    >>> symbol("zeta3"), symbol("pi"), symbol("4/pi"), symbol("tan(1)"), symbol("zeta3^2")
+    ('zeta(3)', 'pi', '(4/pi)', '(tan(1))', 'zeta(3)^2')
     """
     if name in DISPLAY:
         return DISPLAY[name]
+    power = _POWER.fullmatch(name)
+    if power and power.group(1).isidentifier():  # a bank constant's power, as in a relation's basis
+        return f"{symbol(power.group(1))}^{power.group(2)}"
     return name if name.isidentifier() else f"({name})"
 
 

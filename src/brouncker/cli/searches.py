@@ -147,7 +147,8 @@ def _search_outcome(report: SearchReport, json_: bool, store: Store) -> None:
         details = store.get_conjectures([f.id for f in report.findings])
         emit_formulas(details, f"search {report.search_id} ({report.name})", per_group=FINDINGS_PER_CONSTANT,
                       more=lambda g: _more_command(g, report.search_id))
-        summary = ", ".join(f"{int(c.get(key, 0)):,} {words}" for key, words in kinds()[report.kind].summary)
+        items = kinds()[report.kind].summary  # the first always, the others when they counted something
+        summary = ", ".join(f"{int(c.get(key, 0)):,} {words}" for i, (key, words) in enumerate(items) if i == 0 or c.get(key))
         console.print(
             f"search {report.search_id}: {report.status}; {summary}; "
             f"this run {report.seconds:.1f} s ({report.pcfs_per_second:,.0f} {report.unit}/s)",

@@ -142,7 +142,7 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
     at = dict(zip(samples, convergents[:-1]))
 
     ln_reduced_q = {n: _ln_abs(at[n].reduced_q) for n in samples}  # one gcd per sample depth
-    c, d, fr, growth_residual = _growth_fit(samples, [ln_reduced_q[n] for n in samples])
+    c, d, fr, growth_residual = growth_fit(samples, [ln_reduced_q[n] for n in samples])
     eig, complex_eig = eigenvalue_ratio_log(a, b)
     predicted = None
     if eig is not None and c is not None and d is not None:
@@ -290,7 +290,7 @@ def _convergence_type(convergents: Sequence[Convergent]) -> str:
     return "polynomial"
 
 
-def _growth_fit(ns: list[int], ln_q: list[float]) -> tuple[float | None, float | None, bool, float | None]:
+def growth_fit(ns: list[int], ln_q: list[float]) -> tuple[float | None, float | None, bool, float | None]:
     """$(c, d, fr, residual)$ of $\\ln \\tilde q(n) \\approx c n + d n \\ln n$, refitted with $c$ alone under FR."""
     (c, d), residual = _fit(ns, ln_q, _growth_basis)
     if d is None or abs(d) >= FR_SLOPE_TOLERANCE:

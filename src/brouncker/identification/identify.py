@@ -179,9 +179,26 @@ def bank_names(constants: Sequence[str] | str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+SQUARE = "^2"  # a bank name with this suffix stands for the constant's square in a relation's basis
+
+
+def square(name: str) -> str:
+    """The basis name of a bank constant's square: ``square("zeta3") == "zeta3^2"``."""
+    return name + SQUARE
+
+
+def base_name(name: str) -> str:
+    """The bank constant a basis name stands on: ``base_name("zeta3^2") == "zeta3"``."""
+    return name.removesuffix(SQUARE)
+
+
 @lru_cache(maxsize=256)
 def bank_value(name: str, dps: int) -> mpf:
-    """A bank constant to ``dps`` digits, cached per (name, dps)."""
+    """A bank constant (or its square, see :func:`square`) to ``dps`` digits, cached per (name, dps)."""
+    if name.endswith(SQUARE):
+        with mp.workdps(dps + 5):
+            value = bank_value(base_name(name), dps + 5) ** 2
+        return +value
     return constant_value(name, dps)
 
 
@@ -318,6 +335,7 @@ def identify(
     margin: float = MARGIN,
     method: str = "lll",
     pairs: bool | None = None,
+    squares: bool = False,
     deeper: mpf | str | None = None,
     deeper_digits: int | None = None,
     max_coefficient: int | None = MAX_COEFFICIENT,
@@ -326,7 +344,9 @@ def identify(
 
     ``constants`` restricts the bank (default: all of it). ``pairs`` asks for two-constant
     relations too; by default they are tried only among explicitly listed constants, since
-    the whole bank has hundreds of pairs. ``margin`` is the evidence one relation needs; each
+    the whole bank has hundreds of pairs. ``squares`` also tries a Möbius form in $K$ and
+    $K^2$, $x = (c_0 + c_1 K + c_2 K^2)/(d_0 + d_1 K + d_2 K^2)$, for each constant (as for
+    $\zeta(3)$, whose PCFs in arXiv 2308.11829 reach such forms). ``margin`` is the evidence one relation needs; each
     stage asks for ``margin + log10(relations tried so far)``. ``deeper`` (with
     ``deeper_digits``, by default inferred from decimal text, else ``2 * digits``) is a more
     precise value on which the relation must hold as well; without it only the margin
@@ -357,7 +377,9 @@ def identify(
     x_scaled = fixed_point(x_digits, s)
     groups: list[tuple[str, ...]] = [()] + [(k,) for k in names]
     use_pairs = (constants is not None) if pairs is None else pairs
-    pair_groups = list(combinations(names, 2)) if use_pairs else []
+    pair_groups: list[tuple[str, ...]] = list(combinations(names, 2)) if use_pairs else []
+    if squares:
+        pair_groups += [(k, square(k)) for k in names]
 
     deeper_value: mpf | None = None
     if deeper is not None:
@@ -389,7 +411,7 @@ def _identification(form: _Form, x: mpf, digits: int, checked_digits: int | None
         shown = mpmath.nstr(x, digits, strip_zeros=False)
     return Identification(
         expression=form.expression,
-        constants=form.names,
+        constants=tuple(dict.fromkeys(base_name(k) for k in form.names)),
         relation=form.relation,
         basis=_basis(form.names),
         excess_digits=int(math.floor(digits - cost(form.relation))),

@@ -84,11 +84,14 @@ class Limit:
     fraction: Fraction | None = None
 
 
-def pcf_limit(a: Sequence[int] | str, b: Sequence[int] | str, digits: int, max_depth: int = MAX_DEPTH) -> Limit:
+def pcf_limit(
+    a: Sequence[int] | str, b: Sequence[int] | str, digits: int, max_depth: int = MAX_DEPTH, *, partial: bool = False
+) -> Limit:
     """The value of PCF(a, b) with at least ``digits`` trustworthy digits.
 
-    Raises :class:`InconclusiveError` when ``max_depth`` is not enough, and when a finite
-    fraction has no value ($q = 0$).
+    Raises :class:`InconclusiveError` when ``max_depth`` is not enough (with ``partial``,
+    the best value found by then is returned with the digits it has, when it has any), and
+    when a finite fraction has no value ($q = 0$).
     """
     if digits < 1:
         raise BrounckerError(f"digits must be a positive integer, got {digits}")
@@ -99,6 +102,8 @@ def pcf_limit(a: Sequence[int] | str, b: Sequence[int] | str, digits: int, max_d
         if found is not None and found.digits >= digits:
             return found
         if depth >= max_depth:
+            if partial and found is not None and found.digits > 0:
+                return found
             shown = "no" if found is None else f"only {found.digits}"
             raise InconclusiveError(f"{pcf} gives {shown} trustworthy digits at depth {depth}; {digits} are needed (raise max_depth)")
         depth = next_depth(depth, digits, 0 if found is None else found.digits, max_depth)

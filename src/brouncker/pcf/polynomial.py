@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import TypeAlias
+from typing import Any, Protocol, TypeAlias, TypeVar
+
+import flint
 
 from ..errors import ParseError
 from ..limits import COEFFICIENT_DIGITS, POLYNOMIAL_DEGREE, TEXT_LENGTH, large_allowed
@@ -112,6 +114,92 @@ def content(f: Coefficients) -> int:
 
 # --- parsing -------------------------------------------------------------------------
 
+P = TypeVar("P")
+
+
+class _Ring(Protocol[P]):
+    """The arithmetic the parser needs: polynomials in $n$ alone, or in several variables."""
+
+    def constant(self, c: int) -> P: ...
+    def add(self, f: P, g: P) -> P: ...
+    def scale(self, f: P, c: int) -> P: ...
+    def multiply(self, f: P, g: P) -> P: ...
+    def degree(self, f: P) -> int: ...  # total degree; -1 for zero
+    def is_zero(self, f: P) -> bool: ...
+    def constant_value(self, f: P) -> int | None: ...  # the integer of a constant, else None
+    def coefficients(self, f: P) -> Iterable[int]: ...
+
+
+class _Univariate:
+    """Integer polynomials in $n$ as :data:`Coefficients` tuples."""
+
+    @staticmethod
+    def constant(c: int) -> Coefficients:
+        return (c,)
+
+    add = staticmethod(add)
+    scale = staticmethod(scale)
+    multiply = staticmethod(multiply)
+
+    @staticmethod
+    def degree(f: Coefficients) -> int:
+        return len(f) - 1 if f != (0,) else -1
+
+    @staticmethod
+    def is_zero(f: Coefficients) -> bool:
+        return f == (0,)
+
+    @staticmethod
+    def constant_value(f: Coefficients) -> int | None:
+        return f[0] if len(f) == 1 else None
+
+    @staticmethod
+    def coefficients(f: Coefficients) -> Iterable[int]:
+        return f
+
+
+class _Multivariate:
+    """Integer polynomials in several variables, as python-flint's ``fmpz_mpoly``."""
+
+    def __init__(self, variables: tuple[str, ...]) -> None:
+        self.context = flint.fmpz_mpoly_ctx.get(variables, "lex")
+
+    def constant(self, c: int) -> flint.fmpz_mpoly:
+        return self.context.constant(c)
+
+    @staticmethod
+    def add(f: flint.fmpz_mpoly, g: flint.fmpz_mpoly) -> flint.fmpz_mpoly:
+        return f + g
+
+    @staticmethod
+    def scale(f: flint.fmpz_mpoly, c: int) -> flint.fmpz_mpoly:
+        return f * c
+
+    @staticmethod
+    def multiply(f: flint.fmpz_mpoly, g: flint.fmpz_mpoly) -> flint.fmpz_mpoly:
+        return f * g
+
+    @staticmethod
+    def degree(f: flint.fmpz_mpoly) -> int:
+        return int(f.total_degree()) if f != 0 else -1
+
+    @staticmethod
+    def is_zero(f: flint.fmpz_mpoly) -> bool:
+        return bool(f == 0)
+
+    @staticmethod
+    def constant_value(f: flint.fmpz_mpoly) -> int | None:
+        if f == 0:
+            return 0
+        return int(f.coeffs()[0]) if f.is_constant() else None
+
+    @staticmethod
+    def coefficients(f: flint.fmpz_mpoly) -> Iterable[int]:
+        return (int(c) for c in f.coeffs())
+
+
+UNIVARIATE: _Ring[Coefficients] = _Univariate()
+
 SYMBOLS: Mapping[str, Coefficients] = {"n": (1, 0)}
 """The names a polynomial may use, and what each stands for: here only the variable $n$."""
 
@@ -139,9 +227,10 @@ class _Parser:
     integer against :data:`COEFFICIENT_DIGITS`.
     """
 
-    def __init__(self, text: str, symbols: Mapping[str, Coefficients]) -> None:
+    def __init__(self, text: str, symbols: Mapping[str, Any], ring: _Ring[Any] | None = None) -> None:
         self.text = text
         self.symbols = symbols
+        self.ring: _Ring[Any] = ring or UNIVARIATE
         self.digits, self.degree = COEFFICIENT_DIGITS.bound, POLYNOMIAL_DEGREE.bound  # the bounds in force
         self.tokens: list[tuple[str, str, int]] = []
         stripped = text.rstrip()
@@ -189,19 +278,20 @@ class _Parser:
         self.i += 1
         return tok
 
-    def parse(self) -> Coefficients:
+    def parse(self) -> Any:
         if not self.tokens:
             raise self.error("empty expression")
-        stack = [_Sum()]
+        ring = self.ring
+        stack = [_Sum(ring)]
         self.sign(stack[-1])
         while True:
             tok = self.take()
             if tok[1] == "(":  # a new sum, whose value becomes the next atom
-                stack.append(_Sum())
+                stack.append(_Sum(ring))
                 self.sign(stack[-1])
                 continue
             if tok[0] == "int":
-                value = normalize([int(tok[1])])
+                value = ring.constant(int(tok[1]))
             elif tok[0] == "symbol":
                 value = self.symbols[tok[1]]
             else:
@@ -239,7 +329,7 @@ class _Parser:
             self.take()
             target.sign = -1 if tok[1] == "-" else 1
 
-    def exponent(self, base: Coefficients) -> Coefficients:
+    def exponent(self, base: Any) -> Any:
         tok = self.peek()
         if tok is None or tok[1] != "^":
             return base
@@ -254,35 +344,38 @@ class _Parser:
             raise self.error(f"a power of a power is ambiguous (position {after[2] + 1}): use parentheses, as in (n^2)^3")
         return self.power(base, int(exp_tok[1]))
 
-    def multiply(self, f: Coefficients, g: Coefficients) -> Coefficients:
-        if len(f) + len(g) - 2 > self.degree and f != (0,) and g != (0,):
-            POLYNOMIAL_DEGREE.check(len(f) + len(g) - 2, f"the degree of {_quoted(self.text)}")
-        return self.checked(multiply(f, g))
+    def multiply(self, f: Any, g: Any) -> Any:
+        ring = self.ring
+        total = ring.degree(f) + ring.degree(g)
+        if total > self.degree and not ring.is_zero(f) and not ring.is_zero(g):
+            POLYNOMIAL_DEGREE.check(total, f"the degree of {_quoted(self.text)}")
+        return self.checked(ring.multiply(f, g))
 
-    def power(self, f: Coefficients, k: int) -> Coefficients:
-        if len(f) == 1:  # a constant c^k: only its digits can grow
-            c = f[0]
+    def power(self, f: Any, k: int) -> Any:
+        ring = self.ring
+        c = ring.constant_value(f)
+        if c is not None:  # a constant c^k: only its digits can grow
             if abs(c) > 1:
                 digits = k * math.log10(abs(c))
                 if digits >= self.digits:
                     COEFFICIENT_DIGITS.check(math.floor(digits) + 1, f"the number of digits of a coefficient of {_quoted(self.text)}")
-                return (c**k,)
-            return (1,) if k == 0 else ((c if k % 2 else abs(c)),)
-        if (len(f) - 1) * k > self.degree:
-            POLYNOMIAL_DEGREE.check((len(f) - 1) * k, f"the degree of {_quoted(self.text)}")
-        out: Coefficients = (1,)
+                return ring.constant(c**k)
+            return ring.constant(1 if k == 0 else (c if k % 2 else abs(c)))
+        if ring.degree(f) * k > self.degree:
+            POLYNOMIAL_DEGREE.check(ring.degree(f) * k, f"the degree of {_quoted(self.text)}")
+        out = ring.constant(1)
         square = f
         while k:  # square and multiply: about log2(k) products
             if k & 1:
-                out = self.checked(multiply(out, square))
+                out = self.checked(ring.multiply(out, square))
             k >>= 1
             if k:
-                square = self.checked(multiply(square, square))
+                square = self.checked(ring.multiply(square, square))
         return out
 
-    def checked(self, f: Coefficients) -> Coefficients:
+    def checked(self, f: Any) -> Any:
         bound = _power_of_ten(self.digits)
-        for c in f:
+        for c in self.ring.coefficients(f):
             if not -bound < c < bound:
                 digits = math.floor((abs(c).bit_length() - 1) * math.log10(2)) + 1
                 COEFFICIENT_DIGITS.check(digits, f"the number of digits of a coefficient of {_quoted(self.text)}")
@@ -292,16 +385,18 @@ class _Parser:
 class _Sum:
     """An open sum: the terms so far, the sign of the term being read, and its product."""
 
-    __slots__ = ("total", "sign", "product")
+    __slots__ = ("ring", "total", "sign", "product")
 
-    def __init__(self) -> None:
-        self.total: Coefficients = (0,)
+    def __init__(self, ring: _Ring[Any]) -> None:
+        self.ring = ring
+        self.total = ring.constant(0)
         self.sign = 1
-        self.product: Coefficients = (1,)
+        self.product = ring.constant(1)
 
     def close_term(self) -> None:
-        self.total = add(self.total, scale(self.product, self.sign))
-        self.sign, self.product = 1, (1,)
+        ring = self.ring
+        self.total = ring.add(self.total, ring.scale(self.product, self.sign))
+        self.sign, self.product = 1, ring.constant(1)
 
 
 def parse(text: str | Sequence[int], symbols: Mapping[str, Coefficients] = SYMBOLS) -> Coefficients:
@@ -344,3 +439,25 @@ def parse(text: str | Sequence[int], symbols: Mapping[str, Coefficients] = SYMBO
 def _parse_in_n(text: str, large: bool) -> Coefficients:
     """:func:`parse` of a polynomial in n, kept per text (and per the limits in force)."""
     return _Parser(text, SYMBOLS).parse()
+
+
+def parse_in(text: str, variables: Sequence[str]) -> flint.fmpz_mpoly:
+    """Parse an integer polynomial in several ``variables`` (a template such as
+    ``(2n+1)*(x*n^2 + x*n + y)``), as an ``fmpz_mpoly`` over them in that order; the same
+    parser, tokens and limits as :func:`parse`, the degree limit on the total degree.
+
+    >>> p = parse_in("(2n+1)(x n^2 + x n + y)", ("n", "x", "y"))
+    >>> sorted(p.to_dict().items())[-2:]
+    [((2, 1, 0), 3), ((3, 1, 0), 2)]
+    """
+    if not text.strip():
+        raise ParseError("cannot parse '': empty polynomial")
+    TEXT_LENGTH.check(len(text), "the polynomial's length in characters")
+    return _parse_in(text, tuple(variables), large_allowed())
+
+
+@lru_cache(maxsize=256)
+def _parse_in(text: str, variables: tuple[str, ...], large: bool) -> flint.fmpz_mpoly:
+    ring = _Multivariate(variables)
+    symbols = dict(zip(variables, ring.context.gens()))
+    return _Parser(text, symbols, ring).parse()

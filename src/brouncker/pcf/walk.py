@@ -256,6 +256,47 @@ def walk_checkpoints(a: Coefficients, b: Coefficients, depths: Iterable[int]) ->
     return [out[int(d)] for d in depths]
 
 
+def term_table(coefficients: np.ndarray, depth: int) -> np.ndarray | None:
+    r"""$f(n)$ for $0 \le n \le$ ``depth`` of many polynomials at once (one row of
+    coefficients each, highest degree first), as an int64 table with a row per polynomial;
+    ``None`` when some value may not fit in 62 bits (then walk them one by one).
+
+    >>> term_table(np.array([[1, 0, 1], [2, -1, 0]]), 3).tolist()     # n^2 + 1, 2n^2 - n
+    [[1, 2, 5, 10], [0, 1, 6, 15]]
+    """
+    rows = np.asarray(coefficients, dtype=np.int64)
+    degree = rows.shape[1] - 1
+    if rows.size and float(np.abs(rows).sum(axis=1).max()) * float(max(depth, 1)) ** degree >= 2.0**62:
+        return None
+    powers = np.arange(depth + 1, dtype=np.int64)[None, :] ** np.arange(degree, -1, -1, dtype=np.int64)[:, None]
+    return rows @ powers
+
+
+def columns_from_terms(av: Sequence[int], bv: Sequence[int], depths: Sequence[int]) -> list[tuple[mpz, mpz]]:
+    r"""$(p(d), q(d))$ at each of the increasing ``depths``, from the terms
+    ``av[n] = a(n)``, ``bv[n] = b(n)`` for $0 \le n \le \max$ ``depths``: the same product
+    tree as :func:`walk_checkpoints`, for callers that evaluate the terms of many PCFs at once.
+
+    >>> columns_from_terms([1, 1, 1, 1, 1, 1], [1] * 6, [1, 2, 5])     # Fibonacci
+    [(mpz(2), mpz(1)), (mpz(3), mpz(2)), (mpz(13), mpz(8))]
+    """
+    a0 = mpz(av[0])
+    state: Matrix = (mpz(1), a0, mpz(0), mpz(1))
+    done = 0
+    out = []
+    for d in depths:
+        if d > done:
+            segment = _product(av, bv, done + 1, d + 1)
+            if done == 0:
+                m00, m01, m10, m11 = segment
+                state = (m00 + a0 * m10, m01 + a0 * m11, m10, m11)
+            else:
+                state = _multiply(state, segment)
+            done = d
+        out.append((state[1], state[3]))
+    return out
+
+
 def walk(a: Coefficients, b: Coefficients, depth: int) -> Convergent:
     """The convergent $p(depth)/q(depth)$ by binary splitting."""
     return walk_checkpoints(a, b, [depth])[0]

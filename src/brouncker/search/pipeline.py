@@ -12,6 +12,14 @@ PCFs. Then:
   accepted relation wins), and the dynamics record of each confirmed conjecture.
 * ``dynamics`` (the Blind-Delta way): every survivor gets the canonical form, an exact
   walk and the full dynamics record; identification is as above.
+* ``fr`` (the factorial-reduction search of arXiv 2308.11829): no float screen; every PCF
+  gets the exact FR test (:func:`brouncker.convergence.factorial.factorial_reduction`) at
+  the spec's ``[fr] depth``. Each class that passes is re-checked by its dynamics record
+  (FR with the record's own tolerance, at the dynamics depth), given an exact limit
+  (accelerated when it converges slowly, :func:`brouncker.pcf.limit.pcf_limit`) and
+  identified against the spec's constants: Möbius in one constant, in $K$ and $K^2$, and
+  relations over two constants, re-checked at twice the digits. What no constant
+  explains is stored as a **candidate**, with its limit to the digits it reached.
 
 Results are deduplicated by canonical key, and the exact work runs on the **canonical**
 PCF: every member of an equivalence class yields the same records (same key, same
@@ -29,11 +37,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
+from mpmath import mp
 
 from ..convergence.dynamics import dynamics
+from ..convergence.factorial import factorial_reductions
 from ..errors import InconclusiveError
-from ..identification.identify import Identification, confirm
+from ..identification.identify import Identification, confirm, identify
 from ..pcf.canonical import Canonical, canonical
 from ..pcf.fraction import PCF
 from ..pcf.limit import pcf_limit
@@ -43,13 +54,16 @@ from ..screening.match import match, moebius_tables
 from ..screening.screen import screen
 from .kinds import Kind
 from .shards import Plan, Shard, ShardResult
+from .space import TemplateSpace
 from .spec import PCFSpec
 
 COUNT_KEYS = (
     "pcfs", "converged", "divergent", "rational", "not_converged",
     "matched", "classes", "elsewhere", "exact", "confirmed", "unconfirmed", "inconclusive",
+    "fr_passed", "fr", "fr_rejected", "candidates",
 )
-SUMMARY = (("pcfs", "PCFs screened"), ("converged", "converged"), ("matched", "matched"), ("confirmed", "confirmed"),
+SUMMARY = (("pcfs", "PCFs screened"), ("converged", "converged"), ("matched", "matched"), ("fr_passed", "passed the FR test"), ("fr", "FR classes"),
+           ("fr_rejected", "FR not confirmed"), ("confirmed", "confirmed"), ("candidates", "candidates"),
            ("exact", "exact records"))
 
 
@@ -130,11 +144,96 @@ class _Shard:
         return ShardResult(self.shard, tuple(self.pcfs), tuple(self.metrics), tuple(self.conjectures), self.counts)
 
 
+    def record_fr(self, pcf: PCF, key: str, index: int, found: PCF) -> None:
+        """Re-check, evaluate, identify and record one class that passed the FR test."""
+        spec = self.spec
+        dyn = dynamics(pcf.a, pcf.b, spec.exact.dynamics_depth, limit_digits=spec.digits)
+        if not dyn.fr:
+            self.counts["fr_rejected"] += 1
+            return
+        if dyn.convergence in ("divergent", "rational"):
+            self.counts[dyn.convergence] += 1
+            return
+        digits = spec.digits
+        deep = RECHECK_FACTOR * digits
+        try:
+            limit = pcf_limit(pcf.a, pcf.b, deep + LIMIT_GUARD_DIGITS, spec.exact.depth, partial=True)
+        except InconclusiveError:
+            self.counts["inconclusive"] += 1
+            return
+        found_id = None
+        if limit.digits >= deep:
+            found_id = identify(limit.value, digits, spec.constants, pairs=True, squares=True, deeper=limit.value,
+                                deeper_digits=deep)
+        elif limit.digits >= digits:  # enough to find a relation, not to re-check it at twice the digits
+            self.counts["inconclusive"] += 1
+        if found_id is not None and not found_id.constants:
+            self.counts["rational"] += 1
+            return
+        self.counts["exact"] += 1
+        self.counts["fr"] += 1
+        self.metrics.append(MetricsRecord(key, spec.exact.dynamics_depth, dyn.as_dict()))
+        self.pcfs.append(PCFRecord(key, pcf.a, pcf.b, self.search_id))
+        delta, delta_kind = chosen_delta(dyn.delta_fr, dyn.delta_naive)
+        data: dict[str, object] = {"found_index": index, "found_a": list(found.a), "found_b": list(found.b)}
+        space = spec.space()
+        if isinstance(space, TemplateSpace):
+            data["parameters"] = dict(zip(space.template.parameters, space.parameters_of(index)))
+        self.counts["confirmed" if found_id else "candidates"] += 1
+        shown = min(limit.digits, deep)
+        with mp.workdps(shown + 5):
+            value = mpmath.nstr(limit.value, shown, strip_zeros=False)
+        self.conjectures.append(
+            ConjectureRecord(
+                kind=ConjectureKind.PCF,
+                expression=found_id.expression if found_id else None,
+                constants=found_id.constants if found_id else (),
+                relation=found_id.relation if found_id else (),
+                digits=(found_id.checked_digits or found_id.digits) if found_id else shown,
+                canonical_key=key,
+                a=pcf.a,
+                b=pcf.b,
+                delta=delta,
+                delta_kind=delta_kind,
+                limit=found_id.value if found_id else value,
+                data=data,
+                search_id=self.search_id,
+                candidate=found_id is None,
+            )
+        )
+
+
+def _run_fr(state: _Shard, a_rows: np.ndarray, b_rows: np.ndarray) -> None:
+    """Mode ``fr``: the exact FR test of every PCF, then the exact work of each FR class."""
+    spec, shard = state.spec, state.shard
+    passed: list[tuple[int, PCF]] = []
+    fraction = a_rows.any(axis=1) & b_rows.any(axis=1)  # a = 0 or b = 0 for every n: no fraction
+    state.counts["rational"] += int((~fraction).sum())
+    rows = np.flatnonzero(fraction)
+    for row, reduction in zip(rows.tolist(), factorial_reductions(a_rows[rows], b_rows[rows], spec.fr.depth)):
+        if reduction.finite:
+            state.counts["rational"] += 1
+        elif reduction.fr:
+            passed.append((row, PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row]))))
+    state.counts["fr_passed"] = len(passed)
+    for row, found in passed:
+        canon = canonical(found)
+        if canon.key in state.seen:
+            continue
+        state.seen.add(canon.key)
+        state.counts["classes"] += 1
+        state.record_fr(canon.pcf, canon.key, shard.start + row, found)
+
+
 def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
     """Screen, match, and do the exact work of one shard; see the module docstring."""
     started, cpu_started = time.perf_counter(), time.process_time()
     state = _Shard(spec, shard, search_id)
     a_rows, b_rows = spec.space().coefficients(shard.start, shard.stop)
+    if spec.mode == "fr":
+        state.counts["pcfs"] = len(shard)
+        _run_fr(state, a_rows, b_rows)
+        return state.result(started, cpu_started)
     screened = screen(
         a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
         max_denominator=spec.screen.max_denominator,
@@ -181,7 +280,7 @@ def _done_elsewhere(
     box symmetric under $a \to -a$ this halves the exact work of dynamics mode.
     """
     space = spec.space()
-    width_a, width_b = len(space.a.values), len(space.b.values)
+    width_a, width_b = space.widths
     elsewhere: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = []
     for row, pcf, canon in zip(rows, found, canons):
         c = canon.pcf

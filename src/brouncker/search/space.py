@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..pcf.template import Template
 from .shards import Shard, split
 
 Values = tuple[tuple[int, ...], ...]  # allowed integers per coefficient position
@@ -111,6 +112,11 @@ class Space:
     def __len__(self) -> int:
         return len(self.a) * len(self.b)
 
+    @property
+    def widths(self) -> tuple[int, int]:
+        """Coefficients per row of $a$ and of $b$."""
+        return len(self.a.values), len(self.b.values)
+
     def coefficients(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """Coefficient arrays ``(A, B)`` (rows, highest degree first) for indices
         ``start <= i < stop``, as int64."""
@@ -131,4 +137,59 @@ class Space:
 
     def shards(self, size: int) -> list[Shard]:
         """Consecutive ranges of ``size`` PCFs (the last may be shorter)."""
+        return split(len(self), size)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSpace:
+    r"""All PCFs of a :class:`~brouncker.pcf.template.Template` over a grid of parameter
+    values, enumerated in mixed radix (the last parameter fastest); never materialised.
+
+    >>> from brouncker.pcf.template import Template
+    >>> t = Template.parse("(2n+1)*(x*n^2+x*n+y)", "-z*n^6", ("x", "y", "z"))
+    >>> space = TemplateSpace(t, ((17, 34), (5, 10), (1, 4)))
+    >>> len(space), space.pcf(0), space.parameters_of(7)
+    (8, ((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0)), (34, 10, 4))
+    """
+
+    template: Template
+    values: Values  # the values of each parameter, in the template's parameter order
+
+    def __len__(self) -> int:
+        return int(np.prod([len(v) for v in self.values], dtype=object))
+
+    @property
+    def widths(self) -> tuple[int, int]:
+        """Coefficients per row of $a$ and of $b$."""
+        da, db = self.template.degrees
+        return da + 1, db + 1
+
+    def parameter_rows(self, start: int, stop: int) -> np.ndarray:
+        """The parameter values (one row per index, one column per parameter) of ``start <= i < stop``."""
+        if not 0 <= start <= stop <= len(self):
+            raise IndexError(f"range [{start}, {stop}) is outside the space of {len(self)} PCFs")
+        raw = np.arange(start, stop, dtype=np.int64)
+        out = np.empty((stop - start, len(self.values)), dtype=np.int64)
+        for pos in range(len(self.values) - 1, -1, -1):
+            table = np.asarray(self.values[pos], dtype=np.int64)
+            raw, digit = np.divmod(raw, len(table))
+            out[:, pos] = table[digit]
+        return out
+
+    def parameters_of(self, index: int) -> tuple[int, ...]:
+        return tuple(int(v) for v in self.parameter_rows(index, index + 1)[0])
+
+    def coefficients(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficient arrays ``(A, B)`` (rows, highest degree first) for ``start <= i < stop``."""
+        return self.template.coefficients(self.parameter_rows(start, stop))
+
+    def pcf(self, index: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        a, b = self.coefficients(index, index + 1)
+        return tuple(int(x) for x in a[0]), tuple(int(x) for x in b[0])
+
+    def index_of(self, a: Sequence[int], b: Sequence[int]) -> int:
+        """Not defined: one PCF may come from several parameter values, or none."""
+        raise ValueError("a template space is indexed by its parameters, not by coefficients")
+
+    def shards(self, size: int) -> list[Shard]:
         return split(len(self), size)

@@ -45,15 +45,18 @@ import hashlib
 import json
 import math
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -103,8 +106,9 @@ from ..limits import (
     SCREEN_BYTES_PER_PCF,
     SCREEN_SECONDS_PER_PCF_STEP,
 )
+from ..pcf.template import Template
 from .sizes import check_memory, duration, number, size
-from .space import PolynomialBox, Space
+from .space import PolynomialBox, Space, TemplateSpace
 
 DEFAULT_KIND = "pcf"  # a spec without `kind` enumerates PCFs (every spec before kinds existed)
 
@@ -182,8 +186,130 @@ class PolynomialFamily(_Model):
 
 
 class Family(_Model):
+    """A box: every $a$ of one polynomial family with every $b$ of another."""
+
     a: PolynomialFamily
     b: PolynomialFamily
+
+    def size(self) -> int:
+        return self.a.size() * self.b.size()
+
+    def breakdown(self) -> str:
+        return f"{number(self.a.size())} a x {number(self.b.size())} b"
+
+    def check(self) -> None:
+        for key, family in (("family.a", self.a), ("family.b", self.b)):
+            if family.size() == 0:
+                raise ValueError(f"the space is empty: {key} holds only the zero polynomial")
+
+    def space(self) -> Space:
+        return Space(self.a.box(), self.b.box())
+
+
+def _parameter_values(value: Any, key: str) -> Any:
+    """A template parameter's inclusive integer range ``[lo, hi]`` or ``{values = [...]}``
+    of integers, checked and kept as plain JSON."""
+    if isinstance(value, dict):
+        values = value.get("values")
+        if set(value) != {"values"} or not isinstance(values, list) or not values:
+            raise ValueError(f"{key}: give an inclusive range [lo, hi] or {{values = [...]}}, not {value!r}")
+        if any(type(v) is not int for v in values):
+            raise ValueError(f"{key}: the values must be integers, got {values!r}")
+        if max(abs(v) for v in values) > MAX_PCF_COEFFICIENT:
+            raise ValueError(f"{key}: the values must lie within ±{number(MAX_PCF_COEFFICIENT)}")
+        return {"values": list(values)}
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(type(v) is int for v in value):
+        lo, hi = value
+        if lo > hi:
+            raise ValueError(f"{key}: the range [{lo}, {hi}] is empty")
+        if max(abs(lo), abs(hi)) > MAX_PCF_COEFFICIENT:
+            raise ValueError(f"{key}: the range [{lo}, {hi}] must lie within ±{number(MAX_PCF_COEFFICIENT)}")
+        return [lo, hi]
+    raise ValueError(f"{key}: give an inclusive integer range [lo, hi] or {{values = [...]}}, not {value!r}")
+
+
+class TemplateFamily(_Model):
+    """Templates $a(n)$, $b(n)$ with named integer parameters, each a range or a list::
+
+        [family]
+        a = "(2n+1)*(x*n^2 + x*n + y)"
+        b = "-z*n^6"
+
+        [family.parameters]
+        x = [1, 60]
+        y = [-30, 30]
+        z = { values = [1, 4, 9] }
+
+    The coefficients must be polynomial in the parameters; every parameter must be used;
+    the degree in $n$ is at most ``MAX_PCF_DEGREE`` and every coefficient within
+    ``MAX_PCF_COEFFICIENT`` over the whole grid.
+    """
+
+    parameters: dict[str, Any]
+    a: str = Field(min_length=1, max_length=1000)
+    b: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _ranges(cls, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict) or not value:
+            raise ValueError("give each parameter a range or values, e.g. [family.parameters] x = [1, 60]")
+        return {str(k): _parameter_values(v, f"family.parameters.{k}") for k, v in value.items()}
+
+    @model_validator(mode="after")
+    def _parses(self) -> TemplateFamily:
+        try:
+            template = self.template()
+        except BrounckerError as exc:
+            raise ValueError(f"family.{exc}") from None
+        for key, degree in zip(("a", "b"), template.degrees):
+            if degree > MAX_PCF_DEGREE:
+                raise ValueError(f"family.{key}: degree {degree} in n is over the cap of {MAX_PCF_DEGREE}")
+        largest = [max(abs(v) for v in values) for values in self.values()]
+        bound = template.bound(largest)
+        if bound > MAX_PCF_COEFFICIENT:
+            raise ValueError(f"family: a coefficient of a or b reaches {number(bound)} over these parameter ranges, over the "
+                             f"limit of ±{number(MAX_PCF_COEFFICIENT)}; narrow the ranges")
+        return self
+
+    def template(self) -> Template:
+        return Template.parse(self.a, self.b, tuple(self.parameters))
+
+    def values(self) -> list[tuple[int, ...]]:
+        """Each parameter's values, in the order the spec gives them."""
+        out = []
+        for v in self.parameters.values():
+            out.append(tuple(v["values"]) if isinstance(v, dict) else tuple(range(v[0], v[1] + 1)))
+        return out
+
+    def size(self) -> int:
+        return math.prod(len(set(v)) for v in self.values())
+
+    def breakdown(self) -> str:
+        return " x ".join(f"{number(len(set(v)))} {k}" for k, v in zip(self.parameters, self.values()))
+
+    def check(self) -> None:
+        pass  # a template family is never empty: its ranges are not, and a, b are not identically zero
+
+    def space(self) -> TemplateSpace:
+        return TemplateSpace(self.template(), tuple(tuple(sorted(set(v))) for v in self.values()))
+
+
+def _family_form(value: Any) -> str:
+    """``template`` when ``a`` is text, else ``box``."""
+    a = value.get("a") if isinstance(value, dict) else getattr(value, "a", None)
+    return "template" if isinstance(a, str) else "box"
+
+
+FamilyForm = Annotated[
+    Annotated[Family, Tag("box")] | Annotated[TemplateFamily, Tag("template")], Discriminator(_family_form)
+]
+
+
+class FRSettings(_Model):
+    """Mode ``fr``: the depth of the exact factorial-reduction test every PCF gets."""
+
+    depth: int = Field(default=256, ge=16, le=100_000)
 
 
 class ScreenSettings(_Model):
@@ -222,11 +348,15 @@ class SearchSpec(_Model):
         """The spec with every default filled in, as plain JSON types."""
         return self.model_dump(mode="json")
 
+    def hash_excludes(self) -> set[str]:
+        """The keys left out of :attr:`hash`."""
+        return set(self.HASH_EXCLUDES)
+
     @property
     def hash(self) -> str:
         """sha256 (hex) of the canonical JSON of :meth:`as_dict`, defaults included, limits
         left out: the same search is found again whatever limits a run allows."""
-        data = self.model_dump(mode="json", exclude=set(self.HASH_EXCLUDES))
+        data = self.model_dump(mode="json", exclude=self.hash_excludes())
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -238,15 +368,20 @@ class PCFSpec(SearchSpec):
     HASH_EXCLUDES: ClassVar[frozenset[str]] = frozenset({"limits", "kind"})
 
     kind: Literal["pcf"] = "pcf"
-    mode: Literal["identify", "dynamics"] = "identify"
-    family: Family
+    mode: Literal["identify", "dynamics", "fr"] = "identify"
+    family: FamilyForm
     constants: list[str] = Field(default_factory=lambda: list(BANK))
     digits: int = Field(default=30, ge=10, le=100_000)
     shard_size: int = Field(default=10_000, ge=1)
     screen: ScreenSettings = ScreenSettings()
     match: MatchSettings = MatchSettings()
     exact: ExactSettings = ExactSettings()
+    fr: FRSettings = FRSettings()
     limits: Limits = Limits()
+
+    def hash_excludes(self) -> set[str]:
+        """The ``[fr]`` settings are part of what an ``fr`` search is, and of no other."""
+        return set(self.HASH_EXCLUDES) | (set() if self.mode == "fr" else {"fr"})
 
     @field_validator("constants")
     @classmethod
@@ -261,16 +396,13 @@ class PCFSpec(SearchSpec):
     @model_validator(mode="after")
     def _within_limits(self) -> PCFSpec:
         """The space is not empty and within the limits: arithmetic only, nothing is built."""
-        sizes = {"family.a": self.family.a.size(), "family.b": self.family.b.size()}
-        for key, count in sizes.items():
-            if count == 0:
-                raise ValueError(f"the space is empty: {key} holds only the zero polynomial")
-        total = sizes["family.a"] * sizes["family.b"]
+        self.family.check()
+        total = self.family.size()
         limits = self.limits
         if total > limits.max_space:
             seconds = total * self.screen.depth * SCREEN_SECONDS_PER_PCF_STEP
             raise ValueError(
-                f"the space has {number(total)} PCFs ({number(sizes['family.a'])} a x {number(sizes['family.b'])} b), "
+                f"the space has {number(total)} PCFs ({self.family.breakdown()}), "
                 f"over limits.max_space = {number(limits.max_space)}: screening alone would take about {duration(seconds)} "
                 "of one core; shrink the family, or raise max_space in [limits] on purpose"
             )
@@ -290,8 +422,8 @@ class PCFSpec(SearchSpec):
         check_memory(f"a shard of {number(task)} PCFs", task * SCREEN_BYTES_PER_PCF)
         return self
 
-    def space(self) -> Space:
-        return Space(self.family.a.box(), self.family.b.box())
+    def space(self) -> Space | TemplateSpace:
+        return self.family.space()
 
 
 # --- ESMA searches ---------------------------------------------------------------------------
@@ -598,9 +730,14 @@ def _field_shape(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 # --- reading specs ----------------------------------------------------------------------------
 
 
+_NAMED_KEY = re.compile(r"([a-z_]+(?:\.[A-Za-z_0-9]+)*): (.*)\Z", re.DOTALL)
+
+
 def _describe(error: Any) -> str:
     """One line for pydantic's first error: the key path and what is wrong with it."""
     loc = [str(part) for part in error["loc"]]
+    if loc[:1] == ["family"] and loc[1:2] in (["box"], ["template"]):  # the tags of the two family forms
+        del loc[1]
     if error["type"] == "extra_forbidden":
         where = f" in [{'.'.join(loc[:-1])}]" if len(loc) > 1 else ""
         return f"unknown key '{loc[-1]}'{where}"
@@ -608,6 +745,9 @@ def _describe(error: Any) -> str:
         return f"missing key '{'.'.join(loc)}'"
     message = str(error["msg"]).removeprefix("Value error, ")
     key = ".".join(loc)
+    named = _NAMED_KEY.match(message)
+    if named and key.startswith("family") and named.group(1).startswith(key):  # a template names its key itself
+        return f"bad value for '{named.group(1)}': {named.group(2)}"
     shown = repr(error.get("input"))
     if len(shown) > 60:
         shown = shown[:57] + "..."
