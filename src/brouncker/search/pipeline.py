@@ -2,7 +2,9 @@ r"""One shard of a PCF search, start to finish: pure (no database, no Ray), retu
 
 Both modes start with the vectorised float64 screen of the whole shard
 (:func:`brouncker.screening.screen.screen`), which drops divergent, rational and non-converging
-PCFs. Then:
+PCFs; those it drops as still moving but whose error falls like a power of $1/n$ come back
+with a Richardson-extrapolated float limit (:mod:`brouncker.screening.slow`, counted as
+``slow``). Then:
 
 * ``identify`` (the Ramanujan Machine's meet-in-the-middle): the float limits are
   matched against the sorted Möbius tables of the spec's constants
@@ -15,7 +17,7 @@ PCFs. Then:
 * ``fr`` (the factorial-reduction search of arXiv 2308.11829): no float screen; every PCF
   gets the exact FR test (:func:`brouncker.convergence.factorial.factorial_reduction`) at
   the spec's ``[fr] depth``. Each class that passes is re-checked by its dynamics record
-  (FR with the record's own tolerance, at the dynamics depth), given an exact limit
+  at ``[fr] recheck_depth`` (FR with the record's own tolerance), given an exact limit
   (accelerated when it converges slowly, :func:`brouncker.pcf.limit.pcf_limit`) and
   identified against the spec's constants: Möbius in one constant, in $K$ and $K^2$, and
   relations over two constants, re-checked at twice the digits. What no constant
@@ -51,7 +53,8 @@ from ..pcf.limit import pcf_limit
 from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ..records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
 from ..screening.match import match, moebius_tables
-from ..screening.screen import screen
+from ..screening.screen import DIVERGENCE_BOUND, NOT_CONVERGED, Screening, screen
+from ..screening.slow import SLOW_CHANGE, accelerate
 from .kinds import Kind
 from .shards import Plan, Shard, ShardResult
 from .space import TemplateSpace
@@ -60,9 +63,12 @@ from .spec import PCFSpec
 COUNT_KEYS = (
     "pcfs", "converged", "divergent", "rational", "not_converged",
     "matched", "classes", "elsewhere", "exact", "confirmed", "unconfirmed", "inconclusive",
-    "fr_passed", "fr", "fr_rejected", "candidates",
+    "fr_passed", "fr", "fr_rejected", "candidates", "slow",
 )
-SUMMARY = (("pcfs", "PCFs screened"), ("converged", "converged"), ("matched", "matched"), ("fr_passed", "passed the FR test"), ("fr", "FR classes"),
+SLOW_MATCH_TOLERANCE = 1e-8  # a slow PCF's extrapolated float limit is good to about 1e-9 (relative)
+MIN_FR_DIGITS = 15  # an FR limit known to fewer than twice this many digits is only a candidate
+
+SUMMARY = (("pcfs", "PCFs screened"), ("converged", "converged"), ("slow", "converging slowly"), ("matched", "matched"), ("fr_passed", "passed the FR test"), ("fr", "FR classes"),
            ("fr_rejected", "FR not confirmed"), ("confirmed", "confirmed"), ("candidates", "candidates"),
            ("exact", "exact records"))
 
@@ -147,7 +153,8 @@ class _Shard:
     def record_fr(self, pcf: PCF, key: str, index: int, found: PCF) -> None:
         """Re-check, evaluate, identify and record one class that passed the FR test."""
         spec = self.spec
-        dyn = dynamics(pcf.a, pcf.b, spec.exact.dynamics_depth, limit_digits=spec.digits)
+        depth = spec.fr.recheck_depth
+        dyn = dynamics(pcf.a, pcf.b, depth, limit_digits=spec.digits)
         if not dyn.fr:
             self.counts["fr_rejected"] += 1
             return
@@ -162,17 +169,18 @@ class _Shard:
             self.counts["inconclusive"] += 1
             return
         found_id = None
-        if limit.digits >= deep:
-            found_id = identify(limit.value, digits, spec.constants, pairs=True, squares=True, deeper=limit.value,
-                                deeper_digits=deep)
-        elif limit.digits >= digits:  # enough to find a relation, not to re-check it at twice the digits
+        use = min(digits, limit.digits // RECHECK_FACTOR)  # a slow limit: fewer digits, re-checked at twice as many
+        if use >= MIN_FR_DIGITS:
+            found_id = identify(limit.value, use, spec.constants, pairs=True, squares=True, deeper=limit.value,
+                                deeper_digits=RECHECK_FACTOR * use)
+        else:
             self.counts["inconclusive"] += 1
         if found_id is not None and not found_id.constants:
             self.counts["rational"] += 1
             return
         self.counts["exact"] += 1
         self.counts["fr"] += 1
-        self.metrics.append(MetricsRecord(key, spec.exact.dynamics_depth, dyn.as_dict()))
+        self.metrics.append(MetricsRecord(key, depth, dyn.as_dict()))
         self.pcfs.append(PCFRecord(key, pcf.a, pcf.b, self.search_id))
         delta, delta_kind = chosen_delta(dyn.delta_fr, dyn.delta_naive)
         data: dict[str, object] = {"found_index": index, "found_a": list(found.a), "found_b": list(found.b)}
@@ -234,20 +242,17 @@ def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> Shar
         state.counts["pcfs"] = len(shard)
         _run_fr(state, a_rows, b_rows)
         return state.result(started, cpu_started)
-    screened = screen(
-        a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
-        max_denominator=spec.screen.max_denominator,
-    )
+    screened, survivors, limits, slow = _survivors(spec, a_rows, b_rows)
     state.counts["pcfs"] = len(shard)
     state.counts.update(screened.counts())
-    survivors = np.flatnonzero(screened.converged)
+    state.counts["slow"] = int(slow.sum())
     tables = moebius_tables(tuple(spec.constants), spec.match.bound)
-    found = match(screened.limits[survivors], tables, spec.match.tolerance, spec.screen.max_denominator)
     by_row: dict[int, list[str]] = {}
-    for m in found:
-        names = by_row.setdefault(int(survivors[m.index]), [])
-        if m.constant not in names:
-            names.append(m.constant)
+    for kept, tolerance in ((~slow, spec.match.tolerance), (slow, max(spec.match.tolerance, SLOW_MATCH_TOLERANCE))):
+        for m in match(limits[kept], tables, tolerance, spec.screen.max_denominator):
+            names = by_row.setdefault(int(survivors[kept][m.index]), [])
+            if m.constant not in names:
+                names.append(m.constant)
     state.counts["matched"] = len(by_row)
 
     rows = survivors.tolist() if spec.mode == "dynamics" else sorted(by_row)
@@ -299,11 +304,28 @@ def _done_elsewhere(
             elsewhere.append((row, a, b))
     if not elsewhere:
         return set()
-    check = screen(
-        np.array([e[1] for e in elsewhere]), np.array([e[2] for e in elsewhere]), depth=spec.screen.depth,
-        tolerance=spec.screen.tolerance, max_denominator=spec.screen.max_denominator,
+    _, kept, _, _ = _survivors(spec, np.array([e[1] for e in elsewhere]), np.array([e[2] for e in elsewhere]))
+    return {elsewhere[i][0] for i in kept.tolist()}
+
+
+def _survivors(spec: PCFSpec, a_rows: np.ndarray, b_rows: np.ndarray) -> tuple[Screening, np.ndarray, np.ndarray, np.ndarray]:
+    """The screen of the rows, the rows that go on (sorted), their float limits, and which of
+    them converge slowly: those the screen kept, and those it dropped with a small change
+    whose Richardson extrapolation settles (:func:`brouncker.screening.slow.accelerate`)."""
+    screened = screen(
+        a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
+        max_denominator=spec.screen.max_denominator,
     )
-    return {row for (row, _, _), ok in zip(elsewhere, check.converged) if ok}
+    converged = np.flatnonzero(screened.converged)
+    with np.errstate(invalid="ignore"):
+        dropped = (screened.status == NOT_CONVERGED) & (screened.change < SLOW_CHANGE) & (np.abs(screened.limits) < DIVERGENCE_BOUND)
+    candidates = np.flatnonzero(dropped)
+    accelerated = accelerate(a_rows[candidates], b_rows[candidates], spec.screen.depth)
+    rows = np.concatenate([converged, candidates[accelerated.rows]])
+    limits = np.concatenate([screened.limits[converged], accelerated.limits])
+    slow = np.concatenate([np.zeros(converged.size, dtype=bool), np.ones(accelerated.rows.size, dtype=bool)])
+    order = np.argsort(rows, kind="stable")
+    return screened, rows[order], limits[order], slow[order]
 
 
 def run_task(task: ShardTask) -> ShardResult:

@@ -307,9 +307,12 @@ FamilyForm = Annotated[
 
 
 class FRSettings(_Model):
-    """Mode ``fr``: the depth of the exact factorial-reduction test every PCF gets."""
+    """Mode ``fr``: the depth of the exact factorial-reduction test every PCF gets, and the
+    depth of the dynamics record that re-checks each PCF it passes (with the record's own
+    tolerance: at depth 2000 the gcds of some FR PCFs still fluctuate too much)."""
 
     depth: int = Field(default=256, ge=16, le=100_000)
+    recheck_depth: int = Field(default=8192, ge=32, le=1_000_000)
 
 
 class ScreenSettings(_Model):

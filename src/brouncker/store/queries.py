@@ -99,6 +99,7 @@ def conjecture_row(r: Row[Any]) -> ConjectureRow:
         canonical_key=r.canonical_key,
         delta_kind=None if r.delta_kind is None else DeltaKind(r.delta_kind),
         candidate=bool(r.candidate),
+        limit=r.limit,
     )
 
 

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 CONTRACT_FIELDS = ("id", "kind", "a", "b", "expression", "digits", "delta", "status", "cluster", "search_id", "canonical_key")
 """The fields every ``brouncker query`` row has, in this order (the command line's contract)."""
 
-ROW_FIELDS = (*CONTRACT_FIELDS, "delta_kind", "candidate")
-"""The fields of a :class:`ConjectureRow`: the contract's, then which δ ``delta`` is and
-whether the value is a candidate (explained by no bank constant)."""
+ROW_FIELDS = (*CONTRACT_FIELDS, "delta_kind", "candidate", "limit")
+"""The fields of a :class:`ConjectureRow`: the contract's, then which δ ``delta`` is,
+whether the value is a candidate (explained by no bank constant), and the value itself."""
 
 
 def _plain(value: Any) -> Any:
@@ -105,8 +105,9 @@ class ShardRow(_Row):
 @dataclass(frozen=True, slots=True)
 class ConjectureRow(_Row):
     """A conjecture as ``brouncker query`` lists it: the contract fields, then
-    ``delta_kind`` and ``candidate``. ``a`` and ``b`` are polynomial text; ``cluster`` is
-    the id of the conjecture's cluster."""
+    ``delta_kind``, ``candidate`` and ``limit`` (the value as decimal text, to ``digits``
+    digits: what a candidate is known by). ``a`` and ``b`` are polynomial text; ``cluster``
+    is the id of the conjecture's cluster."""
 
     id: int
     kind: ConjectureKind
@@ -121,6 +122,7 @@ class ConjectureRow(_Row):
     canonical_key: str | None
     delta_kind: DeltaKind | None
     candidate: bool
+    limit: str | None = None
 
     def _repr_latex_(self) -> str:
         """The formula, its status, digits and δ, typeset in a notebook."""
