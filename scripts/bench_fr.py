@@ -21,12 +21,10 @@ import argparse
 import json
 import math
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +34,9 @@ from rich.table import Table
 from brouncker.convergence.dynamics import growth_fit
 from brouncker.convergence.factorial import checkpoints, factorial_reduction, factorial_reductions
 from brouncker.pcf.polynomial import evaluate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_walk import median_time  # noqa: E402
 
 SPEC = Path(__file__).resolve().parent.parent / "searches" / "zeta3-fr.toml"
 DEPTH = 256
@@ -67,15 +68,6 @@ def plain_fr(a: tuple[int, ...], b: tuple[int, ...], depth: int) -> bool:
     return d is not None and abs(d) < 0.5
 
 
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def fr_table(count: int, repeat: int) -> Table:
     a_rows, b_rows = sample(count)
     pcfs = [(tuple(map(int, a)), tuple(map(int, b))) for a, b in zip(a_rows, b_rows)]
@@ -100,7 +92,7 @@ def fr_table(count: int, repeat: int) -> Table:
 
 def search_table() -> Table:
     table = Table(title=f"brouncker search run {SPEC.name} (fresh SQLite file)")
-    for column in ("workers", "PCFs", "FR classes", "formulas", "candidates", "seconds", "PCFs / s", "vs 1 worker"):
+    for column in ("workers", "PCFs", "FR PCFs", "formulas", "candidates", "seconds", "PCFs / s", "vs 1 worker"):
         table.add_column(column, justify="right")
     first = None
     for workers in (1, 2):
@@ -116,7 +108,7 @@ def search_table() -> Table:
         first = first or seconds
         counters = report["counters"]
         formulas = sum(1 for r in found if not r["candidate"])
-        table.add_row(str(workers), f"{counters['pcfs']:,}", f"{counters['fr']:,}", f"{formulas:,}",
+        table.add_row(str(workers), f"{counters['pcfs']:,}", f"{len(found):,}", f"{formulas:,}",
                       f"{len(found) - formulas:,}", f"{seconds:.1f}", f"{counters['pcfs'] / seconds:,.0f}",
                       f"{first / seconds:.2f}x")
     return table

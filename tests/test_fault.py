@@ -50,12 +50,23 @@ def stored(url: str) -> dict[str, object]:
             "doubled": len(conjectures) != len(set(conjectures))}
 
 
+FR_SPEC = {  # mode fr over a template: Apéry's PCF, its double and Euler's among 18 PCFs, three shards
+    "mode": "fr",
+    "constants": ["zeta3"],
+    "digits": 20,
+    "family": {"a": "(2n+1)*(x*n^2 + x*n + y)", "b": "-z*n^6",
+               "parameters": {"x": {"values": [1, 17, 34]}, "y": {"values": [1, 5, 10]}, "z": {"values": [1, 4]}}},
+    "fr": {"recheck_depth": 4096},
+}
+
+
 @pytest.mark.ray
-def test_a_crashed_worker_changes_nothing(ray_local, tmp_path):
+@pytest.mark.parametrize(("base", "shard_size"), [(SPEC, 100), (FR_SPEC, 6)], ids=["identify", "fr"])
+def test_a_crashed_worker_changes_nothing(ray_local, tmp_path, base, shard_size):
     import ray
 
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    spec = parse_spec({**SPEC, "name": f"crash-{os.getpid()}-{time.time_ns()}", "shard_size": 100})
+    spec = parse_spec({**base, "name": f"crash-{os.getpid()}-{time.time_ns()}", "shard_size": shard_size})
     calm, shaken = f"sqlite:///{tmp_path}/calm.db", f"sqlite:///{tmp_path}/shaken.db"
     with open_store(calm) as store:
         run_search(store, spec, executor=SerialExecutor(), progress=False)

@@ -19,7 +19,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .identification.identify import Identification
 
 
 class SearchStatus(StrEnum):
@@ -178,6 +181,18 @@ class ConjectureRecord:
         object.__setattr__(self, "status", ConjectureStatus(self.status))
         if self.delta_kind is not None:
             object.__setattr__(self, "delta_kind", DeltaKind(self.delta_kind))
+
+    @classmethod
+    def of_value(cls, kind: ConjectureKind, found: Identification | None, limit: str, digits: int,
+                 **fields: Any) -> ConjectureRecord:
+        """The conjecture of a value that ``found`` identifies, or, when it is ``None``, the
+        candidate of a value no constant explains; ``limit`` is the value's decimal text to
+        ``digits`` digits, kept with either."""
+        if found is None:
+            return cls(kind=kind, expression=None, constants=(), relation=(), digits=digits, limit=limit, candidate=True,
+                       **fields)
+        return cls(kind=kind, expression=found.expression, constants=found.constants, relation=found.relation,
+                   digits=found.checked_digits or found.digits, limit=limit, **fields)
 
     def as_dict(self) -> dict[str, Any]:
         return {

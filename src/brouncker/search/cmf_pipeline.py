@@ -157,24 +157,11 @@ class _Shard:
         with mp.workdps(deep):
             text = mpmath.nstr(limit.value, deep, strip_zeros=False)
         self.counts["identified" if found else "candidates"] += 1
-        self.conjectures.append(
-            ConjectureRecord(
-                kind=ConjectureKind.CMF,
-                expression=found.expression if found else None,
-                constants=found.constants if found else (),
-                relation=found.relation if found else (),
-                digits=(found.checked_digits or found.digits) if found else deep,
-                canonical_key=key,
-                a=a,
-                b=b,
-                delta=delta if math.isfinite(delta) else None,
-                delta_kind=DeltaKind.FR if math.isfinite(delta) else None,
-                limit=text,
-                data=data,
-                search_id=self.search_id,
-                candidate=found is None,
-            )
-        )
+        self.conjectures.append(ConjectureRecord.of_value(
+            ConjectureKind.CMF, found, text, deep, canonical_key=key, a=a, b=b,
+            delta=delta if math.isfinite(delta) else None, delta_kind=DeltaKind.FR if math.isfinite(delta) else None,
+            data=data, search_id=self.search_id,
+        ))
 
     def _pcf(self, key: str, a: tuple[int, ...], b: tuple[int, ...]) -> None:
         """The trajectory's PCF once per shard, with its dynamics record when the spec asks."""

@@ -191,24 +191,10 @@ class _Shard:
         shown = min(limit.digits, deep)
         with mp.workdps(shown + 5):
             value = mpmath.nstr(limit.value, shown, strip_zeros=False)
-        self.conjectures.append(
-            ConjectureRecord(
-                kind=ConjectureKind.PCF,
-                expression=found_id.expression if found_id else None,
-                constants=found_id.constants if found_id else (),
-                relation=found_id.relation if found_id else (),
-                digits=(found_id.checked_digits or found_id.digits) if found_id else shown,
-                canonical_key=key,
-                a=pcf.a,
-                b=pcf.b,
-                delta=delta,
-                delta_kind=delta_kind,
-                limit=found_id.value if found_id else value,
-                data=data,
-                search_id=self.search_id,
-                candidate=found_id is None,
-            )
-        )
+        self.conjectures.append(ConjectureRecord.of_value(
+            ConjectureKind.PCF, found_id, value, shown, canonical_key=key, a=pcf.a, b=pcf.b, delta=delta,
+            delta_kind=delta_kind, data=data, search_id=self.search_id,
+        ))
 
 
 def _run_fr(state: _Shard, a_rows: np.ndarray, b_rows: np.ndarray) -> None:

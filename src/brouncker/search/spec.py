@@ -48,6 +48,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -206,26 +207,55 @@ class Family(_Model):
         return Space(self.a.box(), self.b.box())
 
 
-def _parameter_values(value: Any, key: str) -> Any:
-    """A template parameter's inclusive integer range ``[lo, hi]`` or ``{values = [...]}``
-    of integers, checked and kept as plain JSON."""
+# --- ranges of values (template parameters, CMF parameters and starts) ----------------------
+
+
+def _check_rational(value: Any, what: str) -> None:
+    from ..cmf.space import rational
+
+    try:
+        x = rational(value, what)
+    except BrounckerError as exc:
+        raise ValueError(str(exc)) from None
+    if abs(x.numerator) > CMF_MAX_COORDINATE or x.denominator > CMF_MAX_COORDINATE:
+        raise ValueError(f"{what}: {value!r} is too large: numerators and denominators lie within {number(CMF_MAX_COORDINATE)}")
+
+
+def _value_range(value: Any, what: str, check: Callable[[Any, str], None] = _check_rational,
+                 bound: int = CMF_MAX_COORDINATE, max_count: int | None = CMF_MAX_SPACE) -> Any:
+    """An inclusive integer range ``[lo, hi]`` within ``±bound``, or ``{values = [...]}``
+    whose values pass ``check`` (by default integers or rational text such as ``"1/2"``),
+    checked; returned as plain JSON (``[lo, hi]`` or ``{"values": [...]}``)."""
     if isinstance(value, dict):
-        values = value.get("values")
-        if set(value) != {"values"} or not isinstance(values, list) or not values:
-            raise ValueError(f"{key}: give an inclusive range [lo, hi] or {{values = [...]}}, not {value!r}")
-        if any(type(v) is not int for v in values):
-            raise ValueError(f"{key}: the values must be integers, got {values!r}")
-        if max(abs(v) for v in values) > MAX_PCF_COEFFICIENT:
-            raise ValueError(f"{key}: the values must lie within ±{number(MAX_PCF_COEFFICIENT)}")
-        return {"values": list(values)}
+        if set(value) != {"values"} or not isinstance(value["values"], list) or not value["values"]:
+            raise ValueError(f"{what}: give an inclusive range [lo, hi] or {{values = [...]}}, not {value!r}")
+        for v in value["values"]:
+            check(v, what)
+        return {"values": list(value["values"])}
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(type(v) is int for v in value):
         lo, hi = value
         if lo > hi:
-            raise ValueError(f"{key}: the range [{lo}, {hi}] is empty")
-        if max(abs(lo), abs(hi)) > MAX_PCF_COEFFICIENT:
-            raise ValueError(f"{key}: the range [{lo}, {hi}] must lie within ±{number(MAX_PCF_COEFFICIENT)}")
+            raise ValueError(f"{what}: the range [{lo}, {hi}] is empty")
+        if max(abs(lo), abs(hi)) > bound:
+            raise ValueError(f"{what}: the range [{lo}, {hi}] must lie within ±{number(bound)}")
+        if max_count is not None and hi - lo + 1 > max_count:
+            raise ValueError(f"{what}: the range [{lo}, {hi}] holds more than {number(max_count)} values")
         return [lo, hi]
-    raise ValueError(f"{key}: give an inclusive integer range [lo, hi] or {{values = [...]}}, not {value!r}")
+    raise ValueError(f"{what}: give an inclusive integer range [lo, hi] or {{values = [...]}}, not {value!r}")
+
+
+def _expand(value: Any) -> list[Any]:
+    """The values of a checked range (see :func:`_value_range`)."""
+    if isinstance(value, dict):
+        return list(value["values"])
+    return list(range(value[0], value[1] + 1))
+
+
+def _check_integer(value: Any, what: str) -> None:
+    if type(value) is not int:
+        raise ValueError(f"{what}: the values must be integers, got {value!r}")
+    if abs(value) > MAX_PCF_COEFFICIENT:
+        raise ValueError(f"{what}: the values must lie within ±{number(MAX_PCF_COEFFICIENT)}")
 
 
 class TemplateFamily(_Model):
@@ -254,7 +284,8 @@ class TemplateFamily(_Model):
     def _ranges(cls, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict) or not value:
             raise ValueError("give each parameter a range or values, e.g. [family.parameters] x = [1, 60]")
-        return {str(k): _parameter_values(v, f"family.parameters.{k}") for k, v in value.items()}
+        return {str(k): _value_range(v, f"family.parameters.{k}", _check_integer, MAX_PCF_COEFFICIENT, None)
+                for k, v in value.items()}
 
     @model_validator(mode="after")
     def _parses(self) -> TemplateFamily:
@@ -537,45 +568,6 @@ class ESMASpec(SearchSpec):
 
 
 # --- CMF trajectory searches ------------------------------------------------------------------
-
-
-def _check_rational(value: Any, what: str) -> None:
-    from ..cmf.space import rational
-
-    try:
-        x = rational(value, what)
-    except BrounckerError as exc:
-        raise ValueError(str(exc)) from None
-    if abs(x.numerator) > CMF_MAX_COORDINATE or x.denominator > CMF_MAX_COORDINATE:
-        raise ValueError(f"{what}: {value!r} is too large: numerators and denominators lie within {number(CMF_MAX_COORDINATE)}")
-
-
-def _value_range(value: Any, what: str) -> Any:
-    """An inclusive integer range ``[lo, hi]``, or ``{values = [...]}`` (integers or rational
-    text such as ``"1/2"``), checked; returned as plain JSON (``[lo, hi]`` or ``{"values": [...]}``)."""
-    if isinstance(value, dict):
-        if set(value) != {"values"} or not isinstance(value["values"], list) or not value["values"]:
-            raise ValueError(f"{what}: give an inclusive range [lo, hi] or {{values = [...]}}, not {value!r}")
-        for v in value["values"]:
-            _check_rational(v, what)
-        return {"values": list(value["values"])}
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(type(v) is int for v in value):
-        lo, hi = value
-        if lo > hi:
-            raise ValueError(f"{what}: the range [{lo}, {hi}] is empty")
-        if max(abs(lo), abs(hi)) > CMF_MAX_COORDINATE:
-            raise ValueError(f"{what}: the range [{lo}, {hi}] must lie within ±{number(CMF_MAX_COORDINATE)}")
-        if hi - lo + 1 > CMF_MAX_SPACE:
-            raise ValueError(f"{what}: the range [{lo}, {hi}] holds more than {number(CMF_MAX_SPACE)} values")
-        return [lo, hi]
-    raise ValueError(f"{what}: give an inclusive integer range [lo, hi] or {{values = [...]}}, not {value!r}")
-
-
-def _expand(value: Any) -> list[Any]:
-    """The values of a checked range (see :func:`_value_range`)."""
-    if isinstance(value, dict):
-        return list(value["values"])
-    return list(range(value[0], value[1] + 1))
 
 
 class CMFLimits(Limits):
