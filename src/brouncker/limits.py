@@ -185,6 +185,9 @@ MAX_SPEC_BYTES = 1 << 20
 # on purpose. Each is checked before any row is written.
 MAX_PCF_DEGREE = 12  # degree of a(n) and b(n) in a search space
 MAX_PCF_COEFFICIENT = 10**6  # float64 screening needs a(n), b(n) exact (below 2^53) at the depths used
+FR_MAX_DEPTH = 100_000  # [fr] depth: the FR test of every PCF of a space walks this deep
+FR_MAX_RECHECK_DEPTH = 1_000_000  # [fr] recheck_depth: the dynamics record of each class that passes
+MAX_TEMPLATE_TEXT = 1_000  # characters of a template a(n) or b(n) in a spec
 MAX_SPACE = 10**10  # PCFs in one search: about 14 hours of one core screening at depth 1000
 MAX_SHARDS = 100_000  # shards of one search: rows of the shard table, tasks held by the driver
 MAX_TASK_SIZE = 1_000_000  # PCFs per shard: about 250 MB of screening arrays in one worker

@@ -95,6 +95,8 @@ from ..limits import (
     ESMA_MAX_SPACE,
     ESMA_MAX_TASK_SIZE,
     ESMA_SECONDS_PER_PAIR,
+    FR_MAX_DEPTH,
+    FR_MAX_RECHECK_DEPTH,
     HARD_MAX_SHARDS,
     HARD_MAX_SPACE,
     HARD_MAX_TASK_SIZE,
@@ -104,6 +106,7 @@ from ..limits import (
     MAX_SPACE,
     MAX_SPEC_BYTES,
     MAX_TASK_SIZE,
+    MAX_TEMPLATE_TEXT,
     SCREEN_BYTES_PER_PCF,
     SCREEN_SECONDS_PER_PCF_STEP,
 )
@@ -276,8 +279,8 @@ class TemplateFamily(_Model):
     """
 
     parameters: dict[str, Any]
-    a: str = Field(min_length=1, max_length=1000)
-    b: str = Field(min_length=1, max_length=1000)
+    a: str = Field(min_length=1, max_length=MAX_TEMPLATE_TEXT)
+    b: str = Field(min_length=1, max_length=MAX_TEMPLATE_TEXT)
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -342,8 +345,8 @@ class FRSettings(_Model):
     depth of the dynamics record that re-checks each PCF it passes (with the record's own
     tolerance: at depth 2000 the gcds of some FR PCFs still fluctuate too much)."""
 
-    depth: int = Field(default=256, ge=16, le=100_000)
-    recheck_depth: int = Field(default=8192, ge=32, le=1_000_000)
+    depth: int = Field(default=256, ge=16, le=FR_MAX_DEPTH)
+    recheck_depth: int = Field(default=8192, ge=32, le=FR_MAX_RECHECK_DEPTH)
 
 
 class ScreenSettings(_Model):
