@@ -211,8 +211,27 @@ TINY_SPECS = st.tuples(
     }),
     st.one_of(st.none(), st.tuples(st.sampled_from(SPEC_KEYS), SPEC_VALUES)),
 ).map(lambda t: {**t[0], **({} if t[1] is None else {t[1][0]: t[1][1]})})
+TEMPLATE_TEXTS = st.one_of(
+    st.sampled_from(["(2n+1)*(x*n^2 + x*n + y)", "x*n + y", "-z*n^6", "x*n^2 - y*n", "s*n^4", "n^x", "w*n", "x/2",
+                     "", "(x+", "x*n^13", "\uff12x*n", "x^2*y^2*n", "0*x"]),
+    st.text(alphabet="nxyz0123456789+-*^() ", max_size=25),
+)
+# a tiny template space (at most 343 PCFs) whose texts and parameters may be anything
+TINY_TEMPLATES = st.fixed_dictionaries({
+    "name": st.just("fuzz-template"), "mode": st.sampled_from(["fr", "identify"]), "digits": st.integers(10, 30),
+    "constants": st.lists(st.sampled_from(NAMES[:8]), min_size=1, max_size=2, unique=True),
+    "family": st.fixed_dictionaries({
+        "a": TEMPLATE_TEXTS, "b": TEMPLATE_TEXTS,
+        "parameters": st.dictionaries(st.sampled_from(["x", "y", "z", "s", "n", "w", "1x"]),
+                                      st.one_of(_range(-3, 3), st.fixed_dictionaries({"values": st.lists(st.integers(-3, 3), max_size=3)}),
+                                                SPEC_VALUES), max_size=3),
+    }),
+    "exact": st.fixed_dictionaries({"depth": st.integers(200, 600), "dynamics_depth": st.integers(100, 400)}),
+    "fr": st.fixed_dictionaries({"depth": st.integers(16, 64), "recheck_depth": st.integers(64, 256)}),
+})
 SPEC_DOCUMENTS = st.one_of(
     TINY_SPECS.map(lambda d: "\n".join(f'"{k}" = {_toml(v)}' for k, v in d.items())),
+    TINY_TEMPLATES.map(lambda d: "\n".join(f'"{k}" = {_toml(v)}' for k, v in d.items())),
     st.dictionaries(st.sampled_from(SPEC_KEYS), SPEC_VALUES, max_size=6).map(lambda d: "\n".join(f'"{k}" = {_toml(v)}' for k, v in d.items())),
     st.binary(max_size=60).map(lambda b: b.decode("latin-1")),
     ANY_TEXT,
