@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import mpmath
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -174,6 +174,31 @@ def test_closed_forms_agree_with_the_pcf_to_twice_the_digits(pcf: PCF, field: st
         value = limit_of(pcf, 3000, 70)
         closed = parse_constant(form.expression).value(70)
         assert abs(closed - value) < mpmath.mpf(10) ** -45
+
+
+@settings(max_examples=12, deadline=None)
+@given(alpha=st.integers(1, 4), beta=st.integers(-3, 9), gamma=st.integers(-6, 6).filter(bool))
+def test_a_constant_b_is_a_bessel_ratio_of_0f1(alpha: int, beta: int, gamma: int) -> None:
+    """PCF(αn + β, γ) = √γ I_{ν-1}(z)/I_ν(z) with ν = β/α, z = 2√γ/α (J for γ < 0): the
+    minimal solution of the Bessel recurrence, computed here by mpmath's Bessel functions."""
+    pcf = PCF((alpha, beta), (gamma,))
+    nu = mpmath.mpf(beta) / alpha
+    with mpmath.workdps(60):
+        if gamma > 0:
+            z = 2 * mpmath.sqrt(gamma) / alpha
+            bessel = mpmath.sqrt(gamma) * mpmath.besseli(nu - 1, z) / mpmath.besseli(nu, z)
+        else:
+            t = 2 * mpmath.sqrt(-gamma) / alpha
+            bessel = mpmath.sqrt(-gamma) * mpmath.besselj(nu - 1, t) / mpmath.besselj(nu, t)
+        value = limit_of(pcf, 400, 60)
+    if not mpmath.isfinite(bessel) or abs(bessel - value) > mpmath.mpf(10) ** -40:
+        return  # the first terms meet a zero of J_nu (a pole of the ratio): the fraction is not that ratio
+    assert ("0F1", Fraction(gamma, alpha**2), (1,), (Fraction(beta, alpha),)) in {
+        (s.field, s.z, s.trajectory, s.start) for s in solve(pcf)}
+    form = closed_form(pcf, digits=20)
+    assert form is not None and form.field == "0F1" and form.digits == 40
+    with mpmath.workdps(60):
+        assert abs(parse_constant(form.expression).value(60) - bessel) < mpmath.mpf(10) ** -38
 
 
 def test_no_closed_form_without_rational_parameters() -> None:

@@ -196,6 +196,7 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any], int]] = {
     "besselj": (mpmath.besselj, sympy.besselj, 2),
     # hypergeometric closed forms (`brouncker cmf explain`): 2F1(a, b; c; z), 1F1(a; b; z), Tricomi U(a, b, z)
     "hyp2f1": (mpmath.hyp2f1, lambda a, b, c, z: sympy.hyper([a, b], [c], z), 4),
+    "hyp0f1": (mpmath.hyp0f1, lambda b, z: sympy.hyper([], [b], z), 2),
     "hyp1f1": (mpmath.hyp1f1, lambda a, b, z: sympy.hyper([a], [b], z), 3),
     "hyperu": (mpmath.hyperu, lambda a, b, z: sympy.Function("hyperu")(a, b, z), 3),
 }
@@ -468,7 +469,7 @@ class ConstantExpression:
 def parse_constant(text: str) -> ConstantExpression:
     """Parse a constant expression over the bank names, numbers, ``+ - * / ^ **`` and the
     functions ``zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, gamma, agm, besseli``,
-    ``besselj``, and the hypergeometric ``hyp2f1(a, b, c, z)``, ``hyp1f1(a, b, z)``, ``hyperu(a, b, z)``.
+    ``besselj``, and the hypergeometric ``hyp2f1(a, b, c, z)``, ``hyp1f1(a, b, z)``, ``hyp0f1(b, z)``, ``hyperu(a, b, z)``.
 
     The expression is evaluated once at :data:`CHECK_DIGITS` digits, so that a pole, an
     overflow or a value that is not real is refused here, with its reason. Parsed

@@ -1,6 +1,6 @@
 r"""Hypergeometric closed forms of PCFs with $\deg a \le 1$ and $\deg b \le 2$: the
-parameters of a ${}_2F_1$ or ${}_1F_1$ field are solved from the coefficients (rational
-parameters only), the PCF is checked to be a trajectory of that field up to shift and
+parameters of a ${}_2F_1$, ${}_1F_1$ or ${}_0F_1$ field are solved from the coefficients
+(rational parameters only), the PCF is checked to be a trajectory of that field up to shift and
 equivalence, and its value is written as a Möbius map of a ratio of hypergeometric values,
 re-checked at twice the digits against the PCF's own limit.
 
@@ -12,7 +12,8 @@ $$A(n) = (2 - z)(a + n - 1) + b z - c, \qquad B(n) = -(1 - z)(n + a - 2)(n + a -
 
 for ${}_1F_1(a; c; z)$ along $a$, $A(n) = 2(a + n - 1) - c + z$,
 $B(n) = -(n + a - 2)(n + a - 1 - c)$; and for ${}_1F_1(a; c; z)$ along $c$ (the axis $y_0$),
-$A(n) = n + c + z - 2$, $B(n) = -z (n + c - 2 - a)$. (The fields' own trajectory PCFs are
+$A(n) = n + c + z - 2$, $B(n) = -z (n + c - 2 - a)$; for ${}_0F_1(; c; z)$ along its one axis $c$
+(a Bessel ratio), $A(n) = n + c$, $B(n) = z$. (The fields' own trajectory PCFs are
 these up to shift and equivalence; every solution is checked against the field itself.)
 
 **Solving.** A target $A_t(n) = \alpha n + \beta$, $B_t(n) = \gamma (n - r_1)(n - r_2)$ equals
@@ -22,14 +23,15 @@ two roots are a Pfaff pair $z, z/(z-1)$, rational exactly when $\alpha^2 + 4\gam
 Then $\lambda = \alpha / (2 - z)$, the roots of $B$ give $a = 2 - r_1$, $c = 1 + r_2 - r_1$
 (or $r_1 \leftrightarrow r_2$), and $\beta$ gives $b$. $\alpha^2 + 4\gamma = 0$ is the confluent
 case ${}_1F_1$ along $a$ ($\lambda = \alpha/2$, $z$ from $\beta$); $\gamma = 0$ is ${}_1F_1$ along
-$c$ ($\lambda = \alpha$, $z = -\delta/\lambda^2$ for $B_t = \delta n + \varepsilon$).
+$c$ ($\lambda = \alpha$, $z = -\delta/\lambda^2$ for $B_t = \delta n + \varepsilon$); a constant
+$B_t = \varepsilon$ is ${}_0F_1$ with $\lambda = \alpha$, $c = \beta/\alpha$, $z = \varepsilon/\alpha^2$.
 
 **The value.** Along a convergent trajectory the walk's limit is $L = -\theta w(s)/w(s)$ for the
 solution $w$ of the contiguous relations that is minimal along the trajectory (Pincherle), with
 $\theta = z\,d/dz$. Which solution that is depends on $z$; the candidates tried are
 $w_1 = F(a, b; c; z)$, $w_3 = F(a, b; a + b - c + 1; 1 - z)$ and
 $w_{5,6} = z^{-a} F(a, a - c + 1; a - b + 1; 1/z)$ (and $a \leftrightarrow b$) for ${}_2F_1$,
-$M(a; c; z)$ and Tricomi's $U(a, c, z)$ for ${}_1F_1$. Each $\theta w / w$ is affine in a ratio
+$M(a; c; z)$ and Tricomi's $U(a, c, z)$ for ${}_1F_1$, ${}_0F_1(; c; z)$ for ${}_0F_1$. Each $\theta w / w$ is affine in a ratio
 $H$ of two hypergeometric values (e.g. $\theta w_1/w_1 = z\frac{ab}{c}\,F(a+1, b+1; c+1; z)/F(a, b; c; z)$),
 so the PCF's value is an exact Möbius map of $H$: the first candidate that agrees with the
 PCF's limit to ``digits`` digits, and then to twice as many, is the closed form.
@@ -150,8 +152,12 @@ def solve(pcf: PCF) -> list[Solution]:
     alpha, beta = (Fraction(0), Fraction(a[0])) if len(a) == 1 else (Fraction(a[0]), Fraction(a[1]))
     gamma, delta, epsilon = (Fraction(c) for c in (0,) * (3 - len(b)) + tuple(b))
     out: list[Solution] = []
+    if gamma == 0 and delta == 0:  # b constant: 0F1 along its one axis, A = n + c, B = z
+        if alpha == 0:
+            return []
+        return [Solution("0F1", epsilon / alpha**2, (1,), (beta / alpha,))]
     if gamma == 0:
-        if delta == 0 or alpha == 0:
+        if alpha == 0:
             return []
         lam = alpha
         z = -delta / lam**2
@@ -220,6 +226,10 @@ def _candidates(field: str, start: Sequence[Fraction], z: Fraction) -> list[_Can
                 if d:
                     out.append(_Candidate(name, f"{_call('hyp2f1', p + 1, p - c + 2, d + 1, 1 / z)}/{_call('hyp2f1', p, p - c + 1, d, 1 / z)}",
                                           p, p * (p - c + 1) / (d * z)))
+    elif field == "0F1":
+        (c,) = start
+        if c:  # theta 0F1(; c; z) = (z / c) 0F1(; c + 1; z)
+            out.append(_Candidate("F", f"{_call('hyp0f1', c + 1, z)}/{_call('hyp0f1', c, z)}", Fraction(0), -z / c))
     else:
         a, c = start
         if c:
@@ -247,7 +257,7 @@ def mobius_expression(m: Mobius, inner: str) -> str:
     top, bottom = linear(m.c0, m.c1), linear(m.c2, m.c3)
     if bottom == "1":
         return top
-    top = top if top == inner or top.lstrip("-") == inner else f"({top})"
+    top = top if top.lstrip("-") in (inner, str(abs(m.c0))) else f"({top})"
     return f"{top}/{bottom}" if m.c3 == 0 else f"{top}/({bottom})"
 
 

@@ -18,8 +18,8 @@ $m$ with value(formula) $= m(L)$, $L$ the trajectory's limit (ramanujantools' pr
 composed from the trajectory's own map $L = m_t(V)$ (:mod:`brouncker.cmf.companion`), the
 shift relation between the two PCFs, and the contraction's map when there is one.
 
-PCFs with $\deg a \le 1$, $\deg b \le 2$ are further tried against the ${}_2F_1$ and
-${}_1F_1$ fields with parameters solved from their coefficients
+PCFs with $\deg a \le 1$, $\deg b \le 2$ are further tried against the ${}_2F_1$,
+${}_1F_1$ and ${}_0F_1$ fields with parameters solved from their coefficients
 (:mod:`brouncker.cmf.closed_form`): this gives closed forms, as ratios of hypergeometric
 values, for values that no constant of the bank explains.
 

@@ -1,5 +1,5 @@
 r"""The known conservative matrix fields, by name: e, π, ζ(3), the f, f̄ family
-(cmf1, cmf2, cmf3_1, cmf3_2, cmf3_3) and the hypergeometric fields 1F1, 2F1, 3F2.
+(cmf1, cmf2, cmf3_1, cmf3_2, cmf3_3) and the hypergeometric fields 0F1, 1F1, 2F1, 3F2.
 
 The f, f̄ construction (arXiv 2308.11829): polynomials $f(x, y)$, $\bar f(x, y)$ with
 
@@ -155,6 +155,7 @@ _REGISTRY: tuple[KnownField, ...] = (
     KnownField("cmf3_1", "f, f̄ cubic in x, y, first family (parameters c0, c1)", cmf3_1),
     KnownField("cmf3_2", "f, f̄ cubic in x, y, second family (parameters c0, c1)", cmf3_2),
     KnownField("cmf3_3", "f, f̄ cubic in x, y, third family (parameters c0, c1)", cmf3_3),
+    KnownField("0F1", "Bessel 0F1(; y0; z): rank 2, one axis", partial(pfq, 0, 1)),
     KnownField("1F1", "confluent hypergeometric 1F1(x0; y0; z): rank 2", partial(pfq, 1, 1)),
     KnownField("2F1", "Gauss hypergeometric 2F1(x0, x1; y0; z): rank 2", partial(pfq, 2, 1)),
     KnownField("3F2", "hypergeometric 3F2(x0, x1, x2; y0, y1; z): rank 3", partial(pfq, 3, 2)),
