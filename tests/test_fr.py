@@ -105,6 +105,14 @@ def test_the_batch_gives_the_verdicts_of_one_by_one(rows: list[tuple[int, int, i
     assert batch == [factorial_reduction(tuple(map(int, a)), tuple(map(int, b)), 128) for a, b in zip(a_rows, b_rows)]
 
 
+def test_terms_beyond_62_bits_are_walked_one_by_one_with_the_same_verdicts() -> None:
+    a_rows = np.array([(34, 51, 27, 5), (2 * 10**5, 3 * 10**5, 10**5 + 2, 1)])
+    b_rows = np.array([(-1, 0, 0, 0, 0, 0, 0), (-(10**6), 0, 0, 0, 0, 0, 0)])  # 10^6 * 256^6 > 2^62
+    batch = factorial_reductions(a_rows, b_rows, 256)
+    assert batch == [factorial_reduction(tuple(map(int, a)), tuple(map(int, b)), 256) for a, b in zip(a_rows, b_rows)]
+    assert batch[0].fr
+
+
 def test_a_finite_fraction_is_never_fr() -> None:
     reduction = factorial_reduction((1, 0), (1, -3), 64)  # b(3) = 0
     assert reduction.finite and not reduction.fr

@@ -6,7 +6,7 @@ space that is empty or larger than the spec's ``[limits]``, before any work star
 
     name = "quickstart"
     kind = "pcf"                      # the default
-    mode = "identify"                 # or "dynamics"
+    mode = "identify"                 # or "dynamics", or "fr" (factorial reduction)
     constants = ["pi", "e"]
     digits = 30
     shard_size = 2000
@@ -24,6 +24,22 @@ space that is empty or larger than the spec's ``[limits]``, before any work star
 
     [limits]                          # raise a limit on purpose
     max_space = 20_000_000_000
+
+The family can also be a template, polynomials in n with named integer parameters (see
+:class:`TemplateFamily`); mode ``fr`` reads an ``[fr]`` table (:class:`FRSettings`)::
+
+    [family]
+    a = "(2n+1)*(x*n^2 + x*n + y)"
+    b = "-z*n^6"
+
+    [family.parameters]
+    x = [1, 60]
+    y = [-30, 30]
+    z = { values = [1, 4, 9] }
+
+    [fr]
+    depth = 256                       # the FR test of every PCF
+    recheck_depth = 8192              # the dynamics record of each class that passes
 
 An ESMA spec (``kind = "esma"``) names a constant and the left-hand sides and sign periods
 to try (see :class:`ESMASpec`); a CMF spec (``kind = "cmf"``) names a conservative matrix
