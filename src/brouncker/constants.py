@@ -480,7 +480,7 @@ def parse_constant(text: str) -> ConstantExpression:
     >>> parse_constant("__import__('os')")
     Traceback (most recent call last):
     ...
-    brouncker.errors.ParseError: cannot parse '__import__('os')': unknown function '__import__'; known: zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, sinh, cosh, tanh, gamma, agm, besseli, besselj, hyp2f1, hyp1f1, hyperu
+    brouncker.errors.ParseError: cannot parse '__import__('os')': unknown function '__import__'; known: zeta, sqrt, cbrt, exp, log, ln, sin, cos, tan, atan, sinh, cosh, tanh, gamma, agm, besseli, besselj, hyp2f1, hyp0f1, hyp1f1, hyperu
     """
     if not isinstance(text, str) or not text.strip():
         raise ParseError("cannot parse '': empty constant expression")
