@@ -68,9 +68,11 @@ COUNT_KEYS = (
 SLOW_MATCH_TOLERANCE = 1e-8  # a slow PCF's extrapolated float limit is good to about 1e-9 (relative)
 MIN_FR_DIGITS = 15  # an FR limit known to fewer than twice this many digits is only a candidate
 
-SUMMARY = (("pcfs", "PCFs screened"), ("converged", "converged"), ("slow", "converging slowly"), ("matched", "matched"), ("fr_passed", "passed the FR test"), ("fr", "FR classes"),
-           ("fr_rejected", "FR not confirmed"), ("confirmed", "confirmed"), ("candidates", "candidates"),
-           ("exact", "exact records"))
+SUMMARY = (
+    ("pcfs", "PCFs screened"), ("converged", "converged"), ("slow", "converging slowly"), ("matched", "matched"),
+    ("fr_passed", "passed the FR test"), ("fr", "FR classes"), ("fr_rejected", "FR not confirmed"),
+    ("confirmed", "confirmed"), ("candidates", "candidates"), ("exact", "exact records"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +150,6 @@ class _Shard:
         self.counts["seconds"] = round(time.perf_counter() - started, 4)
         self.counts["cpu_seconds"] = round(time.process_time() - cpu_started, 4)
         return ShardResult(self.shard, tuple(self.pcfs), tuple(self.metrics), tuple(self.conjectures), self.counts)
-
 
     def record_fr(self, pcf: PCF, key: str, index: int, found: PCF) -> None:
         """Re-check, evaluate, identify and record one class that passed the FR test."""
