@@ -28,15 +28,6 @@ space that is empty or larger than the spec's ``[limits]``, before any work star
 The family can also be a template, polynomials in n with named integer parameters (see
 :class:`TemplateFamily`); mode ``fr`` reads an ``[fr]`` table (:class:`FRSettings`)::
 
-    [family]
-    a = "(2n+1)*(x*n^2 + x*n + y)"
-    b = "-z*n^6"
-
-    [family.parameters]
-    x = [1, 60]
-    y = [-30, 30]
-    z = { values = [1, 4, 9] }
-
     [fr]
     depth = 256                       # the FR test of every PCF
     recheck_depth = 8192              # the dynamics record of each class that passes
