@@ -15,7 +15,17 @@ from typer.testing import CliRunner
 
 from brouncker.cli import app
 from brouncker.cmf.closed_form import closed_form, solve
-from brouncker.cmf.explain import FieldGrid, Target, contraction, contraction_map, default_grids, explain
+from brouncker.cmf.explain import (
+    FieldGrid,
+    Target,
+    closed_form_of,
+    contraction,
+    contraction_map,
+    default_grids,
+    explain,
+    forms_of,
+    has_hypergeometric_degrees,
+)
 from brouncker.cmf.walk import walk as cmf_walk
 from brouncker.constants import parse_constant
 from brouncker.errors import StoreError
@@ -199,6 +209,23 @@ def test_a_constant_b_is_a_bessel_ratio_of_0f1(alpha: int, beta: int, gamma: int
     assert form is not None and form.field == "0F1" and form.digits == 40
     with mpmath.workdps(60):
         assert abs(parse_constant(form.expression).value(60) - bessel) < mpmath.mpf(10) ** -38
+
+
+@pytest.mark.parametrize("x", [1, 2, 3, 5])
+def test_a_constant_a_with_b_n_gets_its_closed_form_through_its_even_part(x: int) -> None:
+    """PCF(x, n) = x + 1/(x + 2/(x + ...)) is 1/R(x), Laplace's continued fraction of Mills'
+    ratio R(x) = e^{x^2/2} ∫_x^∞ e^{-t^2/2} dt: no field has it as a trajectory (constant a),
+    but its even part has degrees (1, 2), a 1F1 (Tricomi U) trajectory; the closed form is
+    checked here against mpmath's erfc."""
+    pcf = PCF((x,), (1, 0))
+    forms = [f for f in forms_of(pcf) if has_hypergeometric_degrees(f.pcf)]
+    found = closed_form_of(pcf, forms, 20)
+    assert found is not None and found[1].contraction == "even" and found[0].field == "1F1" and found[0].digits == 40
+    with mpmath.workdps(60):
+        mills = mpmath.sqrt(mpmath.pi / 2) * mpmath.exp(mpmath.mpf(x) ** 2 / 2) * mpmath.erfc(x / mpmath.sqrt(2))
+        assert abs(parse_constant(found[0].expression).value(60) - 1 / mills) < mpmath.mpf(10) ** -38
+    (link,) = [link for link in explain([Target(pcf, label="laplace")], [], closed_forms=True).links]
+    assert link.method == "hypergeometric" and link.contraction == "even"
 
 
 def test_no_closed_form_without_rational_parameters() -> None:

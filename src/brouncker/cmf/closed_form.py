@@ -45,6 +45,7 @@ PCF's limit to ``digits`` digits, and then to twice as many, is the closed form.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Sequence
@@ -299,6 +300,23 @@ def closed_form(
         if found is not None:
             return found
     return None
+
+
+def mapped_closed_form(form: ClosedForm, to_value: Mobius, pcf: PCF, digits: int = DEFAULT_DIGITS,
+                       max_depth: int = MAX_DEPTH) -> ClosedForm | None:
+    """The closed form of ``pcf`` when its value is ``to_value`` of the value that ``form``
+    gives (an even or odd part of ``pcf`` has the closed form ``form``), re-checked on
+    ``pcf``'s own limit to ``digits`` and twice as many; None when it does not hold."""
+    mobius = to_value.compose(form.mobius)
+    if mobius.determinant == 0:
+        return None
+    expression = mobius_expression(mobius, form.ratio)
+    deep = RECHECK_FACTOR * digits
+    value = pcf_limit(pcf.a, pcf.b, deep + LIMIT_GUARD_DIGITS, max_depth).value
+    if not (_agrees(expression, value, digits) and _agrees(expression, value, deep)):
+        return None
+    return dataclasses.replace(form, to_limit=to_value.compose(form.to_limit), mobius=mobius, expression=expression,
+                               digits=deep)
 
 
 def _closed_form(pcf: PCF, solution: Solution, target: str, value: mpf, digits: int) -> ClosedForm | None:

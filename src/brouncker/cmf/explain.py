@@ -18,7 +18,8 @@ $m$ with value(formula) $= m(L)$, $L$ the trajectory's limit (ramanujantools' pr
 composed from the trajectory's own map $L = m_t(V)$ (:mod:`brouncker.cmf.companion`), the
 shift relation between the two PCFs, and the contraction's map when there is one.
 
-PCFs with $\deg a \le 1$, $\deg b \le 2$ are further tried against the ${}_2F_1$,
+PCFs with $\deg a \le 1$, $\deg b \le 2$ (or whose even or odd part has those degrees, as
+for a constant $a$ and a linear $b$) are further tried against the ${}_2F_1$,
 ${}_1F_1$ and ${}_0F_1$ fields with parameters solved from their coefficients
 (:mod:`brouncker.cmf.closed_form`): this gives closed forms, as ratios of hypergeometric
 values, for values that no constant of the bank explains.
@@ -47,7 +48,7 @@ from ..errors import FieldError, InconclusiveError
 from ..pcf.canonical import Mobius, shift_class, shift_relation
 from ..pcf.fraction import PCF
 from ..pcf.polynomial import Coefficients, add, multiply, normalize
-from .closed_form import DEFAULT_DIGITS, ClosedForm, closed_form
+from .closed_form import DEFAULT_DIGITS, ClosedForm, closed_form, mapped_closed_form
 from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF
 from .known import field_shape, known_field
@@ -336,10 +337,27 @@ def link_to(target: Target, hit: Hit, alternatives: int = 0, form: _Form | None 
                 hit.pcf.pcf, to_limit, None, alternatives, form.contraction)
 
 
-def hypergeometric_link(target: Target, form: ClosedForm, class_key: str) -> Link:
-    """The link of a target to the hypergeometric trajectory of its closed form."""
+def hypergeometric_link(target: Target, form: ClosedForm, class_key: str, contraction: str | None = None) -> Link:
+    """The link of a target to the hypergeometric trajectory of its closed form (found for
+    the target itself, or for its ``contraction``)."""
     return Link(target, form.field, (("z", form.z),), form.trajectory, form.start, class_key, "hypergeometric",
-                form.pcf.pcf, form.to_limit, form)
+                form.pcf.pcf, form.to_limit, form, contraction=contraction)
+
+
+def closed_form_of(target: PCF, forms: Sequence[_Form], digits: int = DEFAULT_DIGITS) -> tuple[ClosedForm, _Form] | None:
+    """The closed form of ``target`` from the first of ``forms`` (the target itself, then its
+    even and odd parts) that has one: a PCF with constant a(n) and linear b(n) has none itself,
+    but its even part has degrees (1, 2) (parabolic-cylinder values, as ${}_1F_1$)."""
+    for form in forms:
+        found = closed_form(form.pcf, digits)
+        if found is None:
+            continue
+        if form.contraction is None:
+            return found, form
+        mapped = mapped_closed_form(found, form.to_target, target, digits)
+        if mapped is not None:
+            return mapped, form
+    return None
 
 
 def has_hypergeometric_degrees(pcf: PCF) -> bool:
@@ -379,15 +397,16 @@ def explain(
                     links.append(link_to(target, hit, index.alternatives.get(form.class_key, 0), form))
                     explained.add(i)
                     break
-        if closed_forms and has_hypergeometric_degrees(target.pcf):
+        candidates = [form for form in forms if has_hypergeometric_degrees(form.pcf)] if closed_forms else []
+        if candidates:
             tried += 1
-            found: ClosedForm | None = None
             try:
-                found = closed_form(target.pcf, digits)
+                found = closed_form_of(target.pcf, candidates, digits)
             except InconclusiveError:
                 inconclusive += 1
+                found = None
             if found is not None:
-                links.append(hypergeometric_link(target, found, key))
+                links.append(hypergeometric_link(target, found[0], key, found[1].contraction))
                 explained.add(i)
     unexplained = tuple(t for i, t in enumerate(targets) if i not in explained)
     say(f"{len(explained):,} of {len(targets):,} formulas explained")
