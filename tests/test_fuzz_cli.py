@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -29,9 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from brouncker.cli import run
+from tests.test_boundary import hang_guard
 
 EXAMPLES = int(os.environ.get("BROUNCKER_FUZZ_EXAMPLES", "40"))  # per test in CI; the script runs thousands
-HANG_GUARD = 60  # seconds; an example normally takes milliseconds
 EXIT_CODES = {0, 1, 2, 3}
 
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -131,18 +130,6 @@ IDS = st.one_of(st.integers(-(2**80), 2**80).map(str), ANY_TEXT)
 # --- running one command ------------------------------------------------------------------
 
 
-@contextmanager
-def hang_guard(seconds: float = HANG_GUARD) -> Iterator[None]:
-    def expire(*_: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def outcome(args: Sequence[str]) -> tuple[int, str, str]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -51,7 +50,7 @@ from ..pcf.canonical import shift_class
 from ..precision import LIMIT_GUARD_DIGITS
 from ..records import ConjectureKind, ConjectureRecord, DeltaKind, MetricsRecord, PCFRecord
 from .kinds import Kind
-from .shards import Plan, Shard, ShardResult, split
+from .shards import Plan, Shard, ShardResult, ShardRun, split
 from .spec import CMFSpec
 
 COUNT_KEYS = ("walks", "singular", "no_pcf", "collapsed", "inconclusive", "rational", "identified", "candidates", "pcfs")
@@ -97,18 +96,11 @@ def cmf_tasks(spec: CMFSpec, shards: Sequence[Shard], search_id: int | None) -> 
     return [CMFShardTask(spec, shard, search_id) for shard in shards]
 
 
-class _Shard:
+class _Shard(ShardRun[CMFSpec]):
     """The mutable state of one shard's run: records gathered, counters, PCFs seen."""
 
     def __init__(self, spec: CMFSpec, shard: Shard, search_id: int | None) -> None:
-        self.spec = spec
-        self.shard = shard
-        self.search_id = search_id
-        self.pcfs: list[PCFRecord] = []
-        self.metrics: list[MetricsRecord] = []
-        self.conjectures: list[ConjectureRecord] = []
-        self.seen: set[str] = set()
-        self.counts: dict[str, float] = dict.fromkeys(COUNT_KEYS, 0)
+        super().__init__(spec, shard, search_id, COUNT_KEYS)
 
     def run(self, item: Item) -> None:
         """Walk one triple and keep its records (see the module docstring)."""
@@ -174,10 +166,6 @@ class _Shard:
             record = dynamics(a, b, self.spec.dynamics_depth, limit_digits=self.spec.digits)
             self.metrics.append(MetricsRecord(key, self.spec.dynamics_depth, record.as_dict()))
 
-    def result(self, started: float, cpu_started: float) -> ShardResult:
-        self.counts["seconds"] = round(time.perf_counter() - started, 4)
-        self.counts["cpu_seconds"] = round(time.process_time() - cpu_started, 4)
-        return ShardResult(self.shard, tuple(self.pcfs), tuple(self.metrics), tuple(self.conjectures), self.counts)
 
 
 def _finite(x: float) -> float | None:
@@ -186,11 +174,10 @@ def _finite(x: float) -> float | None:
 
 def run_cmf_shard(job: CMFShardTask) -> ShardResult:
     """The executor's entry point: walk every triple of one shard; its records."""
-    started, cpu_started = time.perf_counter(), time.process_time()
     state = _Shard(job.spec, job.shard, job.search_id)
     for item in _space(job.spec).items(job.shard.start, job.shard.stop):
         state.run(item)
-    return state.result(started, cpu_started)
+    return state.result()
 
 
 CMF_KIND: Kind[CMFSpec, CMFShardTask] = Kind(

@@ -35,7 +35,6 @@ index) is kept in the conjecture's ``data``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,8 +55,8 @@ from ..screening.match import match, moebius_tables
 from ..screening.screen import DIVERGENCE_BOUND, NOT_CONVERGED, Screening, screen
 from ..screening.slow import SLOW_CHANGE, accelerate
 from .kinds import Kind
-from .shards import Plan, Shard, ShardResult
-from .space import TemplateSpace
+from .shards import Plan, Shard, ShardResult, ShardRun
+from .space import Space, TemplateSpace
 from .spec import PCFSpec
 
 COUNT_KEYS = (
@@ -88,18 +87,11 @@ def _coefficients(row: np.ndarray) -> tuple[int, ...]:
     return tuple(int(x) for x in row)
 
 
-class _Shard:
+class _Shard(ShardRun[PCFSpec]):
     """The mutable state of one shard's run (records gathered, counters, classes seen)."""
 
     def __init__(self, spec: PCFSpec, shard: Shard, search_id: int | None) -> None:
-        self.spec = spec
-        self.shard = shard
-        self.search_id = search_id
-        self.pcfs: list[PCFRecord] = []
-        self.metrics: list[MetricsRecord] = []
-        self.conjectures: list[ConjectureRecord] = []
-        self.seen: set[str] = set()
-        self.counts: dict[str, float] = dict.fromkeys(COUNT_KEYS, 0)
+        super().__init__(spec, shard, search_id, COUNT_KEYS)
 
     def identify(self, pcf: PCF, constants: list[str]) -> Identification | None:
         """The cheapest relation of the limit with one of ``constants``, re-checked exactly."""
@@ -146,13 +138,10 @@ class _Shard:
             )
         )
 
-    def result(self, started: float, cpu_started: float) -> ShardResult:
-        self.counts["seconds"] = round(time.perf_counter() - started, 4)
-        self.counts["cpu_seconds"] = round(time.process_time() - cpu_started, 4)
-        return ShardResult(self.shard, tuple(self.pcfs), tuple(self.metrics), tuple(self.conjectures), self.counts)
 
-    def record_fr(self, pcf: PCF, key: str, index: int, found: PCF) -> None:
-        """Re-check, evaluate, identify and record one class that passed the FR test."""
+    def record_fr(self, pcf: PCF, key: str, index: int, found: PCF, parameters: dict[str, int] | None) -> None:
+        """Re-check, evaluate, identify and record one class that passed the FR test
+        (``parameters``: the template's values that gave ``found``, when there is a template)."""
         spec = self.spec
         depth = spec.fr.recheck_depth
         dyn = dynamics(pcf.a, pcf.b, depth, limit_digits=spec.digits)
@@ -185,9 +174,8 @@ class _Shard:
         self.pcfs.append(PCFRecord(key, pcf.a, pcf.b, self.search_id))
         delta, delta_kind = chosen_delta(dyn.delta_fr, dyn.delta_naive)
         data: dict[str, object] = {"found_index": index, "found_a": list(found.a), "found_b": list(found.b)}
-        space = spec.space()
-        if isinstance(space, TemplateSpace):
-            data["parameters"] = dict(zip(space.template.parameters, space.parameters_of(index)))
+        if parameters is not None:
+            data["parameters"] = parameters
         self.counts["confirmed" if found_id else "candidates"] += 1
         shown = min(limit.digits, deep)
         with mp.workdps(shown + 5):
@@ -198,7 +186,7 @@ class _Shard:
         ))
 
 
-def _run_fr(state: _Shard, a_rows: np.ndarray, b_rows: np.ndarray) -> None:
+def _run_fr(state: _Shard, space: Space | TemplateSpace, a_rows: np.ndarray, b_rows: np.ndarray) -> None:
     """Mode ``fr``: the exact FR test of every PCF, then the exact work of each FR class."""
     spec, shard = state.spec, state.shard
     passed: list[tuple[int, PCF]] = []
@@ -217,18 +205,20 @@ def _run_fr(state: _Shard, a_rows: np.ndarray, b_rows: np.ndarray) -> None:
             continue
         state.seen.add(canon.key)
         state.counts["classes"] += 1
-        state.record_fr(canon.pcf, canon.key, shard.start + row, found)
+        index = shard.start + row
+        parameters = dict(zip(space.template.parameters, space.parameters_of(index))) if isinstance(space, TemplateSpace) else None
+        state.record_fr(canon.pcf, canon.key, index, found, parameters)
 
 
 def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
     """Screen, match, and do the exact work of one shard; see the module docstring."""
-    started, cpu_started = time.perf_counter(), time.process_time()
     state = _Shard(spec, shard, search_id)
-    a_rows, b_rows = spec.space().coefficients(shard.start, shard.stop)
+    space = spec.space()
+    a_rows, b_rows = space.coefficients(shard.start, shard.stop)
     if spec.mode == "fr":
         state.counts["pcfs"] = len(shard)
-        _run_fr(state, a_rows, b_rows)
-        return state.result(started, cpu_started)
+        _run_fr(state, space, a_rows, b_rows)
+        return state.result()
     screened, survivors, limits, slow = _survivors(spec, a_rows, b_rows)
     state.counts["pcfs"] = len(shard)
     state.counts.update(screened.counts())
@@ -257,7 +247,7 @@ def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> Shar
         if spec.mode == "identify" and identification is None:
             continue
         state.record(canon.pcf, canon.key, identification, found_pcf, shard.start + row)
-    return state.result(started, cpu_started)
+    return state.result()
 
 
 def _done_elsewhere(

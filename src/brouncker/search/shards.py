@@ -13,10 +13,14 @@ shards of a whole search; a worker turns one shard into a :class:`ShardResult`.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..records import ConjectureRecord, MetricsRecord, PCFRecord
+
+SpecT = TypeVar("SpecT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +86,26 @@ class ShardResult:
             "conjectures": [c.as_dict() for c in self.conjectures],
             "counts": dict(self.counts),
         }
+
+
+class ShardRun(Generic[SpecT]):
+    """The mutable state of one shard's run in a worker: the records gathered, the counters
+    (``count_keys``, all zero at the start), the canonical keys already recorded, and the
+    timing that :meth:`result` adds to the counters."""
+
+    def __init__(self, spec: SpecT, shard: Shard, search_id: int | None, count_keys: Sequence[str]) -> None:
+        self.spec = spec
+        self.shard = shard
+        self.search_id = search_id
+        self.pcfs: list[PCFRecord] = []
+        self.metrics: list[MetricsRecord] = []
+        self.conjectures: list[ConjectureRecord] = []
+        self.seen: set[str] = set()
+        self.counts: dict[str, float] = dict.fromkeys(count_keys, 0)
+        self.started, self.cpu_started = time.perf_counter(), time.process_time()
+
+    def result(self) -> ShardResult:
+        """The shard's records, with its wall and CPU seconds among the counters."""
+        self.counts["seconds"] = round(time.perf_counter() - self.started, 4)
+        self.counts["cpu_seconds"] = round(time.process_time() - self.cpu_started, 4)
+        return ShardResult(self.shard, tuple(self.pcfs), tuple(self.metrics), tuple(self.conjectures), self.counts)
