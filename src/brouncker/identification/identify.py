@@ -56,6 +56,7 @@ from .relations import (
     scale_exponent,
     search_digits,
     tried,
+    with_combinations,
 )
 
 DEFAULT_DIGITS = 50  # digits used to find a relation for a PCF; re-checked at RECHECK_FACTOR times as many
@@ -304,8 +305,11 @@ def _candidates(
         else:
             search, drop = columns, 0
         # LLL's rows are not sorted by cost, and an algebraic K (phi, sqrt2, ...) satisfies
-        # several independent relations: keep the cheapest valid one of the group
-        for relation in candidates(search, s - drop, method, max_coefficient):
+        # several independent relations, whose sums and differences may cost less than any
+        # row: keep the cheapest valid one of the group
+        found = [r for r in candidates(search, s - drop, method, max_coefficient)
+                 if accepted(r, digits, margin, columns, max_coefficient)]
+        for relation in with_combinations(found):
             if not accepted(relation, digits, margin, columns, max_coefficient):
                 continue
             form = _read(relation, names, columns)

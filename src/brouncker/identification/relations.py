@@ -219,6 +219,26 @@ def candidates(columns: Sequence[int], exponent: int, method: str = "lll",
     return sorted((r for r in found if within_cap(r, max_coefficient)), key=lambda r: (cost(r), sum(c * c for c in r)))
 
 
+def with_combinations(relations: Sequence[Relation]) -> list[Relation]:
+    """``relations`` (each one already accepted) with the sum and the difference of every
+    pair, primitive, cheapest first. Two independent relations hold at once when a constant
+    is algebraic (``sqrt3`` satisfies $K^2 = 3$), and a combination of them can cost less than
+    either, which LLL's reduced rows need not show; a combination of relations is one too,
+    so it adds no chance coincidence to the look-elsewhere count.
+
+    >>> with_combinations([(3, 4, -5, -1), (3, -7, -6, 1)])[0]
+    (0, 11, 1, -2)
+    """
+    out = set(relations)
+    for i, r in enumerate(relations):
+        for q in relations[i + 1:]:
+            for sign in (1, -1):
+                combined = tuple(x + sign * y for x, y in zip(r, q))
+                if any(combined):
+                    out.add(primitive(combined))
+    return sorted(out, key=lambda r: (cost(r), sum(c * c for c in r), r))
+
+
 def tried(size: int, method: str = "lll") -> int:
     """Relations one search among ``size`` values tries: every reduced row of LLL, or PSLQ's one."""
     return size if method == "lll" else 1
