@@ -175,6 +175,17 @@ TEXT_LENGTH = Limit("characters of a polynomial or a constant expression", "--a/
 CONSTANT_EXPONENT = Limit("|log10| of each part of a constant expression", "--constant", 10_000, 1_000_000, 0)
 FUNCTION_ARGUMENT = Limit("size of an argument of a function in a constant expression", "--constant", 10_000, 1_000_000, 0)
 
+# --- imports: a collection of formulas from a file (`brouncker import FILE`) ------------------
+
+# A row costs a limit, an identification, the verification of its claim and a dynamics record:
+# about 30 ms for degrees (6, 12) on one core, so the default is minutes of work. The file is
+# read whole (and its rows kept in the search's spec), so its size is bounded before it is read.
+IMPORT_ROWS = Limit("rows of an imported file", "FILE", 10_000, 1_000_000)
+IMPORT_FILE_BYTES = Limit("bytes of an imported file", "FILE", 10_000_000, 1_000_000_000)
+IMPORT_SOURCE_LENGTH = Limit("characters of a row's source text", "FILE", 10_000, 1_000_000)
+IMPORT_MAX_DEPTH = 1 << 17  # deepest walk of an import's limits and verifications (`--depth`)
+IMPORT_MAX_DIGITS = 10_000  # digits of an import's identification and verification (`--digits`)
+
 # --- searches: spaces, shards, spec files, ESMA ------------------------------------------
 
 # A spec file is a few hundred bytes of TOML: anything larger, or anything that is not a

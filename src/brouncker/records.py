@@ -175,6 +175,7 @@ class ConjectureRecord:
     search_id: int | None = None
     delta_kind: DeltaKind | None = None
     candidate: bool = False
+    value_key: str | None = None  # the identity when it is not the kind's own (an import's: its search and key)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ConjectureKind(self.kind))
@@ -211,6 +212,7 @@ class ConjectureRecord:
             "status": str(self.status),
             "search_id": self.search_id,
             "candidate": self.candidate,
+            "value_key": self.value_key,
         }
 
     @classmethod
@@ -233,6 +235,50 @@ class ConjectureRecord:
             search_id=data.get("search_id"),
             delta_kind=None if data.get("delta_kind") is None else DeltaKind(data["delta_kind"]),
             candidate=bool(data.get("candidate", False)),
+            value_key=data.get("value_key"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """One row of an imported file that gives conjecture ``conjecture_id`` of search
+    ``search_id``: its ``line``, the PCF and the claimed ``value`` as written, the free
+    ``source`` text (data only: never parsed, escaped wherever it is shown), and the verdict
+    on the claim for this row's own PCF (None when the row claims nothing).
+
+    >>> r = SourceRecord(1, 2, 5, "2n+1", "n**2", "4/pi", "Brouncker 1655", "verified", 30)
+    >>> SourceRecord.from_dict(r.as_dict()) == r
+    True
+    """
+
+    conjecture_id: int
+    search_id: int
+    line: int
+    a: str
+    b: str
+    value: str | None = None
+    source: str | None = None
+    verdict: Verdict | None = None
+    digits_agreed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict is not None:
+            object.__setattr__(self, "verdict", Verdict(self.verdict))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "conjecture_id": self.conjecture_id, "search_id": self.search_id, "line": self.line, "a": self.a, "b": self.b,
+            "value": self.value, "source": self.source, "verdict": None if self.verdict is None else str(self.verdict),
+            "digits_agreed": self.digits_agreed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SourceRecord:
+        return cls(
+            conjecture_id=int(data["conjecture_id"]), search_id=int(data["search_id"]), line=int(data["line"]),
+            a=str(data["a"]), b=str(data["b"]), value=data.get("value"), source=data.get("source"),
+            verdict=None if data.get("verdict") is None else Verdict(data["verdict"]),
+            digits_agreed=None if data.get("digits_agreed") is None else int(data["digits_agreed"]),
         )
 
 

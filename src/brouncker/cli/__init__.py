@@ -8,6 +8,7 @@ console script's entry point.
 from . import formulas  # noqa: F401, I001
 from . import store  # noqa: F401
 from . import searches  # noqa: F401
+from . import imports  # noqa: F401
 from . import clusters  # noqa: F401
 from . import serve  # noqa: F401
 from . import cmf  # noqa: F401

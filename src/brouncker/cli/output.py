@@ -43,7 +43,7 @@ def emit(result: Any, as_json: bool, title: str | None = None) -> None:
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
     for key, value in data.items():
-        table.add_row(key, _cell(value))
+        table.add_row(key, Text(_cell(value)))
     print_whole(table)
 
 
@@ -58,7 +58,7 @@ def emit_rows(rows: Sequence[Any], title: str | None = None, columns: Sequence[s
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(col)) for col in columns))
+        table.add_row(*(Text(_cell(row.get(col))) for col in columns))  # text from a file is data: no markup
     print_whole(table)
 
 

@@ -97,6 +97,7 @@ def query_command(
 
 SHOW_METRIC_COLUMNS = ("depth", "digits", "convergence", "fr", "delta_naive", "delta_fr", "c", "d", "gamma", "eta")
 SHOW_CLUSTER_FIELDS = ("id", "plane", "label", "size", "anchor", "is_candidate")
+SHOW_SOURCE_COLUMNS = ("search_id", "line", "a", "b", "value", "verdict", "source")
 
 
 @app.command("show")
@@ -117,7 +118,7 @@ def show_command(
         emit(detail, True)
         return
     data = detail.as_dict()
-    nested = ("metrics", "verifications", "pcf", "cluster", "data")
+    nested = ("metrics", "verifications", "pcf", "cluster", "data", "sources")
     emit({k: v for k, v in data.items() if k not in nested}, False, title=f"conjecture {conjecture_id}")
     if detail.pcf is not None:
         emit(detail.pcf, False, title="pcf")
@@ -129,3 +130,5 @@ def show_command(
         metrics = [m.as_dict() for m in detail.metrics]
         emit_rows(metrics, title="metrics", columns=[c for c in SHOW_METRIC_COLUMNS if c in metrics[0]])
     emit_rows([v.as_dict() for v in detail.verifications], title="verifications")
+    if detail.sources:
+        emit_rows([s.as_dict() for s in detail.sources], title="sources", columns=SHOW_SOURCE_COLUMNS)

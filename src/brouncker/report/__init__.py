@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 FORMULA_IMAGES_PER_CONSTANT = 25  # rows of a constant's table typeset as images (the rest as text)
 ROWS_PER_CONSTANT = 200  # rows listed per constant
+SOURCE_ROWS = 5000  # rows of an imported file listed in the report
 CONVERGENCE_DEPTH = 400  # deepest convergent of the convergence plots
 
 
@@ -212,6 +213,16 @@ def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Seque
         h.table(("id", "a(n)", "b(n)", "value", "digits", "δ"), value_rows[:ROWS_PER_CONSTANT]),
         anchor="candidates",
     ))
+    source_rows = [(c.conjecture.id, s.line, s.a, s.b, s.value or "", s.verdict or "", s.source or "")
+                   for c in conjectures for s in c.sources]
+    if source_rows:
+        sections.append(h.section(
+            "Sources",
+            h.paragraph("The rows of the imported file, as written there, and the verdict on each claimed value for the row's own PCF:"),
+            h.table(("id", "line", "a(n)", "b(n)", "claimed value", "verdict", "source"), source_rows[:SOURCE_ROWS]),
+            h.paragraph(f"… and {len(source_rows) - SOURCE_ROWS} more (brouncker show ID)", "muted") if len(source_rows) > SOURCE_ROWS else "",
+            anchor="sources",
+        ))
     sections.append(field_section(conjectures, links, labels))
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = f"brouncker report: search {search.id} ({search.name})"
@@ -289,6 +300,8 @@ def _source(conjecture: ConjectureDetail) -> str:
     data = conjecture.data
     if isinstance(data, Mapping) and data.get("source") == CLUSTER_SOURCE:
         return "cluster"
+    if conjecture.sources:
+        return "import"
     return "search"
 
 

@@ -8,7 +8,7 @@ records (:class:`~brouncker.search.shards.ShardResult`). Resume, progress, failu
 handling and the store writes are the driver's, the same for every kind.
 
 >>> sorted(kinds())
-['cmf', 'esma', 'pcf']
+['cmf', 'esma', 'import', 'pcf']
 >>> kinds()["esma"].unit
 'pairs'
 """
@@ -60,11 +60,13 @@ def kinds() -> Mapping[str, Kind[Any, Any]]:
     if not _KINDS:
         from .cmf_pipeline import CMF_KIND
         from .esma_pipeline import ESMA_KIND
+        from .import_pipeline import IMPORT_KIND
         from .pipeline import PCF_KIND
 
         register(PCF_KIND)
         register(ESMA_KIND)
         register(CMF_KIND)
+        register(IMPORT_KIND)
     return _KINDS
 
 

@@ -2,8 +2,9 @@
 
 One table per concept of the store: ``constant``, ``search``, ``shard``, ``pcf``,
 ``metrics``, ``conjecture`` (with its ``conjecture_constant`` links), ``verification``,
-``cluster``, and ``cmf_link`` (a stored formula explained as a trajectory of a known
-conservative matrix field). Big integers and high-precision numbers are stored as text;
+``cluster``, ``cmf_link`` (a stored formula explained as a trajectory of a known
+conservative matrix field), and ``conjecture_source`` (the rows of an imported file that
+give a conjecture). Big integers and high-precision numbers are stored as text;
 coefficients, relations and records as JSON (JSONB on PostgreSQL).
 
 The Alembic migrations build exactly this schema; :data:`SCHEMA_REVISION` names the
@@ -36,7 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..records import ConjectureStatus, SearchStatus, ShardStatus
 
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 """The Alembic head revision this code reads and writes."""
 
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -247,6 +248,28 @@ class CMFLink(Base):
     closed_form: Mapped[str | None] = mapped_column(Text)
     digits: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConjectureSource(Base):
+    """One row of an imported file that gives a conjecture (``brouncker import``): where it
+    was (``line`` of the search's file), the PCF and the claimed value as written, the free
+    ``source`` text (data, never parsed), and the verdict on the claim for this row's own PCF.
+    Rows of one canonical formula are sources of one conjecture; unique per ``(search_id, line)``.
+    """
+
+    __tablename__ = "conjecture_source"
+    __table_args__ = (UniqueConstraint("search_id", "line"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    conjecture_id: Mapped[int] = mapped_column(ForeignKey("conjecture.id", ondelete="CASCADE"), index=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("search.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    a: Mapped[str] = mapped_column(Text)
+    b: Mapped[str] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    digits_agreed: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -33,9 +33,10 @@ from .base import (
     pcf_t,
     search_t,
     shard_t,
+    source_t,
     verification_t,
 )
-from .rows import ClusterRow, ConjectureDetail, ConjectureFilter, ConjectureRow, MetricsRow, PCFRow, VerificationRow
+from .rows import ClusterRow, ConjectureDetail, ConjectureFilter, ConjectureRow, MetricsRow, PCFRow, SourceRow, VerificationRow
 
 SORT_COLUMNS = {
     "id": conj_t.c.id,
@@ -103,6 +104,14 @@ def conjecture_row(r: Row[Any]) -> ConjectureRow:
     )
 
 
+def source_row(r: Any) -> SourceRow:
+    """The typed row of a ``conjecture_source`` table row."""
+    return SourceRow(
+        conjecture_id=r.conjecture_id, search_id=r.search_id, line=r.line, a=r.a, b=r.b, value=r.value, source=r.source,
+        verdict=None if r.verdict is None else Verdict(r.verdict), digits_agreed=r.digits_agreed,
+    )
+
+
 def cluster_row(c: Row[Any]) -> ClusterRow:
     """The typed row of a ``cluster`` table row."""
     return ClusterRow(id=c.id, search_id=c.search_id, plane=c.plane, label=c.label, size=c.size, anchor=c.anchor,
@@ -147,7 +156,7 @@ class ConjectureQueries(StoreBase):
     @db_errors
     def counts(self) -> dict[str, int]:
         """Rows per table."""
-        tables = [constant_t, search_t, shard_t, pcf_t, metrics_t, conj_t, link_t, verification_t, cluster_t, cmf_link_t]
+        tables = [constant_t, search_t, shard_t, pcf_t, metrics_t, conj_t, link_t, verification_t, cluster_t, cmf_link_t, source_t]
         with self._read() as conn:
             return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in tables}
 
@@ -407,6 +416,11 @@ class ConjectureQueries(StoreBase):
                 verifications.setdefault(v.conjecture_id, []).append(
                     VerificationRow(v.id, v.digits_requested, v.digits_agreed, v.depth, v.seconds, Verdict(v.verdict), v.created_at)
                 )
+        sources: dict[int, list[SourceRow]] = {}
+        for chunk in chunks([r.id for r in rows]):
+            stmt = sa.select(source_t).where(source_t.c.conjecture_id.in_(chunk)).order_by(source_t.c.search_id, source_t.c.line)
+            for s in conn.execute(stmt):
+                sources.setdefault(s.conjecture_id, []).append(source_row(s))
         clusters = self._clusters_by_id(conn, {r.cluster_id for r in rows if r.cluster_id is not None})
         return [
             ConjectureDetail(
@@ -422,6 +436,7 @@ class ConjectureQueries(StoreBase):
                 metrics=tuple(metrics.get(r.pcf_id, ())) if r.pcf_id is not None else (),
                 verifications=tuple(verifications.get(r.id, ())),
                 cluster=clusters.get(r.cluster_id) if r.cluster_id is not None else None,
+                sources=tuple(sources.get(r.id, ())),
             )
             for r in rows
         ]

@@ -9,6 +9,7 @@ part                   responsibility
 :mod:`.searches`       searches and their shards
 :mod:`.cluster_tables` clusters, and the PCF rows that clustering reads
 :mod:`.links`          links of stored formulas to known matrix fields (``cmf explain``)
+:mod:`.sources`        the file rows that imported formulas come from (``import``)
 :mod:`.rows`           the typed rows every read returns
 =====================  =========================================================
 
@@ -33,10 +34,11 @@ from .engine import check_connection, connect_error, ensure_schema, make_engine
 from .links import CMFLinks
 from .queries import ConjectureQueries
 from .searches import SearchTables
+from .sources import ConjectureSources
 from .writes import RecordWrites
 
 
-class Store(RecordWrites, ConjectureQueries, SearchTables, ClusterTables, CMFLinks):
+class Store(RecordWrites, ConjectureQueries, SearchTables, ClusterTables, CMFLinks, ConjectureSources):
     """The conjecture store over one database. Use :func:`open_store` to get one."""
 
 

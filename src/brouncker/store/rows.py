@@ -197,6 +197,22 @@ class NewCluster(_Row):
 
 
 @dataclass(frozen=True, slots=True)
+class SourceRow(_Row):
+    """A row of an imported file that gives a conjecture: its line, the PCF and claimed
+    value as written, the free source text, and the verdict on the claim for that row."""
+
+    conjecture_id: int
+    search_id: int
+    line: int
+    a: str
+    b: str
+    value: str | None
+    source: str | None
+    verdict: Verdict | None
+    digits_agreed: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class ConjectureDetail:
     """Everything known about one conjecture: its row, its relation and data, its PCF,
     every metrics record of the PCF, every verification, and its cluster.
@@ -217,6 +233,7 @@ class ConjectureDetail:
     metrics: tuple[MetricsRow, ...]
     verifications: tuple[VerificationRow, ...]
     cluster: ClusterRow | None
+    sources: tuple[SourceRow, ...] = ()  # the file rows of an imported formula
 
     def _repr_latex_(self) -> str:
         """The formula (a candidate by its digits), its status, digits and δ, typeset in a notebook."""
@@ -227,7 +244,7 @@ class ConjectureDetail:
     def as_dict(self) -> dict[str, Any]:
         out = self.conjecture.as_dict()
         out["cluster"] = None if self.cluster is None else self.cluster.as_dict()
-        for name in ("value_key", "degree", "constants", "relation", "limit", "data", "created_at", "pcf", "metrics", "verifications"):
+        for name in ("value_key", "degree", "constants", "relation", "limit", "data", "created_at", "pcf", "metrics", "verifications", "sources"):
             out[name] = _plain(getattr(self, name))
         return out
 

@@ -132,7 +132,9 @@ def _conjecture_row(record: ConjectureRecord, pcf_id: int | None, search_id: int
         raise StoreError(f"{what}: a conjecture with no expression must be a candidate (a value no bank constant explains)")
     if (record.delta is None) != (record.delta_kind is None):
         raise StoreError(f"{what}: delta and delta_kind come together (delta={record.delta}, delta_kind={record.delta_kind})")
-    if kind is ConjectureKind.PCF:
+    if record.value_key is not None:
+        value_key = record.value_key
+    elif kind is ConjectureKind.PCF:
         if not record.canonical_key:
             raise StoreError(f"{what}: a pcf conjecture needs a canonical key")
         value_key = record.canonical_key
