@@ -11,6 +11,7 @@ from . import searches  # noqa: F401
 from . import clusters  # noqa: F401
 from . import serve  # noqa: F401
 from . import cmf  # noqa: F401
+from . import relate  # noqa: F401
 from .app import app, main, run
 
 __all__ = ["app", "main", "run"]
