@@ -246,10 +246,14 @@ class Certificate:
             u = data["U"]
             if len(u) != 2 or any(len(row) != 2 for row in u) or not all(isinstance(t, str) for row in u for t in row):
                 raise CertificateError("U must be a 2×2 list of texts")
+            for text in (*u[0], *u[1], _text(data["c"])):
+                parse_rational(text)  # each reads as a rational function, with brouncker's parser
             return cls(_pcf(data["from"]), _pcf(data["to"]), _fold(data["fold_from"]), _fold(data["fold_to"]),
                        (tuple(u[0]), tuple(u[1])), _text(data["c"]), _mobius(data["mobius"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise CertificateError(f"not a certificate: {type(exc).__name__} {exc}") from None
+        except BrounckerError as exc:
+            raise CertificateError(f"not a certificate: {exc}") from None
 
 
 def _text(value: Any) -> str:
