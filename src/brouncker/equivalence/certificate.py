@@ -72,7 +72,7 @@ def rational_text(num: Poly, den: Poly) -> str:
         return top
     bottom = polynomial_text(den)
     top = f"({top})" if " " in top else top
-    bottom = bottom if bottom.isdigit() else f"({bottom})"
+    bottom = bottom if bottom.isdigit() or bottom == "n" else f"({bottom})"
     return f"{top}/{bottom}"
 
 
