@@ -8,11 +8,11 @@ import typer
 
 from ..errors import BrounckerError, InconclusiveError
 from ..limits import CERTIFICATE_DEGREE, DIGITS, FOLD, allow_large
+from ..precision import RELATE_DIGITS
 from .app import ALLOW_LARGE_HELP, DB_OPTION_HELP, EXIT_INCONCLUSIVE, EXIT_NEGATIVE, POLYNOMIAL_HELP, app
 from .output import emit, err_console
 
-DEFAULT_RELATE_DIGITS = 40  # equivalence.find.DEFAULT_DIGITS, named here so that --help needs no import of the finder
-SEARCH_IDS = typer.Argument(None, metavar="[SEARCH_ID]...", show_default=False,
+SEARCH_IDS = typer.Argument(None, metavar="SEARCH_ID", show_default=False,
                             help="(Not yet available: the equivalence graph of stored searches.)")
 
 
@@ -28,7 +28,7 @@ def relate_command(
     max_fold: int = typer.Option(FOLD.default, "--max-fold", help=f"Try the folds of both sides up to this k ({FOLD.help})."),
     max_degree: int = typer.Option(CERTIFICATE_DEGREE.default, "--max-degree",
                                    help=f"Largest degree of the entries of U(n) ({CERTIFICATE_DEGREE.help})."),
-    digits: int = typer.Option(DEFAULT_RELATE_DIGITS, "--digits",
+    digits: int = typer.Option(RELATE_DIGITS, "--digits",
                                help="Digits at which the two limits are related (re-checked at twice as many)."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import flint
+import mpmath
+from mpmath import mp
 
 from ..errors import FoldError, InconclusiveError
 from ..identification.relations import relate
@@ -41,7 +43,7 @@ from ..pcf.fold import Fold, check_finite_terms, fold
 from ..pcf.fraction import PCF
 from ..pcf.limit import Limit, pcf_limit
 from ..pcf.polynomial import degree
-from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
+from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR, RELATE_DIGITS
 from .certificate import (
     Certificate,
     PolyMatrix,
@@ -57,8 +59,8 @@ from .certificate import (
     step,
 )
 
-DEFAULT_DIGITS = 40  # digits at which the two limits are related; re-checked at RECHECK_FACTOR times as many
 RATE_TOLERANCE = 1e-9  # relative difference below which two exponential rates are one
+GROWTH_DPS = 30  # working digits of a rate: coefficients of thousands of digits, and no cancellation
 SAMPLE_START = 8  # the first convergent matrix sampled: zeros of c(n) or det U(n) are rarely later
 SAMPLE_EXTRA = 6  # samples beyond those that determine U: a fit through noise fails on them
 PRIME = (1 << 61) - 1  # the rank test modulo this prime (a rank drop by chance: about 1 in 10^18)
@@ -109,8 +111,9 @@ def growth(pcf: PCF) -> Growth:
     disc = alpha * alpha + 4 * beta
     if disc <= 0 or alpha == 0:
         return Growth("slow", 0.0)
-    root = math.sqrt(disc)
-    return Growth("exponential", abs(math.log(abs((alpha + root) / (alpha - root)))))
+    with mp.workdps(GROWTH_DPS):  # x+ x- = -beta: |x+/x-| = x+^2/|beta|, with no cancellation in x-
+        larger = (abs(alpha) + mpmath.sqrt(disc)) / 2
+        return Growth("exponential", float(abs(2 * mpmath.log(larger) - mpmath.log(abs(beta)))))
 
 
 def fold_pairs(g_from: Growth, g_to: Growth, max_fold: int) -> list[tuple[int, int]]:
@@ -127,12 +130,12 @@ def fold_pairs(g_from: Growth, g_to: Growth, max_fold: int) -> list[tuple[int, i
 # --- 2. the map between the limits ----------------------------------------------------------------
 
 
-def relation_limit(pcf: PCF, digits: int = DEFAULT_DIGITS) -> Limit:
+def relation_limit(pcf: PCF, digits: int = RELATE_DIGITS) -> Limit:
     """The limit of ``pcf`` with the digits :func:`relate_limits` needs (twice ``digits``)."""
     return pcf_limit(pcf.a, pcf.b, RECHECK_FACTOR * digits + LIMIT_GUARD_DIGITS)
 
 
-def relate_limits(pcf_from: PCF, pcf_to: PCF, digits: int = DEFAULT_DIGITS,
+def relate_limits(pcf_from: PCF, pcf_to: PCF, digits: int = RELATE_DIGITS,
                   limit_from: Limit | None = None, limit_to: Limit | None = None) -> Mobius:
     """The Möbius map with value(from) = m(value(to)), found at ``digits`` digits and
     re-checked at twice as many; :class:`InconclusiveError` when there is none with small
@@ -294,7 +297,7 @@ def find_certificate(
     *,
     max_fold: int | None = None,
     max_degree: int | None = None,
-    digits: int = DEFAULT_DIGITS,
+    digits: int = RELATE_DIGITS,
     mobius: Mobius | None = None,
     limit_from: Limit | None = None,
     limit_to: Limit | None = None,
