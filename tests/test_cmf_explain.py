@@ -19,20 +19,17 @@ from brouncker.cmf.explain import (
     FieldGrid,
     Target,
     closed_form_of,
-    contraction,
-    contraction_map,
     default_grids,
     explain,
     forms_of,
     has_hypergeometric_degrees,
 )
-from brouncker.cmf.walk import walk as cmf_walk
 from brouncker.constants import parse_constant
 from brouncker.errors import StoreError
 from brouncker.identification.identify import identify
 from brouncker.pcf.canonical import Mobius, canonical
 from brouncker.pcf.fraction import PCF
-from brouncker.pcf.polynomial import evaluate, normalize
+from brouncker.pcf.polynomial import evaluate
 from brouncker.records import CMFLinkRecord, ConjectureRecord, LinkMethod, PCFRecord
 from brouncker.report import write_report
 from brouncker.store import NewCluster, open_store
@@ -74,24 +71,6 @@ def store_with(url: str, formulas: list[tuple[PCF, str | None]]) -> int:
                                             limit=None if expression else "0.5", search_id=search, candidate=expression is None))
         store.write_records(pcfs=[PCFRecord(r.canonical_key, r.a, r.b, search) for r in records], conjectures=records)  # type: ignore[arg-type]
     return search
-
-
-# --- contractions -------------------------------------------------------------------------
-
-
-@given(st.lists(st.integers(-3, 3), min_size=1, max_size=3).map(normalize),
-       st.lists(st.integers(-3, 3), min_size=1, max_size=3).map(normalize), st.sampled_from([0, 1]), st.integers(2, 12))
-def test_a_contraction_walks_the_even_or_odd_convergents(a: tuple[int, ...], b: tuple[int, ...], parity: int, k: int) -> None:
-    pcf = PCF(a, b)
-    p, q = [1, evaluate(a, 0)], [0, 1]  # p(-1), p(0), ...
-    for n in range(1, 2 * k + 2):
-        p.append(evaluate(a, n) * p[-1] + evaluate(b, n) * p[-2])
-        q.append(evaluate(a, n) * q[-1] + evaluate(b, n) * q[-2])
-    (w,) = cmf_walk(contraction(pcf, parity), [k])
-    depth = 2 * k + parity  # the convergent this walk reaches
-    m = contraction_map(pcf, parity)
-    top, bottom = m.c0 * w.q + m.c1 * w.p, m.c2 * w.q + m.c3 * w.p  # m(W[0,1]/W[1,1]) without dividing
-    assert top * q[depth + 1] == bottom * p[depth + 1]
 
 
 # --- links ---------------------------------------------------------------------------------

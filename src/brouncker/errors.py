@@ -31,3 +31,13 @@ class FieldError(BrounckerError):
 
 class LimitError(BrounckerError):
     """A request larger than a documented limit, or than this machine's memory."""
+
+
+class FoldError(BrounckerError):
+    """A PCF that has no fold of the kind asked for: a finite fraction, a bad residue, or a
+    k-step matrix whose walk collapses."""
+
+
+class CertificateError(BrounckerError):
+    """A certificate of equivalence that cannot be read (malformed JSON, text that is no
+    polynomial); one that reads but does not hold is a negative answer, not an error."""

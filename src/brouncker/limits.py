@@ -186,6 +186,15 @@ IMPORT_SOURCE_LENGTH = Limit("characters of a row's source text", "FILE", 10_000
 IMPORT_MAX_DEPTH = 1 << 17  # deepest walk of an import's limits and verifications (`--depth`)
 IMPORT_MAX_DIGITS = 10_000  # digits of an import's identification and verification (`--digits`)
 
+# --- folds and certificates of equivalence ------------------------------------------------
+
+# A k-fold multiplies k matrices: its PCF has about k times the degrees of the original, and a
+# certificate tries every fold of both sides up to k (k(k+1)/2 folds a side).
+FOLD = Limit("k of a fold of a PCF (every k-th convergent)", "--max-fold", 4, 12)
+# U(n) of a certificate is fitted from about 4(D + 1)/3 exact convergent matrices and solved
+# exactly: degree 12 covers a shift by two steps of a degree-(3, 6) PCF.
+CERTIFICATE_DEGREE = Limit("degree of the entries of U(n) in a certificate", "--max-degree", 12, 48, 0)
+
 # --- searches: spaces, shards, spec files, ESMA ------------------------------------------
 
 # A spec file is a few hundred bytes of TOML: anything larger, or anything that is not a

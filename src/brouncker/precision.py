@@ -54,6 +54,13 @@ DEPTH_SAFETY = 1.1  # predicted depths are stretched by 10% to land past the tar
 # Plots of convergence against a known constant.
 SERIES_EXTRA_DIGITS = 40  # the constant carries this many digits beyond the deepest convergent's
 
+# --- certificates of equivalence -----------------------------------------------------------
+
+RELATE_DIGITS = 40
+"""Digits at which the limits of two formulas are related by a Möbius map before a certificate
+is sought (re-checked at RECHECK_FACTOR times as many): maps with coefficients up to about
+10^6 each pass the margin."""
+
 # --- constants of the bank ----------------------------------------------------------------
 
 CONSTANT_GUARD_DIGITS = 15  # working digits beyond those asked of a constant expression, so its last digit is right

@@ -12,6 +12,7 @@ from . import imports  # noqa: F401
 from . import clusters  # noqa: F401
 from . import serve  # noqa: F401
 from . import cmf  # noqa: F401
+from . import relate  # noqa: F401
 from .app import app, main, run
 
 __all__ = ["app", "main", "run"]

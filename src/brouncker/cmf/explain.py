@@ -8,8 +8,9 @@ parameters of the f, f̄ family and of the pFq fields), each one's class key com
 (:func:`field_index`); every formula is then one dictionary lookup per field.
 
 A formula is also matched through its **contractions**: the even and the odd part of a PCF
-(the convergents $p_{2k}/q_{2k}$, or $p_{2k+1}/q_{2k+1}$) are PCFs again, the companion forms
-of the two-step products $M(2k+1) M(2k+2)$ and $M(2k+2) M(2k+3)$ (:func:`contraction`).
+(the convergents $p_{2k}/q_{2k}$, or $p_{2k+1}/q_{2k+1}$) are PCFs again, its folds by 2
+(:mod:`brouncker.pcf.fold`: the companion forms of the two-step products
+$M(2k+1) M(2k+2)$ and $M(2k+2) M(2k+3)$).
 Brouncker's PCF$(2n+1, n^2) = 4/\pi$ is such a case: its odd part is the π field's diagonal
 from $(1, 1)$, its even part the diagonal from $(1/2, 1/2)$.
 
@@ -44,16 +45,16 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from ..errors import FieldError, InconclusiveError
+from ..errors import FieldError, FoldError, InconclusiveError
 from ..pcf.canonical import Mobius, shift_class, shift_relation
+from ..pcf.fold import fold
 from ..pcf.fraction import PCF
-from ..pcf.polynomial import Coefficients, add, multiply, normalize
 from .closed_form import DEFAULT_DIGITS, ClosedForm, closed_form, mapped_closed_form
 from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF
 from .known import field_shape, known_field
 from .space import Item, TrajectorySpace, rational_text
-from .trajectory import TrajectoryMatrix, trajectory_matrix
+from .trajectory import trajectory_matrix
 
 HALVES = ("1/2", 1, "3/2", 2)  # start values of the pFq fields: half-integers give π and ln-type values
 
@@ -258,47 +259,6 @@ class Explanation:
         }
 
 
-def _stretch(f: Coefficients, c: int) -> Coefficients:
-    """$f(2k + c)$ as a polynomial in $k$ (Horner)."""
-    out: Coefficients = (0,)
-    for coefficient in f:
-        out = add(multiply(out, (2, c)), (coefficient,))
-    return normalize(out)
-
-
-def contraction(pcf: PCF, parity: int) -> TrajectoryMatrix:
-    r"""The two-step matrices of ``pcf`` as a trajectory matrix in $k$: $N(k) = M(2k+1) M(2k+2)$
-    (``parity`` 0, the even part) or $M(2k+2) M(2k+3)$ (``parity`` 1, the odd part), with
-    $M(n) = \begin{pmatrix} 0 & b(n) \\ 1 & a(n) \end{pmatrix}$.
-
-    Its walk $W$ gives the PCF's value as $a(0) + L_W$ (even), or $a(0) + b(1)/(a(1) + L_W)$
-    (odd), $L_W = W[0,1]/W[1,1]$ (:func:`contraction_map`).
-
-    >>> contraction(PCF.parse("2n+1", "n^2"), 1).numerator
-    (((4, 8, 4), (16, 60, 72, 28)), ((4, 5), (20, 60, 44)))
-    """
-    first, second = 1 + parity, 2 + parity
-    a1, b1, a2, b2 = _stretch(pcf.a, first), _stretch(pcf.b, first), _stretch(pcf.a, second), _stretch(pcf.b, second)
-    numerator = ((b1, multiply(a2, b1)), (a1, add(b2, multiply(a1, a2))))
-    return TrajectoryMatrix(f"contraction of {pcf}", ("k",), (1,), (Fraction(0),), numerator, ((1,), (1,)))
-
-
-def contraction_map(pcf: PCF, parity: int) -> Mobius:
-    """The map from the limit of :func:`contraction`'s walk to the value of ``pcf``."""
-    a0 = _at(pcf.a, 0)
-    if parity == 0:
-        return Mobius.of(a0, 1, 1, 0)
-    a1, b1 = _at(pcf.a, 1), _at(pcf.b, 1)
-    return Mobius.of(a0 * a1 + b1, a0, a1, 1)  # a0 + b1/(a1 + L)
-
-
-def _at(f: Coefficients, n: int) -> int:
-    out = 0
-    for c in f:
-        out = out * n + c
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class _Form:
     """A PCF that stands for a target in the lookup: the target itself or one of its
@@ -310,17 +270,19 @@ class _Form:
     contraction: str | None
 
 
+PARTS = {(2, 0): "even", (2, 1): "odd"}  # the names of the folds by 2 (pcf.fold: the convergents p(2n + r)/q(2n + r))
+
+
 def forms_of(target: PCF) -> list[_Form]:
-    """The target, and its even and odd parts (those whose walk does not collapse)."""
+    """The target, and its even and odd parts (:func:`brouncker.pcf.fold.fold` with k = 2)
+    whose walk does not collapse."""
     out = [_Form(target, shift_class(target).class_key, Mobius.identity(), None)]
-    for parity, name in ((0, "even"), (1, "odd")):
+    for (k, r), name in PARTS.items():
         try:
-            tp = trajectory_pcf(contraction(target, parity))
-        except (FieldError, ValueError):  # a singular two-step matrix: no contraction to compare
+            part = fold(target, k, r)
+        except FoldError:  # a finite fraction, or a two-step matrix with no companion form
             continue
-        if tp.mobius is None or tp.mobius.determinant == 0:
-            continue
-        out.append(_Form(tp.pcf, shift_class(tp.pcf).class_key, contraction_map(target, parity).compose(tp.mobius), name))
+        out.append(_Form(part.pcf, shift_class(part.pcf).class_key, part.mobius, name))
     return out
 
 
