@@ -149,7 +149,8 @@ class StoreBase:
         self.dialect = engine.dialect.name
         self.read_only = read_only
         self._plans: dict[tuple[str, tuple[str, ...]], Plan] = {}
-        self._file = sqlite_file(engine.url)
+        file = sqlite_file(engine.url)
+        self._file = None if file is None else file.absolute()  # as the first connection resolved it
         self._identity = None if self._file is None else file_identity(self._file)
 
     def check_same_database(self) -> None:
