@@ -14,6 +14,7 @@ time of the whole response). Target: under 300 ms a page.
 
     python scripts/bench_serve.py                          # both stores, both backends
     python scripts/bench_serve.py --stores synthetic --backends sqlite --requests 5
+    python scripts/bench_serve.py --body 200                # the server's peak RSS under a 200 MB body
 
 PostgreSQL runs in a throwaway schema, dropped afterwards; it is left out, with the reason
 printed, when no server answers. Run it on a quiet machine: the times are wall-clock.
@@ -131,8 +132,8 @@ def database(backend: str, pg: str) -> Iterator[str]:
 
 
 @contextmanager
-def server(url: str) -> Iterator[str]:
-    """``brouncker serve`` over ``url`` on a free port; its base URL once it answers."""
+def server(url: str) -> Iterator[tuple[str, int]]:
+    """``brouncker serve`` over ``url`` on a free port: its base URL once it answers, and its process id."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -149,7 +150,7 @@ def server(url: str) -> Iterator[str]:
                 if proc.poll() is not None:
                     raise SystemExit(f"brouncker serve failed: {proc.stderr.read().decode()[-1000:] if proc.stderr else ''}")
                 time.sleep(0.2)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -186,13 +187,66 @@ def measure(store_name: str, backend: str, fill: Callable[[str], float], pg: str
         fill_seconds = fill(url)
         with open_store(url, read_only=True) as store:
             conjectures = store.counts()["conjecture"]
-        with server(url) as base:
+        with server(url) as (base, _):
             for what, path in pages(url):
                 cold = timed(base + path)
                 times = [timed(base + path) for _ in range(requests)]
                 rows.append({"store": store_name, "backend": backend, "conjectures": conjectures, "page": what,
                              "cold_ms": round(cold, 1), "median_ms": round(statistics.median(times), 1),
                              "max_ms": round(max(times), 1), "fill_seconds": round(fill_seconds, 1)})
+    return rows
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1000
+    raise SystemExit("no VmHWM in /proc: this measurement needs Linux")
+
+
+def send_body(base: str, path: str, megabytes: int, chunked: bool) -> str:
+    """POST a form body of ``megabytes`` MB to ``path``, declared by Content-Length or
+    streamed in chunks; the status line of the answer (or how the connection ended)."""
+    host, port = base.removeprefix("http://").split(":")
+    piece = b"digits=5&" + b"x" * (2**20 - 9)
+    framing = "transfer-encoding: chunked" if chunked else f"content-length: {megabytes * len(piece)}"
+    head = (f"POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\norigin: {base}\r\n"
+            f"content-type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n")
+    with socket.create_connection((host, int(port)), timeout=120) as conn:
+        conn.sendall(head.encode())
+        try:
+            for _ in range(megabytes):
+                conn.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if chunked else piece)
+            if chunked:
+                conn.sendall(b"0\r\n\r\n")
+        except OSError as exc:  # the server answered and closed before the whole body was sent
+            sent = f" (sending stopped: {type(exc).__name__})"
+        else:
+            sent = ""
+        try:
+            answer = conn.recv(200).split(b"\r\n")[0].decode()
+        except OSError as exc:
+            answer = type(exc).__name__
+    return (answer or "closed") + sent
+
+
+def measure_body(megabytes: int) -> list[dict[str, object]]:
+    """Peak RSS of a fresh server before and after it is sent one large body to the verify action."""
+    rows: list[dict[str, object]] = []
+    with database("sqlite", "") as url:
+        fill_synthetic(url, 100)
+        with open_store(url, read_only=True) as store:
+            target = store.query(sort="id")[0].id
+        for chunked in (False, True):
+            with server(url) as (base, pid):
+                before = peak_rss_mb(pid)
+                started = time.perf_counter()
+                answer = send_body(base, f"/conjectures/{target}/verify", megabytes, chunked)
+                seconds = time.perf_counter() - started
+                time.sleep(0.5)
+                rows.append({"body": f"{megabytes} MB " + ("chunked" if chunked else "content-length"), "answer": answer,
+                             "rss_before_mb": round(before), "peak_rss_mb": round(peak_rss_mb(pid)), "seconds": round(seconds, 2)})
     return rows
 
 
@@ -205,7 +259,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="workers of the deg2 search (0 serial; default Ray)")
     parser.add_argument("--pg", default=PG_DEFAULT)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--body", type=int, default=None, metavar="MB",
+                        help="instead of page times: the server's peak RSS when the verify action is sent a body of MB megabytes")
     args = parser.parse_args()
+    if args.body is not None:
+        body_rows = measure_body(args.body)
+        if args.json:
+            print(json.dumps(body_rows, indent=2))
+            return
+        print(f"{'body':<26} {'rss before MB':>13} {'peak rss MB':>12} {'seconds':>8}  answer")
+        for r in body_rows:
+            print(f"{r['body']:<26} {r['rss_before_mb']:>13} {r['peak_rss_mb']:>12} {r['seconds']:>8}  {r['answer']}")
+        return
 
     fills: dict[str, Callable[[str], float]] = {
         "deg2": lambda url: fill_deg2(url, args.workers),

@@ -9,6 +9,7 @@ clusters and families). The PostgreSQL one lives in a throwaway schema.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -46,7 +47,8 @@ class Served:
     base: str
     search_id: int
 
-    def get(self, path: str, method: str = "GET", data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    def get(self, path: str, method: str = "GET", data: bytes | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         """(status, headers, body) of a request; error statuses are answers too."""
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
         try:
@@ -54,6 +56,16 @@ class Served:
                 return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+    def form(self, conjecture_id: int) -> tuple[dict[str, str], str]:
+        """What a browser on the conjecture's page sends with its verify form: the headers
+        (the session's cookie, the app's own origin, the form's content type) and the token."""
+        status, headers, body = self.get(f"/conjectures/{conjecture_id}")
+        assert status == 200, body[:300]
+        cookie = headers["set-cookie"].split(";")[0]
+        found = re.search(r'name="form_token" value="([^"]+)"', body.decode())
+        assert found is not None and cookie == f"brouncker_form_token={found.group(1)}"
+        return {"cookie": cookie, "origin": self.base, "content-type": "application/x-www-form-urlencoded"}, found.group(1)
 
     def store(self):  # type: ignore[no-untyped-def]
         from brouncker.store import open_store
@@ -83,20 +95,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
-    """``brouncker serve`` on a free port of 127.0.0.1, once it answers: (process, base URL)."""
+def start_server(url: str, extra: tuple[str, ...] = (), log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``brouncker serve`` on a free port of 127.0.0.1, once it answers: (process, base URL).
+    Its output goes to ``log`` when given."""
     port = free_port()
     src = str(Path(brouncker.__file__).resolve().parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
+    output = subprocess.PIPE if log is None else log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "brouncker", "serve", "--db", url, "--port", str(port), "--max-digits", str(MAX_DIGITS), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+        stdout=output, stderr=subprocess.STDOUT, env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            output = proc.stdout.read().decode() if proc.stdout else ""
+            output = proc.stdout.read().decode() if proc.stdout else log.read_text() if log else ""
             raise RuntimeError(f"brouncker serve exited with {proc.returncode}: {output[-2000:]}")
         try:
             with urllib.request.urlopen(base + "/static/style.css", timeout=5):

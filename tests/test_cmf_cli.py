@@ -119,6 +119,8 @@ def test_check_exits_0_when_the_field_conserves_and_1_naming_the_entry_when_not(
         (["walk", "nosuch", "--trajectory", "1,1", "--start", "1,1"], "unknown field 'nosuch' (known: e, pi, zeta3"),
         (["walk", "zeta3", "--trajectory", "1,1,1", "--start", "1,1"], "trajectory (1, 1, 1) has 3 entries; zeta3 has 2 axes"),
         (["walk", "zeta3", "--trajectory", "1,x", "--start", "1,1"], "--trajectory '1,x': give integers"),
+        (["walk", "zeta3", "--trajectory", "\uff11,1", "--start", "1,1"], "--trajectory '１,1': non-ASCII character '１' (U+FF11)"),
+        (["walk", "zeta3", "--trajectory", "1,1", "--start", "1,\u0661"], "--start '١': non-ASCII character '١' (U+0661)"),
         (["walk", "zeta3", "--trajectory", "0,0", "--start", "1,1"], "the trajectory (0, …, 0) does not move"),
         (["walk", "zeta3", "--trajectory", "1000,1", "--start", "1,1"], "entries lie within ±16"),
         (["walk", "zeta3", "--trajectory", "1,1", "--start", "1,pi"], "--start: 'pi' is not a rational number"),
@@ -152,6 +154,18 @@ def test_explain_needs_an_existing_search(cli, tmp_path) -> None:
     assert cli("db", "upgrade", "--db", url)[0] == 0
     code, _, err = cli("cmf", "explain", "7", "--db", url, "--fields", "e")
     assert code == 2 and one_line(err) == "error: no search with id 7"
+
+
+def test_explain_of_a_search_without_formulas_exits_1_without_enumerating(cli, tmp_path) -> None:
+    from brouncker.store import open_store
+
+    url = f"sqlite:///{tmp_path}/empty.db"
+    with open_store(url) as store:
+        search_id = store.create_search("empty", {"kind": "pcf"}, "0" * 64, shards=[(0, 0, 10)])  # a search that found nothing
+    code, out, err = cli("cmf", "explain", str(search_id), "--db", url, "--json")
+    data = json.loads(out)
+    assert code == 1 and one_line(err) == f"search {search_id} has no formulas with a continued fraction to explain"
+    assert (data["targets"], data["links"], data["fields"], data["written"]) == (0, [], {}, 0)  # no field was enumerated
 
 
 def test_search_run_and_plan_take_a_cmf_spec(tmp_path) -> None:

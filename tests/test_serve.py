@@ -3,17 +3,25 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brouncker.errors import StoreError
-from brouncker.limits import SERVE_MAX_PAGE_SIZE
+from brouncker.errors import StoreError, StoreUnavailableError
+from brouncker.limits import SERVE_MAX_BODY_BYTES, SERVE_MAX_PAGE_SIZE, SERVE_MAX_WAITING_VERIFICATIONS
 from brouncker.report.export import rows_as_csv
 from brouncker.serve.app import CONTENT_SECURITY_POLICY, loopback
 from brouncker.serve.params import LIST_PARAMETERS, BadRequest, ListQuery
@@ -217,7 +225,7 @@ def test_bad_requests_get_a_400_with_one_line(served: Any) -> None:
         status, text = _page(served, path)
         assert status == 400 and _message(text).startswith(message), (path, _message(text))
         assert "Traceback" not in text
-    for path in ("/conjectures/999999", "/clusters/999999", "/jobs/0123456789abcdef", "/no/such/page"):
+    for path in ("/conjectures/999999", "/clusters/999999", "/jobs/0123456789abcdef", "/no/such/page", "/searches/999999/planes/0.png"):
         assert _page(served, path)[0] == 404
 
 
@@ -227,15 +235,31 @@ def test_the_verify_action_is_checked_before_it_queues(served: Any) -> None:
         before = store.counts()
     target = next(r for r in rows if r.a and r.expression)
     family = next(r for r in rows if (r.canonical_key or "").startswith(FAMILY_KEY_PREFIX))
-    form = {"content-type": "application/x-www-form-urlencoded"}
+    form, token = served.form(target.id)
+    other_form, other_token = served.form(target.id)  # another browser session: another cookie
+    assert other_token != token
+    own = f"&form_token={token}".encode()
+    port = served.base.rsplit(":", 1)[1]
     for path, data, headers, status, message in [
-        (f"/conjectures/{target.id}/verify", b"digits=1001", form, 400, "digits: 1001 is not between 1 and 1000"),
-        (f"/conjectures/{target.id}/verify", b"digits=ten", form, 400, "digits: 'ten' is not a whole number"),
-        (f"/conjectures/{target.id}/verify", b"", form, 400, "digits: give the number of digits to verify"),
-        (f"/conjectures/{target.id}/verify", b'{"digits": 5}', {"content-type": "application/json"}, 400, "the verify action takes a form"),
-        (f"/conjectures/{family.id}/verify", b"digits=50", form, 400, f"conjecture {family.id} has no continued fraction of its own"),
-        ("/conjectures/999999/verify", b"digits=50", form, 400, "no conjecture with id 999999"),
-        (f"/conjectures/{target.id}/verify", b"digits=50", {**form, "origin": "http://evil.example"}, 403, "only be started from this app"),
+        (f"/conjectures/{target.id}/verify", b"digits=1001" + own, form, 400, "digits: 1001 is not between 1 and 1000"),
+        (f"/conjectures/{target.id}/verify", b"digits=ten" + own, form, 400, "digits: 'ten' is not a whole number"),
+        (f"/conjectures/{target.id}/verify", own[1:], form, 400, "digits: give the number of digits to verify"),
+        (f"/conjectures/{target.id}/verify", b'{"digits": 5}', {**form, "content-type": "application/json"}, 400, "takes a form"),
+        (f"/conjectures/{family.id}/verify", b"digits=50" + own, form, 400, f"conjecture {family.id} has no continued fraction of its own"),
+        ("/conjectures/999999/verify", b"digits=50" + own, form, 400, "no conjecture with id 999999"),
+        # a request from elsewhere: another site, a sandboxed frame or data: page, another port, no origin at all
+        (f"/conjectures/{target.id}/verify", b"digits=50" + own, {**form, "origin": "http://evil.example"}, 403, "not from 'http://evil"),
+        (f"/conjectures/{target.id}/verify", b"digits=50" + own, {**form, "origin": "null"}, 403, "not from 'null'"),
+        (f"/conjectures/{target.id}/verify", b"digits=50" + own, {**form, "origin": "http://127.0.0.1:1"}, 403, "only come from this app"),
+        (f"/conjectures/{target.id}/verify", b"digits=50" + own, {**form, "origin": f"https://127.0.0.1:{port}"}, 403, "only come from"),
+        (f"/conjectures/{target.id}/verify", b"digits=50" + own, {**form, "origin": ""}, 403, "a page that names no origin"),
+        (f"/conjectures/{target.id}/verify", b"digits=50" + own, {k: v for k, v in form.items() if k != "origin"}
+         | {"referer": "http://evil.example/x"}, 403, "not from 'http://evil.example/x'"),
+        # the form token: missing, another session's, or a cookie the form does not match
+        (f"/conjectures/{target.id}/verify", b"digits=50", form, 403, "the form's token does not match"),
+        (f"/conjectures/{target.id}/verify", b"digits=50" + own, other_form, 403, "the form's token does not match"),
+        (f"/conjectures/{target.id}/verify", b"digits=50&form_token=" + other_token.encode(), form, 403, "token does not match"),
+        (f"/conjectures/{target.id}/verify", b"digits=50" + own, {k: v for k, v in form.items() if k != "cookie"}, 403, "token does not"),
     ]:
         got, _, body = served.get(path, method="POST", data=data, headers=headers)
         assert got == status and message in _message(body.decode()), (path, body[:400])
@@ -254,11 +278,17 @@ def test_serve_binds_this_machine_unless_told_otherwise(tmp_path: Any) -> None:
     from brouncker.serve.app import Settings, serve
 
     with pytest.raises(BrounckerError, match="would let other machines reach the store"):
-        serve(Settings(missing), host="0.0.0.0")
+        serve(Settings(missing, host="0.0.0.0"))
     with pytest.raises(BrounckerError, match="there is no brouncker database"):
-        serve(Settings(missing), host="127.0.0.1")
+        serve(Settings(missing, host="127.0.0.1"))
+    with pytest.raises(BrounckerError, match="--host 0.0.0.0 answers any address of this machine: name the host names"):
+        serve(Settings(missing, host="0.0.0.0"), allow_remote=True)
     with pytest.raises(BrounckerError, match="--max-digits must be between 1 and"):
         Settings(missing, max_digits=0)
+    with pytest.raises(BrounckerError, match="--allow-host 'pcf.example.org:80': give a host name or address, without"):
+        Settings(missing, allow_hosts=("pcf.example.org:80",))
+    hosts = Settings(missing, host="0.0.0.0", allow_hosts=("PCF.example.org", "10.0.0.7")).allowed_hosts
+    assert hosts.names == {"pcf.example.org", "10.0.0.7", "localhost", "127.0.0.1", "::1"}
 
 
 def test_serve_command_line_errors_are_one_line(tmp_path: Any) -> None:
@@ -273,7 +303,9 @@ def test_serve_command_line_errors_are_one_line(tmp_path: Any) -> None:
     taken = listener.getsockname()[1]
     for args, expected in [
         (["--host", "0.0.0.0"], "add --allow-remote"),
-        (["--host", "0.0.0.0", "--allow-remote"], "there is no brouncker database"),
+        (["--host", "0.0.0.0", "--allow-remote"], "--host 0.0.0.0 answers any address of this machine"),
+        (["--host", "0.0.0.0", "--allow-remote", "--allow-host", "pcf.example.org"], "there is no brouncker database"),
+        (["--allow-host", "http://pcf.example.org"], "--allow-host 'http://pcf.example.org': give a host name"),
         (["--max-digits", "1000000"], "--max-digits must be between 1 and 100,000"),
         (["--port", str(taken)], f"cannot listen on 127.0.0.1:{taken}"),
         (["--port", "70000"], "--port must be between 1 and 65535"),
@@ -285,3 +317,213 @@ def test_serve_command_line_errors_are_one_line(tmp_path: Any) -> None:
         assert len(lines) == 1 and expected in lines[0] and "Traceback" not in proc.stderr
         assert ("warning: serving on 0.0.0.0" in proc.stderr) == ("--allow-remote" in args)
     listener.close()
+
+
+# --- who may talk to the app: Host, body size, disconnects ----------------------------------------
+
+
+def _raw(base: str, request: bytes) -> tuple[int, str]:
+    """Send ``request`` as it is on a new connection; (status, the answer's text)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as conn:
+        conn.sendall(request)
+        answer = b""
+        while True:
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = re.search(rb"(?i)content-length: *(\d+)", head)
+            if length is not None and len(body) >= int(length.group(1)):
+                break
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), answer.decode("utf-8", "replace")
+
+
+def _post(server: Any, path: str, data: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
+    """POST without following a redirect: (status, headers, body)."""
+    name, port = server.base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(name, int(port), timeout=120)
+    try:
+        conn.request("POST", path, body=data, headers=headers)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode()
+    finally:
+        conn.close()
+
+
+def _get_with_host(base: str, path: str, host: str) -> tuple[int, str]:
+    """GET ``path`` naming ``host`` as the Host, as a browser does after DNS rebinding."""
+    name, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(name, int(port), timeout=60)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def test_a_rebinding_host_gets_400_on_every_route(served: Any) -> None:
+    port = served.base.rsplit(":", 1)[1]
+    paths = ["/", "/conjectures", "/static/style.css", f"/searches/{served.search_id}/planes/0.png", "/export?format=csv"]
+    for path in paths:
+        for host in (f"rebind.example:{port}", "rebind.example", f"127.0.0.1.rebind.example:{port}", f"localhost.:{port}x"):
+            status, text = _get_with_host(served.base, path, host)
+            assert status == 400 and "is not a name of this server" in _message(text), (path, host, text[:300])
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}", "localhost"):
+            assert _get_with_host(served.base, path, host)[0] == 200, (path, host)
+
+
+def test_a_body_over_the_cap_is_refused_before_it_is_read(served: Any) -> None:
+    with served.store() as store:
+        target = next(r for r in store.query() if r.a and r.expression)
+        before = store.counts()
+    form, token = served.form(target.id)
+    host = served.base.removeprefix("http://")
+    head = (f"POST /conjectures/{target.id}/verify HTTP/1.1\r\nhost: {host}\r\norigin: {served.base}\r\ncookie: {form['cookie']}\r\n"
+            "content-type: application/x-www-form-urlencoded\r\n")
+    # declared too large: the answer comes although not a byte of the body is sent
+    status, text = _raw(served.base, (head + f"content-length: {10**9}\r\n\r\n").encode())
+    assert status == 413 and f"the request body is over {SERVE_MAX_BODY_BYTES:,} bytes" in text
+    # streamed: refused once the count passes the cap, with the rest never sent
+    piece = b"digits=5&form_token=" + token.encode() + b"&" + b"x" * 1000
+    chunked = (head + "transfer-encoding: chunked\r\n\r\n").encode() + b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(5))
+    status, text = _raw(served.base, chunked)
+    assert status == 413 and "the request body is over" in text
+    # under the cap, chunked or not, the form is read whole
+    small = b"digits=ten&form_token=" + token.encode()
+    for framing in (b"content-length: %d\r\n\r\n%s" % (len(small), small), b"transfer-encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (
+            len(small), small)):
+        status, text = _raw(served.base, head.encode() + framing)
+        assert status == 400 and "digits: 'ten' is not a whole number" in _message(text.split("\r\n\r\n", 1)[1])
+    with served.store() as store:
+        assert store.counts() == before
+
+
+@pytest.fixture
+def own_server(served: Any, tmp_path: Path) -> Iterator[tuple[Any, Path, Path]]:
+    """A server of its own over a copy of the SQLite store (tests that break its store):
+    (a Served for it, the database file, the server's log)."""
+    from tests.conftest_serve import Served, start_server, stop_server
+
+    if served.backend != "sqlite":
+        pytest.skip("the store file of a SQLite database")
+    path = tmp_path / "own.db"
+    source = sqlite3.connect(served.url.removeprefix("sqlite:///"))
+    copy = sqlite3.connect(path)
+    source.backup(copy)
+    source.close()
+    copy.close()
+    log = tmp_path / "serve.log"
+    proc, base = start_server(f"sqlite:///{path}", log=log)
+    try:
+        yield Served("sqlite", f"sqlite:///{path}", base, served.search_id), path, log
+    finally:
+        stop_server(proc)
+
+
+def test_a_client_that_leaves_mid_body_leaves_no_traceback(own_server: Any) -> None:
+    server, _, log = own_server
+    with server.store() as store:
+        target = next(r for r in store.query() if r.a and r.expression)
+    form, token = server.form(target.id)
+    host = server.base.removeprefix("http://")
+    for _ in range(3):
+        with socket.create_connection((host.split(":")[0], int(host.split(":")[1])), timeout=30) as conn:
+            conn.sendall((f"POST /conjectures/{target.id}/verify HTTP/1.1\r\nhost: {host}\r\norigin: {server.base}\r\n"
+                          f"cookie: {form['cookie']}\r\ncontent-type: application/x-www-form-urlencoded\r\n"
+                          "content-length: 200\r\n\r\ndigits=5").encode())
+    assert server.get("/")[0] == 200  # the server is still there, and has seen the disconnects by now
+    text = log.read_text()
+    assert "Traceback" not in text and "ClientDisconnect" not in text, text[-2000:]
+
+
+def test_a_store_deleted_or_replaced_answers_503_and_nothing_is_written(own_server: Any) -> None:
+    server, path, log = own_server
+    with server.store() as store:
+        target = next(r for r in store.query() if r.a and r.expression)
+    form, token = server.form(target.id)
+    path.rename(path.with_name("moved.db"))
+    for wal in ("-wal", "-shm"):
+        if path.with_name(path.name + wal).exists():
+            path.with_name(path.name + wal).rename(path.with_name("moved.db" + wal))
+    for page in ("/", f"/conjectures/{target.id}", "/conjectures"):
+        status, _, body = server.get(page)
+        assert status == 503 and "was deleted after it was opened" in _message(body.decode()), page
+    status, _, body = server.get(f"/conjectures/{target.id}/verify", method="POST", data=f"digits=50&form_token={token}".encode(),
+                                 headers=form)
+    assert status == 503 and _message(body.decode()).startswith(f"the database file '{path}' was deleted after it was opened")
+    assert not path.exists()  # no empty file was made in its place
+    shutil.copy(path.with_name("moved.db"), path)  # another file at the same path: still not the store that was opened
+    status, _, body = server.get("/")
+    assert status == 503 and "was replaced after it was opened" in _message(body.decode())
+    with sqlite3.connect(path.with_name("moved.db")) as conn:
+        assert conn.execute("SELECT count(*) FROM verification WHERE conjecture_id = ?", (target.id,)).fetchone()[0] == 0
+    assert "Traceback" not in log.read_text()
+
+
+def test_an_unwritable_store_answers_503_and_the_server_stays_up(own_server: Any) -> None:
+    server, path, log = own_server
+    with server.store() as store:
+        target = next(r for r in store.query() if r.a and r.expression)
+    form, token = server.form(target.id)
+    files = [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+    if subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not permitted here (it makes the store unwritable even for root)")
+    try:
+        status, headers, _ = _post(server, f"/conjectures/{target.id}/verify", f"digits=30&form_token={token}".encode(), form)
+        assert status == 303
+        answer = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status, _, body = server.get(headers["location"])
+            if status != 200:
+                answer = (status, _message(body.decode()))
+                break
+            time.sleep(0.3)
+        assert answer is not None and answer[0] == 503, answer
+        assert answer[1].startswith("the verification ran but the store could not record it:"), answer
+        assert server.get("/")[0] == 200 and server.get(f"/conjectures/{target.id}")[0] == 200  # still serving
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, files)], check=True)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM verification WHERE conjecture_id = ?", (target.id,)).fetchone()[0] == 0
+    assert "Traceback" not in log.read_text()
+
+
+def test_a_full_queue_answers_429_with_retry_after_counting_the_running_job(own_server: Any) -> None:
+    server, path, _ = own_server
+    with server.store() as store:
+        target = next(r for r in store.query() if r.a and r.expression)
+    form, token = server.form(target.id)
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # the first job's write waits for it (busy timeout), so no job ends meanwhile
+    try:
+        data = f"digits=20&form_token={token}".encode()
+        answers = [_post(server, f"/conjectures/{target.id}/verify", data, form) for _ in range(SERVE_MAX_WAITING_VERIFICATIONS + 2)]
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert [status for status, _, _ in answers] == [303] * (SERVE_MAX_WAITING_VERIFICATIONS + 1) + [429]
+    _, headers, body = answers[-1]
+    queued = SERVE_MAX_WAITING_VERIFICATIONS + 1
+    assert headers["retry-after"] == "10"
+    assert _message(body).startswith(f"the queue is full: {queued} verifications (1 running, {queued - 1} waiting, "
+                                     f"at most {SERVE_MAX_WAITING_VERIFICATIONS} wait)")
+
+
+def test_check_same_database_follows_the_file_not_the_path(tmp_path: Path) -> None:
+    from brouncker.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    with open_store(url) as store:
+        store.check_same_database()
+        (tmp_path / "a.db").rename(tmp_path / "b.db")
+        with pytest.raises(StoreUnavailableError, match="was deleted after it was opened"):
+            store.record_verification(1, 10, 10, 10, 0.1, "verified")
+        assert not (tmp_path / "a.db").exists()
+        (tmp_path / "b.db").rename(tmp_path / "a.db")  # the same file back: the same store
+        store.check_same_database()

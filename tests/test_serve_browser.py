@@ -8,10 +8,11 @@ tests skip, unless ``BROUNCKER_TEST_BROWSER_REQUIRED`` is set (CI), where they f
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -163,3 +164,96 @@ def test_the_clusters_page_draws_every_plane(page: Any, served: Any) -> None:
     for i in range(images.count()):
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle(), timeout=120_000)
     assert page.locator("section.cluster").count() >= 2
+
+
+# --- another site in the same browser --------------------------------------------------------------
+
+HOSTILE_PAGES = {
+    # a form that posts itself to the app as soon as the page loads
+    "/form": """<form id="f" method="post" action="{target}"><input name="digits" value="50">
+<input name="form_token" value="guessed"></form><script>document.getElementById("f").submit()</script>""",
+    # a script's request, which may not read the answer but might have its effect
+    "/fetch": """<script>fetch("{target}", {{method: "POST", mode: "no-cors", credentials: "include",
+headers: {{"content-type": "application/x-www-form-urlencoded"}}, body: "digits=50&form_token=guessed"}})
+.finally(() => {{ document.title = "sent"; }})</script>""",
+    # the same form in a sandboxed frame, whose origin is "null"
+    "/sandbox": """<iframe sandbox="allow-forms allow-scripts" src="/form?id={id}"></iframe>""",
+}
+
+
+@pytest.fixture
+def hostile(served: Any) -> Iterator[Callable[[str, int], str]]:
+    """A site of its own on another port of 127.0.0.1, whose pages try to start a verification
+    in the app; gives the URL of one of its pages aimed at a conjecture."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlsplit
+
+    class Pages(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            url = urlsplit(self.path)
+            conjecture_id = int(parse_qs(url.query)["id"][0])
+            target = f"{served.base}/conjectures/{conjecture_id}/verify"
+            page = HOSTILE_PAGES[url.path].format(target=target, id=conjecture_id)
+            body = ("<!DOCTYPE html><html><body>" + page + "</body></html>").encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield lambda page, conjecture_id: f"http://127.0.0.1:{site.server_address[1]}{page}?id={conjecture_id}"
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+@pytest.mark.parametrize("attack", list(HOSTILE_PAGES))
+def test_another_site_cannot_start_a_verification(browser: Any, served: Any, hostile: Any, attack: str) -> None:
+    with served.store() as store:
+        (row,) = [r for r in store.query(constant="pi") if (r.a, r.b) == ("2n + 1", "n^2")]
+        before = store.counts()
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(f"{served.base}/conjectures/{row.id}")  # the app is open in the browser: its form cookie is set
+        assert any(c["name"] == "brouncker_form_token" and c["sameSite"] == "Strict" for c in context.cookies())
+        with tab.expect_response(lambda r: r.url.endswith(f"/conjectures/{row.id}/verify"), timeout=60_000) as answer:
+            tab.goto(hostile(attack, row.id))
+        assert answer.value.status == 403
+        sent = answer.value.request.all_headers().get("origin")  # Playwright does not see a script's Origin header
+        assert attack == "/fetch" or sent == ("null" if attack == "/sandbox" else hostile("", row.id).split("?")[0]), sent
+        if attack != "/form":  # an answer the page may not read (an opaque fetch, a frame the app forbids): nor can the test
+            return
+        message = html.unescape(re.search(r'id="message">(.*?)</p>', answer.value.text(), re.S).group(1))  # type: ignore[union-attr]
+        assert message.startswith("this request can only come from this app's own pages, not from ")
+        assert message.endswith("'null'") == (attack == "/sandbox")
+    finally:
+        context.close()
+    with served.store() as store:
+        assert store.counts() == before  # no verification was queued, so none is written
+
+
+def test_a_rebinding_name_gets_400(browser: Any, served: Any) -> None:
+    """A DNS name of another site's that resolves to 127.0.0.1 (the resolver rule stands in
+    for that site's DNS server): the browser sends it as the Host, and the app refuses."""
+    port = served.base.rsplit(":", 1)[1]
+    rules = "--host-resolver-rules=MAP rebind.test 127.0.0.1"
+    rebinding = browser.browser_type.launch(executable_path=CHROMIUM, args=[*BROWSER_FLAGS, rules])
+    try:
+        tab = rebinding.new_page()
+        for path in ("/conjectures", "/static/style.css"):
+            response = tab.goto(f"http://rebind.test:{port}{path}")
+            assert response is not None and response.status == 400
+            assert "is not a name of this server" in tab.content()
+        response = tab.goto(f"http://localhost:{port}/conjectures")
+        assert response is not None and response.status == 200
+    finally:
+        rebinding.close()

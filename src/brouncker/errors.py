@@ -21,6 +21,14 @@ class StoreError(BrounckerError):
     """A database that cannot be reached, or whose schema is out of date."""
 
 
+class StoreUnavailableError(StoreError):
+    """A store that cannot be used now: its file was deleted or replaced after it was opened, or it cannot be written."""
+
+
+class BusyError(BrounckerError):
+    """A queue that is full: the same request may succeed later."""
+
+
 class InconclusiveError(BrounckerError):
     """The computation did not settle to the digits needed within the budget allowed."""
 

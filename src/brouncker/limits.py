@@ -260,6 +260,7 @@ SERVE_VERIFY_DIGITS = 5_000  # the default cap on N of "Verify to N digits"
 SERVE_MAX_VERIFY_DIGITS = 100_000  # the highest cap --max-digits may set
 SERVE_MAX_WAITING_VERIFICATIONS = 8  # verifications queued behind the running one; more are refused
 SERVE_MAX_EXPORT_ROWS = 200_000  # rows of one export (CSV, JSON, LaTeX); a larger filter is refused
+SERVE_MAX_BODY_BYTES = 4_096  # a request body (the verify form is under 100 bytes); a larger one is refused unread
 
 
 def all_limits() -> dict[str, Limit]:

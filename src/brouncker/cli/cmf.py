@@ -72,6 +72,9 @@ def _bounded(value: Fraction, what: str) -> Fraction:
 
 def _trajectory(text: str) -> tuple[int, ...]:
     """``'1,1'`` as integers, each within ±``CMF_MAX_NORM``."""
+    from ..cmf.space import ascii_text
+
+    ascii_text(text, "--trajectory")
     try:
         values = tuple(int(v) for v in text.split(","))
     except ValueError:
@@ -306,6 +309,9 @@ def explain_command(
         if store.search(search_id) is None:
             raise BrounckerError(f"no search with id {search_id}")
         targets = _targets(store, search_id, candidates)
+        if not targets:
+            what = "candidate values" if candidates else "formulas with a continued fraction"
+            err_console.print(f"search {search_id} has no {what} to explain", markup=False, highlight=False)
         say = None if json_ else (lambda msg: err_console.print(msg, markup=False, highlight=False))
         hypergeometric = any(g.field in HYPERGEOMETRIC_FIELDS for g in grids)  # closed forms are trajectories of these
         explanation = explain(targets, grids, closed_forms=closed_forms and hypergeometric, digits=digits, progress=say)

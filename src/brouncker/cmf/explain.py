@@ -337,8 +337,15 @@ def explain(
 ) -> Explanation:
     """Link ``targets`` to the trajectories of ``grids`` (see the module docstring); with
     ``closed_forms``, PCFs of degrees (1, 2) at most are also tried against the solved
-    ${}_2F_1$ / ${}_1F_1$ trajectories, re-checked at ``2 * digits`` digits."""
+    ${}_2F_1$ / ${}_1F_1$ trajectories, re-checked at ``2 * digits`` digits. Without
+    targets nothing is enumerated: the answer is empty at once.
+
+    >>> explain([], [FieldGrid.of("pi")]).as_dict()["targets"]
+    0
+    """
     started = time.perf_counter()
+    if not targets:
+        return Explanation(0, (), (), 0, 0, time.perf_counter() - started)
     say = progress or (lambda _msg: None)
     indexes = []
     for grid in grids:

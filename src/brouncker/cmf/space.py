@@ -45,10 +45,29 @@ def rational(value: Any, what: str) -> Fraction:
     """
     if isinstance(value, bool) or isinstance(value, float):
         raise FieldError(f"{what}: {value!r} is not an exact rational; write it as an integer or as text such as '1/2'")
+    if isinstance(value, str):
+        ascii_text(value, what)
     try:
         return Fraction(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError, ZeroDivisionError):
         raise FieldError(f"{what}: {value!r} is not a rational number such as 2, -1 or '1/2'") from None
+
+
+def ascii_text(text: str, what: str) -> str:
+    """``text`` if it is ASCII: Python's ``int`` and ``Fraction`` read other scripts' digits
+    (full-width ``１``, Arabic-Indic ``١``), which no one types on purpose.
+
+    >>> ascii_text("1,1", "--trajectory")
+    '1,1'
+    >>> ascii_text("\uff11,1", "--trajectory")
+    Traceback (most recent call last):
+    ...
+    brouncker.errors.FieldError: --trajectory '１,1': non-ASCII character '１' (U+FF11) at position 1 (use ASCII digits)
+    """
+    for position, char in enumerate(text):
+        if not char.isascii():
+            raise FieldError(f"{what} {text!r}: non-ASCII character {char!r} (U+{ord(char):04X}) at position {position + 1} (use ASCII digits)")
+    return text
 
 
 def rational_text(value: Fraction) -> str:

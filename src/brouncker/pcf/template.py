@@ -23,11 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParseError
+from ..errors import LimitError, ParseError
+from ..limits import MAX_PCF_DEGREE
 from .polynomial import parse_in
 
 VARIABLE = "n"  # the variable of the polynomials; never a parameter
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z", re.ASCII)
+_POWER_OF_N = re.compile(rf"(?<![A-Za-z0-9_]){VARIABLE}\s*(?:\^|\*\*)\s*([0-9]+)", re.ASCII)
 
 Monomials = tuple[tuple[tuple[int, ...], int], ...]  # (exponents of the parameters, coefficient)
 
@@ -58,9 +60,10 @@ class Template:
                 raise ParseError(f"parameters: '{name}' is not a parameter name (letters, digits and _, not first a digit)")
         polys = []
         for key, text in (("a", a), ("b", b)):
+            _check_powers_of_n(key, text)
             try:
                 poly = parse_in(text, (VARIABLE, *names))
-            except ParseError as exc:
+            except (ParseError, LimitError) as exc:
                 raise ParseError(f"{key}: {exc}") from None
             if poly == 0:
                 raise ParseError(f"{key}: '{text}' is identically zero")
@@ -90,6 +93,22 @@ class Template:
         values within :meth:`bound` of int64."""
         values = np.asarray(values, dtype=np.int64).reshape(-1, len(self.parameters))
         return _evaluate(self.a, values), _evaluate(self.b, values)
+
+
+def _check_powers_of_n(key: str, text: str) -> None:
+    """A power of n written over the degree cap is refused as such, with its exponent,
+    before the parser's bound on the total degree of the polynomial speaks of it.
+
+    >>> _check_powers_of_n("a", "x*n^99999999999999999999")
+    Traceback (most recent call last):
+    ...
+    brouncker.errors.ParseError: a: degree 99999999999999999999 in n is over the cap of 12
+    """
+    for power in _POWER_OF_N.finditer(text):
+        digits = power.group(1).lstrip("0") or "0"
+        if len(digits) > len(str(MAX_PCF_DEGREE)) or int(digits) > MAX_PCF_DEGREE:
+            shown = digits if len(digits) <= 40 else digits[:37] + "..."
+            raise ParseError(f"{key}: degree {shown} in n is over the cap of {MAX_PCF_DEGREE}")
 
 
 def _by_power(terms: Mapping[tuple[int, ...], Any], count: int) -> tuple[Monomials, ...]:

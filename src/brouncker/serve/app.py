@@ -5,9 +5,11 @@ Two stores are opened on the database: a read-only one that every page reads thr
 and a writing one that only the verification jobs use (:mod:`.jobs`), so that no other
 request can write. A parameter the app cannot take is answered with HTTP 400 and a
 one-line message; an unknown id with 404; a failure of the app itself with 500 and one
-line (the traceback goes to the server's log, never to the page). Every response
-forbids the browser to fetch anything from elsewhere (Content-Security-Policy) and to
-run any script.
+line (the traceback goes to the server's log, never to the page); a store whose file
+was deleted or replaced, or that cannot be written, with 503; a full queue of
+verifications with 429. Every response forbids the browser to fetch anything from
+elsewhere (Content-Security-Policy) and to run any script, and every request passes
+:mod:`.guard` first (its Host, its origin, the size of its body).
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import BrounckerError
+from ..errors import BrounckerError, BusyError, StoreUnavailableError
 from ..limits import SERVE_MAX_VERIFY_DIGITS, SERVE_MAX_WAITING_VERIFICATIONS, SERVE_VERIFY_DIGITS
 from ..store import Store, open_store
 from ..store.queries import FAMILY_KEY_PREFIX
 from . import typeset
-from .jobs import VerificationJobs
+from .guard import AllowedHosts, RequestGuard, allowed_name
+from .jobs import RETRY_AFTER_SECONDS, VerificationJobs
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -48,15 +51,28 @@ log = logging.getLogger("brouncker.serve")
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """What the app is started with: the database and the cap on N of "Verify to N digits"."""
+    """What the app is started with: the database, the cap on N of "Verify to N digits", the
+    address it listens on and the further host names it answers to (``--allow-host``)."""
 
     url: str
     max_digits: int = SERVE_VERIFY_DIGITS
     max_waiting: int = SERVE_MAX_WAITING_VERIFICATIONS
+    host: str = "127.0.0.1"
+    port: int = 8000
+    allow_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_digits <= SERVE_MAX_VERIFY_DIGITS:
             raise BrounckerError(f"--max-digits must be between 1 and {SERVE_MAX_VERIFY_DIGITS:,}, got {self.max_digits:,}")
+        if not 1 <= self.port <= 65535:
+            raise BrounckerError(f"--port must be between 1 and 65535, got {self.port}")
+        for name in self.allow_hosts:
+            allowed_name(name)
+
+    @property
+    def allowed_hosts(self) -> AllowedHosts:
+        """The names a request's Host may give (a wildcard bind needs ``--allow-host``)."""
+        return AllowedHosts.of(self.host, self.port, self.allow_hosts)
 
 
 @dataclass(slots=True)
@@ -115,7 +131,7 @@ class SecurityHeaders:
                 headers += [
                     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
                     (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
+                    (b"referrer-policy", b"same-origin"),  # a same-origin form post then sends its Origin, not "null"
                     (b"x-frame-options", b"DENY"),
                 ]
                 message["headers"] = headers
@@ -133,6 +149,18 @@ async def bad_request(request: Request, exc: Exception) -> Response:
     """A parameter the app cannot take, or a store refusal: 400 with one line."""
     message = " ".join(str(exc).split())
     return _error(request, 400, message)
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """A store whose file went away or was replaced, or that cannot be written: 503 with one line."""
+    return _error(request, 503, " ".join(str(exc).split()))
+
+
+async def queue_full(request: Request, exc: Exception) -> Response:
+    """A full queue of verifications: 429, and when to try again."""
+    response = _error(request, 429, " ".join(str(exc).split()))
+    response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -182,8 +210,9 @@ def create_app(settings: Settings, context: Context | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={BrounckerError: bad_request, HTTPException: http_error, Exception: server_error},
+        middleware=[Middleware(SecurityHeaders), Middleware(RequestGuard, hosts=settings.allowed_hosts, error_page=_error)],
+        exception_handlers={BrounckerError: bad_request, StoreUnavailableError: store_unavailable, BusyError: queue_full,
+                            HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
     app.state.context = context
@@ -223,24 +252,26 @@ def _check_port(host: str, port: int) -> None:
             raise BrounckerError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port") from None
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, allow_remote: bool = False) -> None:
+def serve(settings: Settings, allow_remote: bool = False) -> None:
     """Run the app under uvicorn until Ctrl-C. An address other than this machine's own
-    needs ``allow_remote``; the store is opened before the server starts, so a bad URL
-    fails at once."""
+    needs ``allow_remote`` (and a wildcard address such as 0.0.0.0 the host names it is
+    reached by); the store is opened before the server starts, so a bad URL fails at once."""
     import uvicorn
 
+    host, port = settings.host, settings.port
     if not loopback(host):
         if not allow_remote:
             raise BrounckerError(f"--host {host} would let other machines reach the store: add --allow-remote to bind it, "
                                  "or reach 127.0.0.1 through an SSH tunnel")
         print(f"warning: serving on {host}:{port}, reachable from other machines; the app has no login, "
               "and anyone who reaches it can start verifications", file=sys.stderr)
-    if not 1 <= port <= 65535:
-        raise BrounckerError(f"--port must be between 1 and 65535, got {port}")
+    hosts = settings.allowed_hosts
     _check_port(host, port)
     context = open_context(settings)
     app = create_app(settings, context)
     shown = f"[{host}]" if ":" in host else host
+    names = sorted(hosts.names - {"localhost", "127.0.0.1", "::1"})
     print(f"brouncker serve: http://{shown}:{port}/ over {context.reader.url} "
-          f"(verify up to {settings.max_digits:,} digits); Ctrl-C stops", file=sys.stderr, flush=True)
+          f"(verify up to {settings.max_digits:,} digits{'; also answers ' + ', '.join(names) if names else ''}); Ctrl-C stops",
+          file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

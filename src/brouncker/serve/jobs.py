@@ -4,7 +4,9 @@ A request to verify a stored conjecture to N digits becomes a :class:`Job`; one 
 thread runs the jobs in order, each by :func:`brouncker.convergence.verify.verify`, and
 records the outcome through the store's API (:meth:`~brouncker.store.Store.record_verification`),
 which is the only write the web app makes. A job's page follows it: waiting, running (for
-how long, to how many digits), then the verdict.
+how long, to how many digits), then the verdict. A store whose file was deleted or
+replaced is refused before a job is queued, and a job whose write fails says why and
+leaves the server serving.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..errors import BrounckerError
+from ..errors import BrounckerError, BusyError, StoreError
 from ..store import ConjectureRow, Store
 from ..stored import verifiable, verify_and_record
 
 JOBS_KEPT = 200  # finished jobs whose pages can still be opened
+RETRY_AFTER_SECONDS = 10  # what a refusal for a full queue tells the client to wait
 
 
 class JobState(StrEnum):
@@ -49,6 +52,7 @@ class Job:
     seconds: float | None = None
     message: str = ""
     verification_id: int | None = None
+    store_failed: bool = False  # the verification ran, but the store could not record it
 
     @property
     def elapsed(self) -> float:
@@ -76,14 +80,18 @@ class VerificationJobs:
 
     def submit(self, conjecture_id: int, digits: int) -> Job:
         """A new job verifying the stored conjecture to ``digits`` digits; a conjecture that
-        cannot be verified, N beyond the cap and a full queue are refused (BrounckerError)."""
+        cannot be verified and N beyond the cap are refused (BrounckerError), a store whose
+        file went away (StoreUnavailableError), and a full queue (BusyError)."""
         if not 1 <= digits <= self.max_digits:
             raise BrounckerError(f"digits: {digits} is not between 1 and {self.max_digits} (the cap this server was started with)")
+        self.writer.check_same_database()
         row = verifiable(self.writer.get_conjecture(conjecture_id), conjecture_id)
         with self._lock:
-            waiting = sum(1 for j in self._jobs.values() if not j.ended)
-            if waiting > self.max_waiting:
-                raise BrounckerError(f"{waiting} verifications are waiting already: try again when one has finished")
+            queued = [j for j in self._jobs.values() if not j.ended]
+            if len(queued) > self.max_waiting:
+                running = sum(1 for j in queued if j.state is JobState.RUNNING)
+                raise BusyError(f"the queue is full: {len(queued)} verifications ({running} running, {len(queued) - running} waiting, "
+                                f"at most {self.max_waiting} wait); try again when one has finished")
             job = Job(secrets.token_hex(8), conjecture_id, digits, f"{row.expression} = PCF({row.a}, {row.b})")
             self._jobs[job.id] = job
             while len(self._jobs) > JOBS_KEPT:
@@ -108,6 +116,7 @@ class VerificationJobs:
             job.state = JobState.DONE
         except BrounckerError as exc:
             job.message = str(exc)
+            job.store_failed = isinstance(exc, StoreError)
             job.state = JobState.FAILED
         except Exception as exc:  # a bug: the job says so, the server keeps serving
             job.message = f"internal error: {type(exc).__name__}: {exc}"

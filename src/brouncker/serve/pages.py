@@ -14,17 +14,19 @@ import json
 import math
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..errors import StoreUnavailableError
 from ..limits import SERVE_MAX_EXPORT_ROWS
 from ..records import ConjectureKind
 from ..store.queries import FAMILY_KEY_PREFIX, SORT_COLUMNS, family_members
 from ..store.rows import ClusterMember, ConjectureDetail, ConjectureFilter, ConjectureRow
+from .guard import FORM_COOKIE, FORM_FIELD, form_token, form_token_matches, set_form_cookie
 from .params import EXPORT_FORMATS, BadRequest, ListQuery, export_format, integer, single
 
 if TYPE_CHECKING:
@@ -43,7 +45,9 @@ JOB_REFRESH_SECONDS = 1  # a job's page reloads itself this often until the job 
 
 
 def _context(request: Request) -> Context:
+    """The app's context, once the store is known to be the one opened (else 503)."""
     context: Context = request.app.state.context
+    context.reader.check_same_database()
     return context
 
 
@@ -107,13 +111,17 @@ def conjecture_page(request: Request) -> Response:
         raise HTTPException(404, f"no conjecture with id {conjecture_id}")
     row = detail.conjecture
     verifiable = row.kind is ConjectureKind.PCF and bool(row.a and row.b) and row.expression is not None
-    return ctx.page(
+    token, new_token = form_token(request)
+    response = ctx.page(
         request, "conjecture.html", detail=detail, row=row, limit_text=_limit_text(detail.limit),
         equivalents=equivalents(ctx.reader, detail), family=family_view(ctx.reader, detail),
         neighbours=neighbours(ctx.reader, detail), verifiable=verifiable,
-        form_digits=min(ctx.settings.max_digits, max(VERIFY_FORM_DIGITS, row.digits)),
+        form_digits=min(ctx.settings.max_digits, max(VERIFY_FORM_DIGITS, row.digits)), form_token=token, form_field=FORM_FIELD,
         metric_columns=[c for c in METRIC_COLUMNS if any(c in m.dynamics for m in detail.metrics)],
     )
+    if new_token:
+        set_form_cookie(response, token)
+    return response
 
 
 METRIC_COLUMNS = ("digits", "convergence", "fr", "delta_fr", "delta_naive", "digits_per_term", "c", "d", "beta", "gamma", "eta",
@@ -220,27 +228,22 @@ def _convergence_png(a: str, b: str, expression: str, conjecture_id: int) -> byt
 
 async def verify_action(request: Request) -> Response:
     """Start verifying a conjecture to N digits (the form's ``digits``); answers with the
-    job's page. The only request that leads to a write."""
+    job's page. The only request that leads to a write. Its Host, origin and body size
+    were checked before (:mod:`.guard`); here the form's token must match the session's."""
     ctx = _context(request)
-    _same_origin(request)
     _no_parameters(request)
     conjecture_id = _path_id(request, "conjecture_id")
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
         raise BadRequest("the verify action takes a form (application/x-www-form-urlencoded) with digits=N")
-    body = (await request.body())[:1000].decode("utf-8", "replace")
-    form = single(parse_qsl(body, keep_blank_values=True), ("digits",))
+    body = (await request.body()).decode("utf-8", "replace")  # at most SERVE_MAX_BODY_BYTES: the guard saw to it
+    form = single(parse_qsl(body, keep_blank_values=True), ("digits", FORM_FIELD))
+    if not form_token_matches(request.cookies.get(FORM_COOKIE), form.get(FORM_FIELD)):
+        raise HTTPException(403, "the form's token does not match this browser session's: reload the conjecture's page and verify again")
     if "digits" not in form:
         raise BadRequest("digits: give the number of digits to verify")
     digits = integer("digits", form["digits"], 1, ctx.settings.max_digits)
     job = await run_in_threadpool(ctx.jobs.submit, conjecture_id, digits)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
-
-
-def _same_origin(request: Request) -> None:
-    """A form posted from another site's page is refused (the browser says where it came from)."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
-        raise HTTPException(403, f"a verification can only be started from this app's own pages, not from {origin}")
 
 
 def job_page(request: Request) -> Response:
@@ -251,6 +254,8 @@ def job_page(request: Request) -> Response:
     job = ctx.jobs.get(job_id) if job_id.isascii() and job_id.isalnum() else None
     if job is None:
         raise HTTPException(404, "no such verification (the server keeps the latest ones while it runs)")
+    if job.store_failed:
+        raise StoreUnavailableError(f"the verification ran but the store could not record it: {job.message}")
     return ctx.page(request, "job.html", job=job, refresh=None if job.ended else JOB_REFRESH_SECONDS, now=time.time())
 
 
@@ -311,6 +316,8 @@ def plane_image(request: Request) -> Response:
     ctx = _context(request)
     search_id = _path_id(request, "search_id")
     plane = integer("plane", str(request.path_params["plane"]), 0, len(PLANES) - 1)
+    if ctx.reader.search(search_id) is None:
+        raise HTTPException(404, f"no search with id {search_id}")
     clusters = ctx.reader.clusters(search_id)
     labels = tuple((c.id, c.label) for c in clusters)
     return Response(_plane_png(ctx.reader, search_id, plane, labels), media_type="image/png")

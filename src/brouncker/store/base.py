@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import StoreError
-from .engine import WRITE_OPTION, connect_error, display_url
+from ..errors import StoreError, StoreUnavailableError
+from .engine import WRITE_OPTION, connect_error, display_url, file_identity, sqlite_file
 from .models import Base
 
 TABLE = Base.metadata.tables
@@ -150,6 +150,21 @@ class StoreBase:
         self.dialect = engine.dialect.name
         self.read_only = read_only
         self._plans: dict[tuple[str, tuple[str, ...]], Plan] = {}
+        file = sqlite_file(engine.url)
+        self._file = None if file is None else file.absolute()  # as the first connection resolved it
+        self._identity = None if self._file is None else file_identity(self._file)
+
+    def check_same_database(self) -> None:
+        """Refuse (:class:`StoreUnavailableError`) when the SQLite file was deleted or replaced
+        since the store was opened: open connections would go on reading and writing the
+        old file, out of everyone's sight, and new ones would create an empty file. A
+        PostgreSQL store has nothing to check."""
+        if self._file is None or self._identity is None:
+            return
+        if file_identity(self._file) != self._identity:
+            gone = "deleted" if not self._file.exists() else "replaced"
+            raise StoreUnavailableError(f"the database file {str(self._file)!r} was {gone} after it was opened: nothing was written; "
+                                        "open the store again")
 
     @property
     def url(self) -> str:
@@ -173,6 +188,7 @@ class StoreBase:
         """One write transaction: committed at the end, rolled back on any error."""
         if self.read_only:
             raise StoreError(f"the store at {self.url!r} was opened read-only")
+        self.check_same_database()
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():

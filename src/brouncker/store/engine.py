@@ -142,6 +142,29 @@ def _require_sqlite_file(parsed: URL) -> None:
         raise StoreError(no_database_message(display_url(parsed)))
 
 
+def sqlite_file(url: URL | str) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL and for in-memory or ``file:`` URI databases.
+
+    >>> sqlite_file("sqlite:////tmp/x.db"), sqlite_file("sqlite://"), sqlite_file("postgresql://me@db/x")
+    (PosixPath('/tmp/x.db'), None, None)
+    """
+    parsed = url if isinstance(url, URL) else make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``, or None when there is none: a file deleted
+    or replaced (a new one written in its place, or moved there) has another identity."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 def no_database_message(where: str) -> str:
     """What a reading command says where there is no brouncker database."""
     return f"there is no brouncker database at {where!r}: create one with `brouncker db upgrade --db {where}`"
