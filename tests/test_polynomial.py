@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from brouncker.errors import LimitError, ParseError
 from brouncker.limits import allow_large
-from brouncker.pcf.polynomial import evaluate, multiply, parse, shift
+from brouncker.pcf.polynomial import evaluate, first_root, multiply, parse, root_bound, shift
 from brouncker.printing import format_polynomial, latex_polynomial
 
 coefficients = st.lists(st.integers(-50, 50), min_size=1, max_size=6).map(tuple)
@@ -164,3 +164,49 @@ def test_a_symbol_table_names_what_text_may_use():
     assert parse("2m+1", symbols={"m": (1, 0)}) == (2, 1)
     with pytest.raises(ParseError, match="may use m"):
         parse("n", symbols={"m": (1, 0)})
+
+
+def _times_root(f: tuple[int, ...], r: int) -> tuple[int, ...]:
+    """f(n) (n - r), highest degree first, by hand."""
+    return tuple(x - r * y for x, y in zip(f + (0,), (0,) + f))
+
+
+def _brute_first_root(f: tuple[int, ...], limit: int) -> int | None:
+    return next((n for n in range(1, limit + 1) if sum(c * n**k for k, c in enumerate(reversed(f))) == 0), None)
+
+
+huge = st.integers(-(10**30), 10**30)
+planted = st.builds(
+    lambda roots, cofactor, scale, power: _planted(roots, cofactor, scale, power),
+    st.lists(st.integers(-50, 600), max_size=4),
+    st.lists(st.one_of(st.integers(-9, 9), huge), min_size=1, max_size=5).filter(any),
+    st.one_of(st.just(1), st.integers(1, 10**25)),
+    st.integers(0, 3),
+)
+
+
+def _planted(roots: list[int], cofactor: list[int], scale: int, power: int) -> tuple[int, ...]:
+    f = tuple(scale * c for c in cofactor) + (0,) * power
+    for r in roots:
+        f = _times_root(f, r)
+    return f
+
+
+@given(st.one_of(planted, st.lists(huge, min_size=1, max_size=13).map(tuple)), st.integers(0, 700))
+def test_first_root_is_the_least_root_found_by_trying_every_n(f, limit):
+    assert first_root(f, limit) == _brute_first_root(f, limit)
+
+
+@given(planted)
+def test_no_root_lies_beyond_the_root_bound(f):
+    if any(f):
+        roots = [n for n in range(1, 1000) if sum(c * n**k for k, c in enumerate(reversed(f))) == 0]
+        assert all(n <= root_bound(f) for n in roots)
+
+
+def test_first_root_needs_no_integer_factoring():
+    """A root of (n - 2)(n - 10^12) is found though 2·10^12 has divisors far past the scan;
+    a 60-digit lowest coefficient (a product of two 30-digit primes) costs flint's roots only."""
+    assert first_root((1, -(10**12 + 2), 2 * 10**12), 10) == 2
+    p, q = 10**29 + 3 * 37, 10**29 + 9 * 13
+    assert first_root(_times_root((1, p * q), 5), 10**6) == 5 and first_root((1, 0, p * q), 10**6) is None

@@ -110,3 +110,90 @@ def test_freezing_settled_columns_changes_no_verdict(monkeypatch):
 def test_small_rational():
     x = np.array([7 / 13, -22 / 7, 1 / 997, math.sqrt(2), math.pi, 0.0, 1 / 1009])
     assert small_rational(x, 1000, 1e-13).tolist() == [True, True, True, False, False, True, False]
+
+
+def _value(row: list[int], n: int) -> int:
+    """b(n) in exact Python integers."""
+    return sum(int(c) * n**k for k, c in enumerate(reversed(row)))
+
+
+def _planted_row(roots: list[int], cofactor: list[int], scale: int, width: int) -> list[int] | None:
+    """scale * cofactor(n) * prod (n - r), padded to ``width`` with leading zeros; None when it
+    is wider or leaves int64."""
+    f = [scale * c for c in cofactor]
+    for r in roots:
+        f = [x - r * y for x, y in zip(f + [0], [0] + f)]
+    if len(f) > width or any(abs(c) >= 2**63 for c in f):
+        return None
+    return [0] * (width - len(f)) + f
+
+
+int64 = st.integers(-(2**63) + 1, 2**63 - 1)
+wide_coefficient = st.one_of(st.integers(-5, 5), st.integers(-(2**20), 2**20), int64)
+
+
+@st.composite
+def b_rows(draw: st.DrawFn) -> tuple[np.ndarray, int]:
+    """Rows of b of one width up to 13 (degree 12): planted integer roots times big factors,
+    monomials c n^k with big c, and rows of arbitrary int64 coefficients."""
+    width = draw(st.integers(1, 13))
+    rows = []
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["planted", "monomial", "any"]))
+        if kind == "planted":
+            row = _planted_row(draw(st.lists(st.integers(-20, 300), max_size=3)),
+                               draw(st.lists(st.integers(-9, 9), min_size=1, max_size=4)),
+                               draw(st.one_of(st.just(1), st.integers(1, 2**50))), width)
+        elif kind == "monomial":
+            row = [0] * width
+            row[draw(st.integers(0, width - 1))] = draw(st.sampled_from([1024, -65536, 2**40, 3**30, 7])) * draw(st.sampled_from([1, -1]))
+        else:
+            row = draw(st.lists(wide_coefficient, min_size=width, max_size=width))
+        if row is not None:
+            rows.append(row)
+    if not rows:
+        rows.append([0] * (width - 1) + [1])
+    return np.array(rows, dtype=np.int64), draw(st.integers(1, 400))
+
+
+@settings(max_examples=150, deadline=None)
+@given(b_rows())
+def test_finite_fraction_agrees_with_exact_integers(case):
+    """b(n) = 0 for some 1 <= n <= depth, decided by trying every n in Python integers."""
+    b, depth = case
+    expected = [any(_value(row, n) == 0 for n in range(1, depth + 1)) for row in b.tolist()]
+    assert finite_fraction(b, depth).tolist() == expected
+
+
+def test_a_wrapped_value_is_not_a_zero():
+    """1024 n^12 is 2^64 · 2^(12k - 54) at n = 2^k: 0 in int64 from n = 32 on, never 0 in Z."""
+    assert finite_fraction(np.array([[1024] + [0] * 12]), 200).tolist() == [False]
+    assert finite_fraction(np.array([[-65536, 0, 0, 0, 0, 0, 0]]), 1000).tolist() == [False]
+
+
+def test_euler_scaled_by_256_is_screened_as_slow_not_rational():
+    """PCF(256(n^3 + (n+1)^3), -65536 n^6) = 256 PCF(n^3 + (n+1)^3, -n^6) = 256/zeta(3); b(256) = -2^64."""
+    a = np.array([[2, 3, 3, 1], [512, 768, 768, 256]])
+    b = np.array([[-1, 0, 0, 0, 0, 0, 0], [-65536, 0, 0, 0, 0, 0, 0]])
+    result = screen(a, b, depth=400)
+    assert result.status.tolist() == [NOT_CONVERGED, NOT_CONVERGED]
+    assert result.change[1] == pytest.approx(result.change[0], rel=1e-9)
+    assert float(result.limits[1]) == pytest.approx(256 * float(result.limits[0]), rel=1e-14)
+    assert abs(float(result.limits[1]) - 256 / float(mpmath.zeta(3))) < 1e-2 * 256
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 13).flatmap(lambda w: st.lists(st.lists(wide_coefficient, min_size=w, max_size=w), min_size=1, max_size=8)),
+       st.integers(0, 12))
+def test_forward_differences_agree_with_exact_integers(rows, extra):
+    r"""The walk's starting table $\Delta^j f(1)$ equals the differences of the exact values."""
+    from brouncker.screening.screen import _differences
+
+    coefficients = np.array(rows, dtype=np.int64)
+    order = coefficients.shape[1] - 1 + extra
+    table = _differences(coefficients, order)
+    for i, row in enumerate(rows):
+        values = [_value(row, n) for n in range(1, order + 2)]
+        for j in range(order + 1):
+            assert table[j, i] == float(values[0])
+            values = [y - x for x, y in zip(values, values[1:])]

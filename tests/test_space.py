@@ -50,3 +50,29 @@ def test_box_without_zero_keeps_every_index():
     box = PolynomialBox(((1, 2), (3,)))
     assert len(box) == 2 and box.zero_index is None
     assert box.decode(np.arange(2)).tolist() == [[1, 3], [2, 3]]
+
+
+def _decode(values: tuple[tuple[int, ...], ...], raw: int) -> tuple[int, ...]:
+    """Mixed radix in Python integers, the last position fastest."""
+    out = []
+    for v in reversed(values):
+        raw, digit = divmod(raw, len(v))
+        out.append(v[digit])
+    return tuple(reversed(out))
+
+
+@given(st.data())
+def test_indices_past_2_to_the_62_decode_exactly(data):
+    """A box of about 1400^6 > 2^62 PCFs with coefficients near ±2^62: every index, near the top too,
+    decodes to the coefficients that Python's integers give (int64 enumeration must not wrap)."""
+    wide = tuple(sorted({0, 2**62 - 1, -(2**62), *range(-700, 697)}))
+    space = Space(PolynomialBox((wide,) * 3), PolynomialBox((wide,) * 3))
+    assert 2**62 < len(space) < 2**63
+    start = data.draw(st.one_of(st.integers(0, len(space) - 4), st.just(len(space) - 4)))
+    a, b = space.coefficients(start, start + 4)
+    zero = space.b.zero_index
+    for i, index in enumerate(range(start, start + 4)):
+        ia, ib = divmod(index, len(space.b))
+        want_a, want_b = _decode(space.a.values, ia + (ia >= zero)), _decode(space.b.values, ib + (ib >= zero))
+        assert (tuple(a[i].tolist()), tuple(b[i].tolist())) == (want_a, want_b)
+        assert space.index_of(want_a, want_b) == index

@@ -11,6 +11,7 @@ import json
 import sqlite3
 from contextlib import redirect_stderr, redirect_stdout
 
+import mpmath
 import numpy as np
 import pytest
 import sympy
@@ -20,9 +21,11 @@ from typer.testing import CliRunner
 
 from brouncker.cli import app
 from brouncker.cli.app import run
-from brouncker.errors import ParseError, SpecError
+from brouncker.errors import LimitError, ParseError, SpecError
 from brouncker.pcf.polynomial import parse, parse_in
 from brouncker.pcf.template import Template
+from brouncker.search.pipeline import _survivors, run_shard
+from brouncker.search.shards import Shard
 from brouncker.search.space import TemplateSpace
 from brouncker.search.spec import parse_spec
 
@@ -162,3 +165,34 @@ def test_a_bad_template_spec_exits_2_in_one_line_and_writes_nothing(tmp_path) ->
         with sqlite3.connect(db) as conn:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             assert "search" not in tables or conn.execute("SELECT count(*) FROM search").fetchone()[0] == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=st.integers(-(2**20), 2**20), y=st.integers(-(2**40), 2**40), z=st.integers(-(2**12), 2**12))
+def test_large_parameter_values_substitute_exactly_or_are_refused(x: int, y: int, z: int) -> None:
+    """Coefficients of x^3 n^3 + (x y + z^5) n - z^4 y reach 2^60 and beyond; each one that fits is
+    exact, and a grid whose bound passes int64 is refused rather than wrapped."""
+    t = Template.parse("x^3*n^3 + (x*y + z^5)*n", "-z^4*y*n^2 + 1", ("x", "y", "z"))
+    want = ((x**3, 0, x * y + z**5, 0), (-(z**4) * y, 0, 1))
+    if t.bound([abs(x), abs(y), abs(z)]) >= 2**62:
+        with pytest.raises(LimitError):
+            t.coefficients(np.array([[x, y, z]]))
+        return
+    a, b = t.coefficients(np.array([[x, y, z]]))
+    assert (tuple(a[0].tolist()), tuple(b[0].tolist())) == want
+
+
+def test_euler_scaled_by_256_is_not_screened_as_finite() -> None:
+    """The template x (n^3 + (n+1)^3), -x^2 n^6 at x = 256 is 256/zeta(3), a slow Möbius image of
+    1/zeta(3): b(256) = -2^64 must not read as 0. It reaches the slow set (its coefficient 256 is past
+    the match bound) with the extrapolated limit, and its class, the canonical Euler PCF, is identified
+    through x = 1."""
+    spec = parse_spec({"name": "euler", "constants": ["zeta3"], "screen": {"depth": 400},
+                       "family": {"a": "x*(n^3 + (n+1)^3)", "b": "-x^2*n^6", "parameters": {"x": {"values": [1, 256]}}}})
+    assert spec.space().pcf(1) == ((512, 768, 768, 256), (-65536, 0, 0, 0, 0, 0, 0))
+    _, rows, limits, slow = _survivors(spec, *spec.space().coefficients(0, 2))
+    assert rows.tolist() == [0, 1] and slow.tolist() == [True, True]
+    assert abs(limits[1] - 256 / float(mpmath.zeta(3))) < 1e-7
+    result = run_shard(spec, Shard(0, 0, 2))
+    assert result.counts["rational"] == 0 and result.counts["slow"] == 2
+    assert [c.expression for c in result.conjectures] == ["1/zeta(3)"]

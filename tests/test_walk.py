@@ -61,7 +61,10 @@ def test_reduced_denominator_divides_out_the_gcd():
     assert g > 1 and conv.reduced_q == abs(int(conv.q)) // g
 
 
-@pytest.mark.parametrize("b, first_zero", [((1, -3), 3), ((1, 0, -16), 4), ((0,), 1), ((1, 5), None)])
+@pytest.mark.parametrize(
+    "b, first_zero",
+    [((1, -3), 3), ((1, 0, -16), 4), ((0,), 1), ((1, 5), None), ((1, -(10**12 + 2), 2 * 10**12), 2), ((1024,) + (0,) * 12, None)],
+)
 def test_finite_fraction_is_reported_not_divided(b, first_zero):
     conv = walk((2,), b, 40)
     assert conv.finite_at == first_zero

@@ -61,6 +61,13 @@ RELATE_DIGITS = 40
 is sought (re-checked at RECHECK_FACTOR times as many): maps with coefficients up to about
 10^6 each pass the margin."""
 
+# --- machine integers ---------------------------------------------------------------------
+
+INT64_SAFE = 2**62
+"""An integer evaluation runs in int64 only when a bound on every intermediate |value|,
+computed up front, lies below this: int64 wraps silently at 2^63 (1024 n^12 is 0 at n = 32),
+and a bound computed in float64 is off by far less than the factor 2 kept in hand."""
+
 # --- constants of the bank ----------------------------------------------------------------
 
 CONSTANT_GUARD_DIGITS = 15  # working digits beyond those asked of a constant expression, so its last digit is right

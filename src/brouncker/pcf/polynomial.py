@@ -112,6 +112,55 @@ def content(f: Coefficients) -> int:
     return g
 
 
+ROOT_SCAN = 64  # up to this many candidates n are tried one by one; beyond, flint finds the integer roots
+
+
+def root_bound(f: Coefficients) -> int:
+    r"""An upper bound on the integer roots $n \ge 1$ of a non-zero $f$ (0 when it has none).
+
+    With $f = n^m g$, $g(0) \ne 0$: a root divides $g(0)$, and
+    $|c_0| n^d \le \sum_{i \ge 1} |c_i| n^{d-i} \le n^{d-1} \sum_{i \ge 1} |c_i|$
+    gives $n \le \sum_{i \ge 1} |c_i| / |c_0|$ ($c_0$ the leading coefficient). Both
+    bounds are taken after dividing by the content.
+
+    >>> root_bound((1, -7, 12)), root_bound((5, 3, -2)), root_bound((-65536, 0, 0, 0, 0, 0, 0))
+    (12, 1, 0)
+    """
+    nonzero = [c for c in normalize(f) if c]
+    if not nonzero:
+        raise ValueError("the zero polynomial vanishes at every n")
+    g = content(tuple(nonzero))
+    lead, rest = abs(nonzero[0]) // g, sum(abs(c) for c in nonzero[1:]) // g
+    return min(abs(nonzero[-1]) // g, rest // lead)
+
+
+def first_root(f: Sequence[int], limit: int) -> int | None:
+    r"""The least $n$ with $1 \le n \le limit$ and $f(n) = 0$, exactly (``None`` if there is
+    none); the zero polynomial vanishes at $n = 1$.
+
+    Only $n \le$ :func:`root_bound` can be roots: a few are tried by exact evaluation,
+    more go to flint's integer roots, so huge coefficients cost no integer factoring.
+
+    >>> first_root((1, -7, 12), 10), first_root((1, -7, 12), 2), first_root((1024,) + (0,) * 12, 10**6)
+    (3, None, None)
+    >>> first_root((1, -(10**12 + 2), 2 * 10**12), 10)          # (n - 2)(n - 10^12)
+    2
+    """
+    f = normalize(f)
+    if limit < 1:
+        return None
+    if f == (0,):
+        return 1
+    top = min(limit, root_bound(f))
+    if top < 1:
+        return None
+    if top <= ROOT_SCAN:
+        low = [c for c in f if c][-1]
+        return next((n for n in range(1, top + 1) if low % n == 0 and evaluate(f, n) == 0), None)
+    roots = [int(r) for r, _ in flint.fmpz_poly(list(reversed(f))).roots()]
+    return min((r for r in roots if 1 <= r <= top), default=None)
+
+
 # --- parsing -------------------------------------------------------------------------
 
 P = TypeVar("P")

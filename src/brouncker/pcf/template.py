@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import LimitError, ParseError
 from ..limits import MAX_PCF_DEGREE
+from ..precision import INT64_SAFE
 from .polynomial import parse_in
 
 VARIABLE = "n"  # the variable of the polynomials; never a parameter
@@ -89,9 +90,24 @@ class Template:
 
     def coefficients(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The coefficient rows (highest degree first) of $a$ and $b$ for each row of
-        parameter ``values`` (one column per parameter), as int64: the caller keeps the
-        values within :meth:`bound` of int64."""
+        parameter ``values`` (one column per parameter), as int64.
+
+        int64 arithmetic is exact modulo $2^{64}$, so a coefficient is right when it fits;
+        :meth:`bound` of the values' largest magnitudes bounds them all, and is checked
+        against ``INT64_SAFE`` up front: past it a :class:`LimitError` says so, where int64
+        would wrap silently.
+
+        >>> Template.parse("x*n", "-(x^4)^4*n^2", ("x",)).coefficients(np.array([[2**4]]))
+        Traceback (most recent call last):
+        ...
+        brouncker.errors.LimitError: template coefficients reach 18446744073709551616 over these parameter values, beyond 64-bit integers
+        """
         values = np.asarray(values, dtype=np.int64).reshape(-1, len(self.parameters))
+        if values.size:
+            largest = [max(abs(int(v.min())), abs(int(v.max()))) for v in values.T]
+            top = self.bound(largest)
+            if top >= INT64_SAFE:
+                raise LimitError(f"template coefficients reach {top} over these parameter values, beyond 64-bit integers")
         return _evaluate(self.a, values), _evaluate(self.b, values)
 
 

@@ -30,7 +30,8 @@ import numpy as np
 from gmpy2 import mpz
 from mpmath import mp, mpf
 
-from .polynomial import Coefficients, evaluate
+from ..precision import INT64_SAFE
+from .polynomial import Coefficients, evaluate, first_root
 
 LEAF_SIZE = 32  # steps multiplied sequentially at the leaves, where numbers are small
 
@@ -149,7 +150,7 @@ def _values(poly: Coefficients, lo: int, hi: int) -> list[int]:
         return []
     top = max(abs(lo), abs(hi))
     bound = sum(abs(c) * top**i for i, c in enumerate(reversed(poly)))
-    dtype = np.int64 if bound < 2**62 else object
+    dtype = np.int64 if bound < INT64_SAFE else object
     n = np.arange(lo, hi, dtype=np.int64).astype(dtype)
     acc = np.full(hi - lo, poly[0], dtype=dtype)
     for c in poly[1:]:
@@ -205,23 +206,6 @@ def _multiply(m: Matrix, r: Matrix) -> Matrix:
     )
 
 
-def _first_zero(b: Coefficients, depth: int) -> int | None:
-    """The first $1 \\le n \\le depth$ with $b(n) = 0$: an integer root of $b$."""
-    if all(c == 0 for c in b):
-        return 1 if depth >= 1 else None
-    # integer roots divide the lowest non-zero coefficient (after removing n^k factors)
-    trailing = [c for c in b if c != 0][-1]
-    roots = [n for n in _divisors(abs(trailing)) if n <= depth and evaluate(b, n) == 0]
-    return min(roots) if roots else None
-
-
-def _divisors(m: int) -> Iterable[int]:
-    if m == 0:
-        return []
-    small = [d for d in range(1, math.isqrt(m) + 1) if m % d == 0] if m < 10**12 else [1]
-    return sorted(set(small + [m // d for d in small]))
-
-
 def walk_checkpoints(a: Coefficients, b: Coefficients, depths: Iterable[int]) -> list[Convergent]:
     """Convergents at each of ``depths`` (any order, duplicates allowed), from one walk.
 
@@ -235,7 +219,7 @@ def walk_checkpoints(a: Coefficients, b: Coefficients, depths: Iterable[int]) ->
         raise ValueError(f"depth must be non-negative, got {wanted[0]}")
     a0 = mpz(evaluate(a, 0))
     top = wanted[-1]
-    finite_at = _first_zero(b, top)
+    finite_at = first_root(b, top)
     state: Matrix = (mpz(1), a0, mpz(0), mpz(1))
     done = 0
     log10_det = 0.0  # det [[1, a0], [0, 1]] = 1, det M(n) = -b(n)
@@ -266,7 +250,7 @@ def term_table(coefficients: np.ndarray, depth: int) -> np.ndarray | None:
     """
     rows = np.asarray(coefficients, dtype=np.int64)
     degree = rows.shape[1] - 1
-    if rows.size and float(np.abs(rows).sum(axis=1).max()) * float(max(depth, 1)) ** degree >= 2.0**62:
+    if rows.size and float(np.abs(rows.astype(np.float64)).sum(axis=1).max()) * float(max(depth, 1)) ** degree >= INT64_SAFE:
         return None
     powers = np.arange(depth + 1, dtype=np.int64)[None, :] ** np.arange(degree, -1, -1, dtype=np.int64)[:, None]
     return rows @ powers
@@ -314,7 +298,7 @@ def walk_sequential(a: Coefficients, b: Coefficients, depth: int) -> Convergent:
         an, bn = evaluate(a, n), evaluate(b, n)
         p_prev, p = p, an * p + bn * p_prev
         q_prev, q = q, an * q + bn * q_prev
-    return Convergent(depth, p, q, p_prev, q_prev, _first_zero(b, depth))
+    return Convergent(depth, p, q, p_prev, q_prev, first_root(b, depth))
 
 
 def walk_back(a: Coefficients, b: Coefficients, last: Convergent, count: int) -> list[Convergent]:

@@ -24,10 +24,14 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..pcf.polynomial import first_root
+from ..precision import INT64_SAFE
 
 DIVERGENCE_BOUND = 1000.0  # |L| >= this counts as divergent (arXiv 2412.16818)
 DEFAULT_TOLERANCE = 1e-12  # relative change allowed between the compared depths
@@ -68,47 +72,161 @@ class Screening:
 
 def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
     r"""Forward differences $\Delta^j f(1)$, $0 \le j \le order$, of each row's polynomial
-    (exact integers, then float64): shape (order+1, count)."""
-    n = np.arange(1, order + 2, dtype=np.int64)
-    values = np.zeros((order + 1, coefficients.shape[0]), dtype=np.int64)
+    (exact integers, then float64): shape (order+1, count).
+
+    int64 arithmetic is exact modulo $2^{64}$ and the table is linear in the coefficients,
+    so it is exact whenever its entries fit, however far the values $f(n)$ wrapped on the
+    way. $|\Delta^j f(1)| \le \sum_k |c_k| \max_j \Delta^j n^k (1)$ (those differences of
+    powers are $\ge 0$) bounds them up front, over the largest $|c_k|$ of the block first;
+    only when that reaches ``INT64_SAFE`` is the bound taken row by row, and the rows over
+    it are computed in Python integers instead.
+
+    >>> t = _differences(np.array([[0] * 10 + [1, 0, 0], [10**6] * 13]), 12)   # n^2; 10^6 (n^12 + ... + 1)
+    >>> t[:3, 0].tolist(), int(t[12, 1]) == 10**6 * math.factorial(12)
+    ([1.0, 3.0, 2.0], True)
+    """
+    rows, width = coefficients.shape
+    weights = _power_differences(width, order)
+    if rows == 0 or sum(w * _largest(c) for w, c in zip(weights, coefficients.T)) < INT64_SAFE:
+        return _exact_differences(coefficients, order)
+    bound = np.zeros(rows)
+    for w, c in zip(weights, coefficients.T):
+        bound += float(w) * np.abs(c.astype(np.float64))
+    wide = ~(bound < INT64_SAFE)
+    table = np.empty((order + 1, rows))
+    for part, dtype in ((~wide, np.int64), (wide, object)):
+        if part.any():
+            table[:, part] = _exact_differences(coefficients[part].astype(dtype), order)
+    return table
+
+
+def _largest(x: np.ndarray) -> int:
+    r"""$\max |x|$ as a Python integer (``np.abs`` of the least int64 is negative)."""
+    return max(abs(int(x.min())), abs(int(x.max()))) if x.size else 0
+
+
+@functools.lru_cache(maxsize=64)
+def _power_differences(width: int, order: int) -> tuple[int, ...]:
+    r"""$\max_{j \le order} \Delta^j n^k (1)$ for each power $k$ of a row of ``width``
+    coefficients, highest first."""
+    table = np.eye(width, dtype=np.int64).astype(object)
+    return tuple(max(column) for column in _exact_object_differences(table, order).T)
+
+
+def _exact_differences(coefficients: np.ndarray, order: int) -> np.ndarray:
+    """The table of :func:`_differences` in the integers of ``coefficients``' dtype."""
+    return _exact_object_differences(coefficients, order).astype(np.float64)
+
+
+def _exact_object_differences(coefficients: np.ndarray, order: int) -> np.ndarray:
+    """The table of :func:`_differences` in the integers of ``coefficients``' dtype, unconverted."""
+    n = np.arange(1, order + 2, dtype=np.int64).astype(coefficients.dtype)
+    values = np.zeros((order + 1, coefficients.shape[0]), dtype=coefficients.dtype)
     for c in coefficients.T:  # Horner, highest degree first
         values = values * n[:, None] + c[None, :]
     table = np.empty_like(values)
     for j in range(order + 1):
         table[j] = values[0]
         values = values[1:] - values[:-1]
-    return table.astype(np.float64)
+    return table
+
+
+def _abs_sum(x: np.ndarray) -> float:
+    r"""$\max_{row} \sum |c|$, in int64 where it cannot wrap, else in float64."""
+    if _largest(x) * x.shape[1] < INT64_SAFE:
+        return float(np.abs(x).sum(axis=1).max())
+    return float(np.abs(x.astype(np.float64)).sum(axis=1).max())
 
 
 def _rescale_interval(a: np.ndarray, b: np.ndarray, depth: int) -> int:
     r"""Steps between rescalings: $|p(n)| \le (|a(n)| + |b(n)|) \max(|p(n-1)|, |p(n-2)|)$,
     so $k$ steps grow by at most $(\max|a| + \max|b|)^k$ over the whole walk."""
     top = float(depth)
-    bound_a = np.abs(a).sum(axis=1).max() * top ** (a.shape[1] - 1) if a.size else 0.0
-    bound_b = np.abs(b).sum(axis=1).max() * top ** (b.shape[1] - 1) if b.size else 0.0
+    bound_a = _abs_sum(a) * top ** (a.shape[1] - 1) if a.size else 0.0
+    bound_b = _abs_sum(b) * top ** (b.shape[1] - 1) if b.size else 0.0
     growth = math.log2(float(bound_a) + float(bound_b) + 2.0)
     return int(max(1, min(MAX_RESCALE_INTERVAL, RESCALE_HEADROOM // growth)))
 
 
 def finite_fraction(b: np.ndarray, depth: int) -> np.ndarray:
-    r"""Mask of the rows with $b(n) = 0$ for some $1 \le n \le depth$ (the fraction stops).
+    r"""Mask of the rows with $b(n) = 0$ for some $1 \le n \le depth$ (the fraction stops), exactly.
 
-    An integer root $n \ge 1$ divides the lowest non-zero coefficient, so only
-    $n \le \max_i |b_i|$ needs checking.
+    int64 wraps silently ($1024 n^{12}$ is 0 at $n = 32$), so the values are bounded up
+    front. A root $n \ge 1$ divides the lowest non-zero coefficient, so $n \le \max |c|$:
+    when every $|b(n)|$ up to there stays below ``INT64_SAFE`` (small coefficients, the
+    common case), all rows are evaluated together at every such $n$. Otherwise each row
+    gets its own :func:`~brouncker.pcf.polynomial.root_bound` (over its content, and
+    $|c_0| n^d \le n^{d-1} \sum_{i \ge 1} |c_i|$): rows whose values stay below
+    ``INT64_SAFE`` up to it are evaluated together, the rest one by one in Python integers
+    (:func:`~brouncker.pcf.polynomial.first_root`).
 
-    >>> finite_fraction(np.array([[1, -3], [1, 3], [0, 0]]), 10).tolist()   # n-3, n+3, 0
-    [True, False, True]
+    >>> b = np.array([[0] * 11 + [1, -3], [0] * 11 + [1, 3], [0] * 13, [1024] + [0] * 12])   # n-3, n+3, 0, 1024n^12
+    >>> finite_fraction(b, 200).tolist()
+    [True, False, True, False]
     """
     b = np.atleast_2d(np.asarray(b, dtype=np.int64))
-    top = min(depth, int(np.abs(b).max(initial=0)) or 1)
-    found = np.zeros(b.shape[0], dtype=bool)
-    value = np.zeros(b.shape[0], dtype=np.int64)
-    for n in range(1, top + 1):
-        value[:] = 0
-        for c in b.T:
-            value *= n
-            value += c
-        found |= value == 0
+    count, width = b.shape
+    if count == 0 or depth < 1:
+        return np.zeros(count, dtype=bool)
+    largest = _largest(b)
+    top = min(depth, largest or 1)
+    if width * largest * top ** (width - 1) < INT64_SAFE:
+        return _vanishes(b, np.full(count, top))
+    return _finite_rows(b, depth)
+
+
+def _finite_rows(b: np.ndarray, depth: int) -> np.ndarray:
+    """:func:`finite_fraction` with a root bound per row, for rows with large coefficients."""
+    count, width = b.shape
+    found = np.zeros(count, dtype=bool)
+    magnitude = np.abs(b.astype(np.float64))
+    zero = ~b.any(axis=1)
+    found[zero] = True
+    huge = (magnitude >= INT64_SAFE).any(axis=1)  # beyond the int64 arithmetic below: exact path
+    rows = np.flatnonzero(~zero & ~huge)
+    r = b[rows]
+    content = np.abs(r[:, 0])
+    for column in r.T[1:]:
+        content = np.gcd(content, column)
+    r //= content[:, None]
+    size = magnitude[rows].sum(axis=1) / content  # sum |c_i| of the rows over their content, in float64
+    at = np.arange(rows.size)
+    lead_col = np.argmax(r != 0, axis=1)
+    lead = np.abs(r[at, lead_col]).astype(np.float64)
+    low = np.abs(r[at, width - 1 - np.argmax(r[:, ::-1] != 0, axis=1)])
+    with np.errstate(over="ignore", invalid="ignore"):
+        rest = np.floor(np.minimum((size - lead) / lead * (1 + 1e-12), float(depth)))  # the sum bound, rounded up
+        top = np.minimum(rest.astype(np.int64), low)
+        bound = size * np.power(top.astype(np.float64), (width - 1 - lead_col).astype(np.float64))
+    fast = (top >= 1) & (bound < INT64_SAFE)
+    for i in np.concatenate([np.flatnonzero(huge), rows[(top >= 1) & ~fast]]).tolist():
+        found[i] = first_root(tuple(int(c) for c in b[i]), depth) is not None
+    found[rows[fast]] = _vanishes(r[fast], top[fast])
+    return found
+
+
+def _vanishes(b: np.ndarray, tops: np.ndarray) -> np.ndarray:
+    r"""Mask of the rows with $b(n) = 0$ for some $1 \le n \le$ ``tops`` (of the row), by
+    Horner's rule in int64: the caller keeps every $|b(n)|$ there below ``INT64_SAFE``.
+    The rows are walked in decreasing order of their ``tops``, so each $n$ costs only the
+    rows that reach it."""
+    uniform = tops.size == 0 or tops.min() == tops.max()
+    order = np.arange(tops.size) if uniform else np.argsort(-tops, kind="stable")
+    descending, columns = -tops[order], np.ascontiguousarray((b if uniform else b[order]).T)
+    hit = np.zeros(tops.size, dtype=bool)
+    value = np.empty(tops.size, dtype=np.int64)
+    for n in range(1, -int(descending[0]) + 1 if tops.size else 1):
+        k = tops.size if uniform else int(np.searchsorted(descending, -n, side="right"))  # the rows whose bound reaches n
+        v = value[:k]
+        v[:] = columns[0, :k]
+        for c in columns[1:]:
+            v *= n
+            v += c[:k]
+        hit[:k] |= v == 0
+    if uniform:
+        return hit
+    found = np.empty(tops.size, dtype=bool)
+    found[order] = hit
     return found
 
 
