@@ -31,3 +31,7 @@ class FieldError(BrounckerError):
 
 class LimitError(BrounckerError):
     """A request larger than a documented limit, or than this machine's memory."""
+
+
+class ClusterLostError(BrounckerError):
+    """The Ray instance or cluster under a running search went away (stopped, restarted, killed)."""
