@@ -108,6 +108,15 @@ def _check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
         raise ConnectionError(f"nothing answers at {address} ({exc.strerror or exc}); start the head with `ray start --head --port {port}`") from None
 
 
+def _gcs_address(ray: Any) -> str:
+    """``host:port`` of the GCS this process is connected to; empty when Ray does not say
+    (a Ray Client connection), and then the head is not probed."""
+    try:
+        return str(ray.get_runtime_context().gcs_address or "")
+    except Exception:  # noqa: BLE001 - any failure means: unknown, so never probed
+        return ""
+
+
 def _token_available() -> bool:
     """Whether a Ray authentication token is at hand ($RAY_AUTH_TOKEN or its file)."""
     if os.environ.get("RAY_AUTH_TOKEN"):
@@ -325,7 +334,7 @@ class RayExecutor(Executor):
         self.in_flight = max(1, self.workers * in_flight_per_cpu)
         self._remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_call)
         self._closed = False
-        self._gcs_address: str = ray.get_runtime_context().gcs_address
+        self._gcs_address: str = _gcs_address(ray)
         self._where = f"the Ray cluster at {target}" if target and self._instance is None else "the local Ray instance"
         self._failed_probes = 0
 
