@@ -100,6 +100,20 @@ def test_an_address_where_nothing_listens_fails_fast():
     _check_reachable("auto")  # left to Ray
 
 
+@pytest.mark.ray
+def test_a_head_that_stops_answering_is_a_lost_cluster(ray_local):
+    import socket
+
+    with RayExecutor(workers=1) as ex:
+        assert ex.lost() is None  # the session's instance answers
+        with socket.socket() as closed:  # a port where nothing listens any more
+            closed.bind(("127.0.0.1", 0))
+            port = closed.getsockname()[1]
+        ex._gcs_address = f"127.0.0.1:{port}"  # as if the head had gone away
+        assert ex.lost() is None  # one refused connection may be a hiccup
+        assert ex.lost() == f"the local Ray instance went away (its head at 127.0.0.1:{port} does not answer)"
+
+
 def large_requests_allowed(_: object) -> bool:
     from brouncker.limits import large_allowed
 

@@ -1,8 +1,10 @@
-"""Fault tolerance: a crashed worker is retried, a killed driver is resumed, and either way
-the search ends with exactly the records of an undisturbed run."""
+"""Fault tolerance: a crashed worker is retried, a killed driver is resumed, a Ray instance
+that goes away under a search interrupts it, and either way the search ends with exactly
+the records of an undisturbed run."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -111,11 +113,115 @@ def test_a_killed_driver_resumes_without_loss_or_duplicates(tmp_path):
     driver.wait()
     done_at_kill = _done_shards(db_file)
     assert 3 <= done_at_kill < shards, "the driver was not stopped mid-run"
+    status = _status(url)  # its process is gone: no need to wait for the beat to go stale
+    assert status["status"] == "interrupted" and status["no_driver_since"] is not None
+    assert status["resume"] == f"brouncker search resume 1 --db {url}"
 
     resumed = subprocess.run([sys.executable, "-m", "brouncker", "search", "resume", "1", "--db", url, "--workers", "0"],
                              capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert _done_shards(db_file) == shards
+
+    calm = f"sqlite:///{tmp_path}/calm.db"
+    with open_store(calm) as store:
+        run_search(store, spec, executor=SerialExecutor(), progress=False)
+    assert stored(url) == stored(calm) and not stored(url)["doubled"] and stored(url)["conjectures"]
+
+
+def _status(url: str, search_id: int = 1) -> dict[str, object]:
+    """``brouncker search status ID --json``, run as a user would."""
+    done = subprocess.run([sys.executable, "-m", "brouncker", "search", "status", str(search_id), "--db", url, "--json"],
+                          check=False, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _processes() -> dict[int, tuple[int, int, str]]:
+    """Every process of this machine: pid -> (parent pid, process group, command name)."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    head, _, tail = stat.read().rpartition(")")
+            except OSError:
+                continue
+            fields = tail.split()
+            out[int(entry)] = (int(fields[1]), int(fields[2]), head.partition("(")[2])
+    return out
+
+
+def _private_instance(driver_pid: int) -> int | None:
+    """The process group of the private Ray instance of a driver: its keeper leads it."""
+    return next((pid for pid, (parent, group, _) in _processes().items() if parent == driver_pid and group == pid), None)
+
+
+def _members(group: int) -> dict[int, str]:
+    return {pid: name for pid, (_, g, name) in _processes().items() if g == group}
+
+
+LOST_SPEC = (  # a dynamics-mode search of 21 shards: long enough on 2 workers to be caught mid-run
+    'name = "lost-instance"\nmode = "dynamics"\nconstants = ["pi", "e", "ln2", "sqrt2", "phi"]\ndigits = 20\nshard_size = 60\n'
+    "[family.a]\ndegree = 1\nrange = [-3, 3]\n[family.b]\ndegree = 2\nrange = [-1, 1]\n"
+    "[screen]\ndepth = 150\n[exact]\ndepth = 2000\ndynamics_depth = 200\n"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+@pytest.mark.parametrize("kill", ["instance", "raylet"])
+def test_a_search_whose_ray_instance_goes_away_is_interrupted_and_resumes_to_the_same_conjectures(tmp_path, kill):
+    """Only the private instance of the driver under test is killed: the whole process group
+    (an out-of-memory kill of everything), or its raylet and GCS (what `ray stop` does to
+    it), never `ray stop`, which would take every Ray instance of the machine with it."""
+    spec_file = tmp_path / "lost.toml"
+    spec_file.write_text(LOST_SPEC)
+    spec = load_spec(spec_file)
+    shards = len(spec.space().shards(spec.shard_size))
+    db_file = tmp_path / "lost.db"
+    url = f"sqlite:///{db_file}"
+    script = (
+        "import sys; from brouncker.search import runner; runner.BATCH_SECONDS = 0; "
+        "from brouncker.cli import main; sys.argv = ['brouncker', *sys.argv[1:]]; main()"
+    )
+    command = [sys.executable, "-c", script, "search", "run", str(spec_file), "--db", url, "--workers", "2"]
+    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while _done_shards(db_file) < 2 and time.monotonic() < deadline and driver.poll() is None:
+            time.sleep(0.05)
+        group = _private_instance(driver.pid)
+        assert group is not None and driver.poll() is None, "the driver did not get going"
+        if kill == "instance":
+            os.killpg(group, signal.SIGKILL)
+        else:
+            for pid, name in _members(group).items():
+                if name in ("raylet", "gcs_server"):
+                    os.kill(pid, signal.SIGKILL)
+        _, err = driver.communicate(timeout=120)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+            driver.wait()
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert driver.returncode == 3 and "Traceback" not in err and len(errors) == 1, err
+    went = "its keeper process" if kill == "instance" else "its gcs_server and raylet died"
+    assert errors[0].startswith(f"error: the local Ray instance went away ({went}") and f"resume with 'brouncker search resume 1 --db {url}'" in errors[0]
+    deadline = time.monotonic() + 30
+    while _members(group) and time.monotonic() < deadline:  # nothing of the instance outlives it
+        time.sleep(0.1)
+    assert not _members(group)
+
+    done_at_loss = _done_shards(db_file)
+    assert 2 <= done_at_loss < shards, "the instance was not lost mid-run"
+    status = _status(url)
+    assert status["status"] == "interrupted" and status["resume"] == f"brouncker search resume 1 --db {url}"
+    assert status["shards"] == {"done": done_at_loss, "pending": shards - done_at_loss}  # none left 'running'
+
+    resumed = subprocess.run([sys.executable, "-m", "brouncker", "search", "resume", "1", "--db", url, "--workers", "0"],
+                             check=False, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _status(url)["status"] == "done" and _done_shards(db_file) == shards
 
     calm = f"sqlite:///{tmp_path}/calm.db"
     with open_store(calm) as store:

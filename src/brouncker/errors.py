@@ -49,3 +49,7 @@ class FoldError(BrounckerError):
 class CertificateError(BrounckerError):
     """A certificate of equivalence that cannot be read (malformed JSON, text that is no
     polynomial); one that reads but does not hold is a negative answer, not an error."""
+
+
+class ClusterLostError(BrounckerError):
+    """The Ray instance or cluster under a running search went away (stopped, restarted, killed)."""

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 
 class SearchStatus(StrEnum):
-    """Where a search stands: ``failed`` when some shard failed, ``interrupted`` by Ctrl-C."""
+    """Where a search stands: ``failed`` when some shard failed, ``interrupted`` by Ctrl-C, a lost
+    Ray instance or cluster, or a driver that went away (read so, the row still says running)."""
 
     PENDING = "pending"
     RUNNING = "running"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 import typer
@@ -30,6 +31,8 @@ from ..limits import (
 from .app import (
     ADDRESS_HELP,
     DB_OPTION_HELP,
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERRUPTED,
     EXIT_NEGATIVE,
     EXIT_OK,
     WORKERS_HELP,
@@ -107,7 +110,7 @@ def esma_command(
         err_console.print(f"{int(c.get('pairs', 0)):,} (LHS, period) pairs, {int(c.get('approved', 0)):,} approved by Berlekamp-Massey, "
                           f"{int(c.get('verified', 0)):,} verified, {len(rows)} distinct values in {report.seconds:.2f} s{stored}",
                           markup=False, highlight=False)
-    _report_failures(report, resumable=keep)
+    _report_failures(report, resume_command(report.search_id, db, address) if keep else None)
     raise typer.Exit(EXIT_OK if rows else EXIT_NEGATIVE)
 
 
@@ -123,21 +126,38 @@ LIMITS_HELP = (
 FINDINGS_PER_CONSTANT = 5  # rows of each constant in the final table; the rest are a query away
 
 
-def _report_failures(report: SearchReport, resumable: bool = True) -> None:
-    """Failed shards on stderr; exit 130 when interrupted, 1 when shards failed."""
+def resume_command(search_id: int, db: str | None = None, address: str | None = None) -> str:
+    """The command that finishes a search, with the options it was run with.
+
+    >>> resume_command(3, "sqlite:///my searches.db")
+    "brouncker search resume 3 --db 'sqlite:///my searches.db'"
+    """
+    options = [*(("--db", db) if db else ()), *(("--address", address) if address else ())]
+    return shlex.join(["brouncker", "search", "resume", str(search_id), *options])
+
+
+def _report_failures(report: SearchReport, resume: str | None) -> None:
+    """Failed shards on stderr; when interrupted, how to resume (``resume`` None: the search
+    is not stored) and exit 130 for Ctrl-C, 3 when the Ray instance or cluster went away
+    (one line naming it); exit 1 when shards failed."""
     for line in report.errors[:20]:
         err_console.print(f"failed {line}", markup=False, highlight=False, soft_wrap=True)
     if report.status == "interrupted":
-        hint = f": resume with 'brouncker search resume {report.search_id}'" if resumable else ""
-        err_console.print(f"interrupted{hint}", markup=False)
-        raise typer.Exit(130)
+        done = report.shards.get("done", 0)
+        stopped = f"search {report.search_id} stopped with {done:,} of {sum(report.shards.values()):,} shards done"
+        hint = f": resume with '{resume}'" if resume else ""
+        if report.interruption is not None:
+            err_console.print(f"error: {report.interruption}; {stopped}{hint}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_INCONCLUSIVE)
+        err_console.print(f"interrupted{hint}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
     if report.status == "failed":
         raise typer.Exit(EXIT_NEGATIVE)
 
 
-def _search_outcome(report: SearchReport, json_: bool, store: Store) -> None:
+def _search_outcome(report: SearchReport, json_: bool, store: Store, resume: str) -> None:
     """Print a search report (its formulas grouped by constant, most telling first, and a
-    summary; or JSON) and set the exit code."""
+    summary; or JSON) and set the exit code; ``resume`` is the command that finishes it."""
     from ..search.kinds import kinds
 
     if json_:
@@ -154,7 +174,7 @@ def _search_outcome(report: SearchReport, json_: bool, store: Store) -> None:
             f"this run {report.seconds:.1f} s ({report.pcfs_per_second:,.0f} {report.unit}/s)",
             highlight=False,
         )
-    _report_failures(report)
+    _report_failures(report, resume)
 
 
 def _more_command(group: ConstantGroup, search_id: int) -> str:
@@ -186,7 +206,7 @@ def search_run_command(
     plan = plan_search(search_spec)  # limits and shards, before the store is touched
     with open_store(db) as store:
         report = run_search(store, search_spec, plan=plan, workers=workers, address=address, progress=not json_, console=err_console)
-        _search_outcome(report, json_, store)
+        _search_outcome(report, json_, store, resume_command(report.search_id, db, address))
 
 
 @search_app.command("resume")
@@ -203,7 +223,7 @@ def search_resume_command(
 
     with open_store(db, create=False) as store:
         report = resume_search(store, search_id, workers=workers, address=address, progress=not json_, console=err_console)
-        _search_outcome(report, json_, store)
+        _search_outcome(report, json_, store, resume_command(search_id, db, address))
 
 
 @search_app.command("status")
@@ -212,7 +232,11 @@ def search_status_command(
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """A search's state: shards by status, counters, and its spec (exit 1 when unknown)."""
+    """A search's state: shards by status, counters, its driver, and its spec (exit 1 when unknown).
+
+    A search whose driver went away without a word (killed, or taken down with its Ray
+    instance) shows as interrupted, with the time its driver was last seen and the
+    command that finishes it ('resume' in JSON; null when there is nothing to resume)."""
     from ..store import open_store
 
     with open_store(db, read_only=True) as store:
@@ -223,14 +247,18 @@ def search_status_command(
         raise typer.Exit(EXIT_NEGATIVE)
     row = found.as_dict()
     row["failed_shards"] = [{"shard": s.shard_index, "error": s.error} for s in failed]
+    row["resume"] = resume_command(search_id, db) if found.status == "interrupted" else None
     if json_:
         emit(row, True)
         return
-    emit({k: v for k, v in row.items() if k not in ("spec", "counters", "failed_shards")}, False, title=f"search {search_id}")
+    shown = {k: v for k, v in row.items() if k not in ("spec", "counters", "failed_shards", "resume", "no_driver_since")}
+    emit({**shown, "status": found.status_text}, False, title=f"search {search_id}")
     if row.get("counters"):
         emit(row["counters"], False, title="counters")
     if row["failed_shards"]:
         emit_rows(row["failed_shards"], title="failed shards")
+    if row["resume"]:
+        console.print(f"resume it with: {row['resume']}", markup=False, highlight=False, soft_wrap=True)
 
 
 @search_app.command("list")
@@ -238,7 +266,7 @@ def search_list_command(
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Every search in the database, newest first."""
+    """Every search in the database, newest first (one whose driver went away shows as interrupted)."""
     from ..store import open_store
 
     with open_store(db, read_only=True) as store:
@@ -246,7 +274,11 @@ def search_list_command(
     if json_:
         emit(rows, True)
         return
-    emit_rows(rows, title="searches", columns=["id", "name", "status", "shards", "created_at", "updated_at"])
+    emit_rows([{**r.as_dict(), "status": r.status_text} for r in rows], title="searches",
+              columns=["id", "name", "status", "shards", "created_at", "updated_at"])
+    for r in rows:
+        if r.status == "interrupted":
+            console.print(f"resume search {r.id} with: {resume_command(r.id, db)}", markup=False, highlight=False, soft_wrap=True)
 
 
 @search_app.command("plan", epilog=LIMITS_HELP)

@@ -22,6 +22,15 @@ process closed the executor, exited or was killed (even by SIGKILL), the keeper 
 whole process group. Ray's agents, which ignore SIGTERM and outlive a killed driver when
 started from it directly, go with it.
 
+A Ray instance or cluster that goes away under a run (``ray stop``, a head that restarts,
+an out-of-memory kill) leaves ``ray.wait`` waiting, and about a minute later Ray's core
+worker ends this process without a word. So the executor waits in slices of
+:data:`HEALTH_CHECK_SECONDS` and, when nothing came back in a slice (or Ray reports a
+system error), checks the instance: the keeper watches its raylet and GCS and says
+when one dies; a cluster's head must still accept connections. When it is gone, the
+executor shuts its side of Ray down (so that this process survives) and raises
+:class:`~brouncker.errors.ClusterLostError` naming what went away.
+
 >>> with SerialExecutor() as ex:
 ...     [(o.index, o.result, o.error) for o in ex.imap_unordered(abs, [-2, 3])]
 [(0, 2, None), (1, 3, None)]
@@ -46,7 +55,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 
-from ..errors import BrounckerError
+from ..errors import BrounckerError, ClusterLostError
 from ..limits import allow_large, large_allowed
 
 T = TypeVar("T")
@@ -58,6 +67,11 @@ OBJECT_STORE_BYTES = 512 * 1024**2  # the embedded instance moves only small rec
 CONNECT_TIMEOUT = 5.0  # seconds to wait for a cluster's head to accept a connection
 START_TIMEOUT = 180.0  # seconds to wait for the private instance (Ray starts in about 4 s; slower under load)
 STOP_TIMEOUT = 10.0  # seconds to wait for the keeper to take its instance down
+HEALTH_CHECK_SECONDS = 2.0  # a wait slice: with nothing back after it, the executor checks its instance or cluster
+KEEPER_CHECK_SECONDS = 1.0  # how often the keeper looks at its raylet and GCS
+PROBES_TO_LOSE = 2  # a cluster's head counts as gone after this many failed connections in a row
+LOSS_GRACE_SECONDS = 3.0  # after a system error from Ray, how long to look for a lost instance before blaming the task
+VITAL_PROCESSES = ("raylet", "gcs_server")  # the processes of an instance without which no task runs
 AUTH_NOTICE_LOGGER = "ray._private.authentication.authentication_token_setup"
 
 
@@ -94,6 +108,15 @@ def _check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
         raise ConnectionError(f"nothing answers at {address} ({exc.strerror or exc}); start the head with `ray start --head --port {port}`") from None
 
 
+def _gcs_address(ray: Any) -> str:
+    """``host:port`` of the GCS this process is connected to; empty when Ray does not say
+    (a Ray Client connection), and then the head is not probed."""
+    try:
+        return str(ray.get_runtime_context().gcs_address or "")
+    except Exception:  # noqa: BLE001 - any failure means: unknown, so never probed
+        return ""
+
+
 def _token_available() -> bool:
     """Whether a Ray authentication token is at hand ($RAY_AUTH_TOKEN or its file)."""
     if os.environ.get("RAY_AUTH_TOKEN"):
@@ -125,16 +148,26 @@ def _call(fn: Callable[[Any], Any], task: Any, large: bool = False) -> tuple[boo
 
 
 # The keeper of a private instance: starts it in its own process group (its parent made it
-# a session leader), says where it is, waits for EOF on stdin, then kills the whole group.
+# a session leader), says where it is, waits for EOF on stdin while it watches the vital
+# processes of the instance (saying which died), then kills the whole group.
 _KEEPER = """
-import json, logging, os, signal, sys
+import json, logging, os, select, signal, sys
 try:
     import ray
-    ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False,
-             **json.loads(sys.argv[1]))
+    options, check, vital = json.loads(sys.argv[1])
+    ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False, **options)
     sys.stdout.write("ADDRESS " + ray.get_runtime_context().gcs_address + "\\n")
     sys.stdout.flush()
-    sys.stdin.read()
+    node = getattr(ray._private.worker, "_global_node", None)
+    while True:
+        readable, _, _ = select.select([sys.stdin], [], [], check)
+        if readable and not os.read(sys.stdin.fileno(), 4096):
+            break
+        dead = sorted({kind for kind, _ in node.dead_processes() if kind in vital}) if node is not None else []
+        if dead:
+            sys.stdout.write("LOST " + " ".join(dead) + "\\n")
+            sys.stdout.flush()
+            break
 finally:
     os.killpg(0, signal.SIGKILL)
 """
@@ -154,7 +187,8 @@ class LocalInstance:
         env.setdefault("RAY_AUTH_MODE", "token")  # Ray's default for a new instance, said explicitly: no notice
         env.pop("RAY_ADDRESS", None)
         self._stderr: IO[bytes] = tempfile.TemporaryFile()
-        options = json.dumps({"num_cpus": cpus, "object_store_memory": object_store_bytes})
+        options = json.dumps([{"num_cpus": cpus, "object_store_memory": object_store_bytes}, KEEPER_CHECK_SECONDS, VITAL_PROCESSES])
+        self._lost: str | None = None
         self.keeper = subprocess.Popen(
             [sys.executable, "-c", _KEEPER, options],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env, start_new_session=True,
@@ -186,6 +220,21 @@ class LocalInstance:
         self._stderr.seek(0)
         lines = [line.strip() for line in self._stderr.read().decode(errors="replace").splitlines() if line.strip()]
         return lines[-1][:300] if lines else f"the keeper exited with code {self.keeper.returncode}"
+
+    def lost(self) -> str | None:
+        """What of the instance went away (its keeper says, or is gone); None while it runs."""
+        if self._lost is None and self.keeper.stdout is not None and not self.keeper.stdout.closed:
+            while select.select([self.keeper.stdout], [], [], 0)[0]:
+                line = self.keeper.stdout.readline().decode(errors="replace")
+                if line.startswith("LOST "):
+                    self._lost = f"its {' and '.join(line.split()[1:])} died"
+                if not line:
+                    break
+        if self._lost is None and self.keeper.poll() is not None:
+            code = self.keeper.returncode
+            self._lost = f"its keeper process {self.keeper.pid} was killed by signal {-code}" if code < 0 else (
+                f"its keeper process {self.keeper.pid} exited with code {code}")
+        return self._lost
 
     @property
     def process_group(self) -> int:
@@ -254,8 +303,8 @@ class RayExecutor(Executor):
         self._ray = ray
         self._owns = False
         self._instance: LocalInstance | None = None
+        target = address or os.environ.get("RAY_ADDRESS") or None
         if not ray.is_initialized():
-            target = address or os.environ.get("RAY_ADDRESS") or None
             if target:
                 _check_reachable(target)
                 if "RAY_AUTH_MODE" not in os.environ and _token_available():
@@ -285,6 +334,33 @@ class RayExecutor(Executor):
         self.in_flight = max(1, self.workers * in_flight_per_cpu)
         self._remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_call)
         self._closed = False
+        self._gcs_address: str = _gcs_address(ray)
+        self._where = f"the Ray cluster at {target}" if target and self._instance is None else "the local Ray instance"
+        self._failed_probes = 0
+
+    def lost(self) -> str | None:
+        """What went away, when the instance or cluster under this executor did; None while it runs.
+
+        The keeper of a private instance says so at once; otherwise the GCS (the head)
+        must accept a connection, and :data:`PROBES_TO_LOSE` refusals in a row mean it is gone."""
+        what = self._instance.lost() if self._instance is not None else None
+        if what is None:
+            try:
+                _check_reachable(self._gcs_address, timeout=HEALTH_CHECK_SECONDS)
+                self._failed_probes = 0
+            except ConnectionError:
+                self._failed_probes += 1
+                if self._failed_probes >= PROBES_TO_LOSE:
+                    what = f"its head at {self._gcs_address} does not answer"
+        return f"{self._where} went away ({what})" if what else None
+
+    def _lost_after_error(self) -> str | None:
+        """After a system error from Ray: whether it came from a lost instance or cluster
+        (looked at for :data:`LOSS_GRACE_SECONDS`, the time its keeper needs to notice)."""
+        deadline = time.monotonic() + LOSS_GRACE_SECONDS
+        while (what := self.lost()) is None and time.monotonic() < deadline:
+            time.sleep(KEEPER_CHECK_SECONDS / 2)
+        return what
 
     def imap_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[TaskOutcome[T, R]]:
         ray = self._ray
@@ -292,21 +368,33 @@ class RayExecutor(Executor):
         fn_ref = ray.put(fn)
         large = large_allowed()
         position = 0
+        lost: str | None = None
         try:
             while position < len(tasks) or pending:
                 while position < len(tasks) and len(pending) < self.in_flight:
                     pending[self._remote.remote(fn_ref, tasks[position], large)] = position
                     position += 1
-                ready, _ = ray.wait(list(pending), num_returns=1)
+                try:
+                    ready, _ = ray.wait(list(pending), num_returns=1, timeout=HEALTH_CHECK_SECONDS)
+                except ray.exceptions.RaySystemError:
+                    if (lost := self._lost_after_error()) is not None:
+                        raise ClusterLostError(lost) from None
+                    raise
+                if not ready and (lost := self.lost()) is not None:
+                    raise ClusterLostError(lost)
                 for ref in ready:
                     index = pending.pop(ref)
                     try:
                         ok, value = ray.get(ref)
-                    except ray.exceptions.RayError as exc:  # the worker died max_retries + 1 times
+                    except ray.exceptions.RayError as exc:  # the worker died max_retries + 1 times, or Ray did
+                        if (lost := self._lost_after_error()) is not None:
+                            raise ClusterLostError(lost) from None
                         ok, value = False, f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
                     yield TaskOutcome(index, tasks[index], value if ok else None, None if ok else value)
         finally:
-            for ref in pending:  # interrupted: stop what is still running
+            if lost is not None:  # nothing left to cancel; leave Ray before its core worker ends this process
+                self.close()
+            for ref in pending if lost is None else ():  # interrupted: stop what is still running
                 try:
                     ray.cancel(ref, force=True)
                 except Exception:  # noqa: BLE001 - best effort while unwinding

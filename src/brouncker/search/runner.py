@@ -11,14 +11,22 @@ batches, each batch in one transaction **before** its shards are marked ``done``
 driver killed between the two leaves shards to redo, whose records the store ignores as
 already present. An error raised inside a shard marks it ``failed`` with the message; a
 later run or resume tries it again.
+
+The driver claims its search (host, process id) and beats in the search's row while it
+runs: on a timer, and with every batch it writes. A driver that dies without a word
+(killed, out of memory) leaves a beat that goes stale, and the search reads as
+interrupted. When the Ray instance or cluster goes away under it, the driver writes what
+it holds, puts the unfinished shards back, and ends the run as interrupted, saying what
+went away (:attr:`SearchReport.interruption`).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from rich.console import Console
 from rich.progress import (
@@ -30,8 +38,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ..errors import BrounckerError, StoreError
+from ..errors import BrounckerError, ClusterLostError, StoreError
 from ..records import ConjectureRecord, MetricsRecord, PCFRecord, SearchStatus, ShardStatus
+from ..store import HEARTBEAT_SECONDS, Driver
 from .executor import Executor, TaskOutcome, make_executor
 from .kinds import kind_of, plan_search
 from .shards import Plan, Shard, ShardResult
@@ -61,6 +70,7 @@ class SearchReport:
     written: dict[str, int] = field(default_factory=dict)  # rows this run added
     findings: list[ConjectureRow] = field(default_factory=list)  # the search's conjectures
     errors: list[str] = field(default_factory=list)  # "shard N: message" for failed shards
+    interruption: str | None = None  # what went away when the Ray instance or cluster did; None for Ctrl-C
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +86,7 @@ class SearchReport:
             "written": dict(self.written),
             "findings": [f.as_dict() for f in self.findings],
             "errors": list(self.errors),
+            "interruption": self.interruption,
         }
 
 
@@ -101,6 +112,35 @@ class _Batch:
 
     def due(self) -> bool:
         return self.size >= BATCH_RECORDS or (bool(self.shards) and time.monotonic() - self.since >= BATCH_SECONDS)
+
+
+class _Heartbeat:
+    """The driver's beat on a thread of its own, every :data:`HEARTBEAT_SECONDS` until
+    stopped, so that a long shard does not make a live driver look gone. A beat that
+    fails (the database busy or away) is skipped: the next one may pass, and the
+    driver's own writes report a database that is gone."""
+
+    def __init__(self, store: Store, search_id: int, driver: Driver) -> None:
+        self.store, self.search_id, self.driver = store, search_id, driver
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"brouncker-heartbeat-{search_id}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self.store.beat(self.search_id, self.driver)
+            except StoreError:
+                pass
+
+    def __enter__(self) -> Self:
+        if not self.store.in_memory:  # no other process can read an in-memory store, nor another thread
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=HEARTBEAT_SECONDS)
 
 
 def _sum_counts(rows: list[ShardRow]) -> dict[str, float]:
@@ -154,6 +194,8 @@ class SearchRunner:
         self.task_fn = task_fn or self.kind.work
         self.written = {"pcfs": 0, "metrics": 0, "conjectures": 0}
         self.errors: list[str] = []
+        self.driver = Driver.this_process()
+        self.interruption: str | None = None
 
     def _flush(self, batch: _Batch) -> _Batch:
         if batch.shards:
@@ -164,6 +206,7 @@ class SearchRunner:
                 self.written[key] += value
             for index, shard_counts in batch.shards:
                 self.store.set_shard_status(self.search_id, index, ShardStatus.DONE, counts=shard_counts)
+            self.store.beat(self.search_id, self.driver)
         return _Batch()
 
     def run(self) -> SearchReport:
@@ -172,16 +215,17 @@ class SearchRunner:
         shards = [Shard(s.shard_index, s.start, s.stop) for s in todo]
         tasks = self.kind.tasks(self.spec, shards, self.search_id) if shards else []
         total = sum(self.plan.units_of(shard) for shard in shards)
+        self.store.claim_search(self.search_id, self.driver)  # refused while another driver runs it
         for s in todo:
             self.store.set_shard_status(self.search_id, s.shard_index, ShardStatus.RUNNING)
-        self.store.set_search_status(self.search_id, SearchStatus.RUNNING)
         done_units = 0
         hits = 0
         status = SearchStatus.DONE
         batch = _Batch()
         pending = {shard.index for shard in shards}
         try:
-            with _progress(self.console, self.progress and bool(tasks), self.kind.unit) as bar:
+            with _Heartbeat(self.store, self.search_id, self.driver), \
+                    _progress(self.console, self.progress and bool(tasks), self.kind.unit) as bar:
                 job = bar.add_task(self.spec.name, total=max(total, 1), rate=0.0, hits=0)
                 outcome: TaskOutcome[Any, ShardResult]
                 for outcome in self.executor.imap_unordered(self.task_fn, tasks):
@@ -200,8 +244,9 @@ class SearchRunner:
                     elapsed = max(time.perf_counter() - started, 1e-9)
                     bar.update(job, completed=done_units, rate=done_units / elapsed, hits=hits)
                 batch = self._flush(batch)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, ClusterLostError) as exc:
             status = SearchStatus.INTERRUPTED
+            self.interruption = str(exc) if isinstance(exc, ClusterLostError) else None
             try:
                 batch = self._flush(batch)
             finally:
@@ -235,6 +280,7 @@ class SearchRunner:
             written=dict(self.written),
             findings=self.store.query(search=self.search_id, sort="id"),
             errors=errors,
+            interruption=self.interruption,
         )
 
 

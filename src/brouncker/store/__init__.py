@@ -6,6 +6,7 @@
 []
 """
 
+from .drivers import HEARTBEAT_SECONDS, Driver
 from .engine import DEFAULT_URL, ENV_VAR, resolve_url, upgrade
 from .models import SCHEMA_REVISION
 from .queries import SORT_COLUMNS
@@ -37,6 +38,7 @@ __all__ = [
     "CONTRACT_FIELDS",
     "DEFAULT_URL",
     "ENV_VAR",
+    "HEARTBEAT_SECONDS",
     "ROW_FIELDS",
     "SCHEMA_REVISION",
     "SORT_COLUMNS",
@@ -46,6 +48,7 @@ __all__ = [
     "ConjectureDetail",
     "ConjectureFilter",
     "ConjectureRow",
+    "Driver",
     "MetricsRow",
     "NewCluster",
     "PCFConjecture",

@@ -171,6 +171,12 @@ class StoreBase:
         """The database URL, password masked."""
         return display_url(self.engine.url)
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the database lives in one connection's memory (``sqlite://``): another
+        thread or process cannot see it."""
+        return self.dialect == "sqlite" and (self.engine.url.database or ":memory:") == ":memory:"
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -37,7 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..records import ConjectureStatus, SearchStatus, ShardStatus
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 """The Alembic head revision this code reads and writes."""
 
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -75,7 +75,7 @@ class Constant(Base):
 
 
 class Search(Base):
-    """One search: its specification, progress and counters."""
+    """One search: its specification, progress, counters, and the driver running it."""
 
     __tablename__ = "search"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -86,6 +86,10 @@ class Search(Base):
     counters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # the driver that runs (or last ran) the search, and its last sign of life
+    driver_host: Mapped[str | None] = mapped_column(String(255))
+    driver_pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Shard(Base):

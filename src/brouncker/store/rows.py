@@ -69,7 +69,12 @@ class WriteCounts(_Row):
 @dataclass(frozen=True, slots=True)
 class SearchRow(_Row):
     """One search: its status, counters and shards by status; ``spec`` only when read
-    with it (:meth:`~brouncker.store.Store.search`), else None and left out of the JSON."""
+    with it (:meth:`~brouncker.store.Store.search`), else None and left out of the JSON.
+
+    ``driver_host``, ``driver_pid`` and ``heartbeat_at`` name the driver that runs (or last
+    ran) the search and its last beat. A search stored as running whose driver is gone
+    (:mod:`brouncker.store.drivers`) reads as ``interrupted``, with ``no_driver_since``
+    the time it was last seen; ``no_driver_since`` is None otherwise."""
 
     id: int
     name: str
@@ -80,12 +85,24 @@ class SearchRow(_Row):
     created_at: datetime | None
     updated_at: datetime | None
     spec: dict[str, Any] | None = None
+    driver_host: str | None = None
+    driver_pid: int | None = None
+    heartbeat_at: datetime | None = None
+    no_driver_since: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = _Row.as_dict(self)
         if self.spec is None:
             del out["spec"]
         return out
+
+    @property
+    def status_text(self) -> str:
+        """The status in words: ``interrupted (no driver since 2026-12-07 09:07:04 UTC)``
+        for a search whose driver went away without a word, else the status."""
+        if self.no_driver_since is None:
+            return str(self.status)
+        return f"{self.status} (no driver since {self.no_driver_since:%Y-%m-%d %H:%M:%S} UTC)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Searches and their shards in the store: what makes a search resumable.
 
 A search row and its shards are created in one transaction, so that no search is ever
-stored without the shards that say what is left to run.
+stored without the shards that say what is left to run. A driver claims a search before
+it runs it and beats while it does (:mod:`brouncker.store.drivers`): a search whose
+driver went away without a word reads as interrupted.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.engine import Connection, Row
 from ..errors import StoreError
 from ..records import SearchStatus, ShardStatus, json_safe
 from .base import StoreBase, choice, db_errors, in_range, new_id, search_t, shard_t
+from .drivers import Driver, as_utc, no_driver_since
 from .models import utcnow
 from .rows import SearchRow, ShardRow
 
@@ -115,11 +118,46 @@ class SearchTables(StoreBase):
                 sa.update(search_t).where(search_t.c.id == search_id).values(status=new.value, counters=merged, updated_at=utcnow())
             )
 
+    @db_errors
+    def claim_search(self, search_id: int, driver: Driver) -> None:
+        """Make ``driver`` the one running this search: status ``running``, with a first beat.
+
+        Refused while another driver runs it and is still there (two drivers would run
+        the same shards twice); a search whose driver is gone is taken over."""
+        now = utcnow()
+        with self._write() as conn:
+            row = conn.execute(sa.select(search_t).where(search_t.c.id == search_id)).first()
+            if row is None:
+                raise StoreError(f"no search with id {search_id}")
+            other = Driver(row.driver_host, row.driver_pid) if row.driver_host is not None and row.driver_pid is not None else None
+            if (row.status == SearchStatus.RUNNING.value and other is not None and other != driver
+                    and no_driver_since(row.driver_host, row.driver_pid, row.heartbeat_at, row.updated_at, now=now) is None):
+                seconds = (now - as_utc(row.heartbeat_at)).total_seconds()
+                raise StoreError(f"search {search_id} is running: its driver, process {other.pid} on {other.host}, "
+                                 f"beat {seconds:.0f} s ago; let it finish, or stop it and resume")
+            conn.execute(sa.update(search_t).where(search_t.c.id == search_id).values(
+                status=SearchStatus.RUNNING.value, driver_host=driver.host, driver_pid=driver.pid, heartbeat_at=now, updated_at=now))
+
+    @db_errors
+    def beat(self, search_id: int, driver: Driver) -> bool:
+        """Record a sign of life of ``driver``; False when the search is no longer its own."""
+        stmt = (sa.update(search_t)
+                .where(search_t.c.id == search_id, search_t.c.driver_host == driver.host, search_t.c.driver_pid == driver.pid)
+                .values(heartbeat_at=utcnow()))
+        with self._write() as conn:
+            return bool(conn.execute(stmt).rowcount)
+
     @staticmethod
     def _search_row(row: Row[Any], shard_counts: dict[str, int], with_spec: bool) -> SearchRow:
+        status = SearchStatus(row.status)
+        lost = None
+        if status is SearchStatus.RUNNING:
+            lost = no_driver_since(row.driver_host, row.driver_pid, row.heartbeat_at, row.updated_at, now=utcnow())
+            status = SearchStatus.INTERRUPTED if lost is not None else status
         return SearchRow(
-            id=row.id, name=row.name, status=SearchStatus(row.status), spec_hash=row.spec_hash, counters=row.counters or {},
+            id=row.id, name=row.name, status=status, spec_hash=row.spec_hash, counters=row.counters or {},
             shards=shard_counts, created_at=row.created_at, updated_at=row.updated_at, spec=row.spec if with_spec else None,
+            driver_host=row.driver_host, driver_pid=row.driver_pid, heartbeat_at=row.heartbeat_at, no_driver_since=lost,
         )
 
     @staticmethod
