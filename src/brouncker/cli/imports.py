@@ -38,7 +38,7 @@ def import_command(
     from ..search.import_pipeline import ImportReport, import_spec, plan_import
     from ..search.runner import run_search
     from ..store import open_store
-    from .searches import _more_command, _report_failures
+    from .searches import _more_command, _report_failures, resume_command
 
     with allow_large(large):
         spec = import_spec(file, name=name, skip_bad=skip_bad, digits=digits)  # every row checked before the store is opened
@@ -64,4 +64,4 @@ def import_command(
             f"{result.written.get('conjectures', 0):,} new conjectures in {result.seconds:.1f} s",
             markup=False, highlight=False,
         )
-    _report_failures(report)
+    _report_failures(report, resume_command(report.search_id, db, address))
