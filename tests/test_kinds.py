@@ -18,7 +18,7 @@ from pydantic import Field
 from brouncker.errors import SpecError
 from brouncker.pcf.canonical import canonical
 from brouncker.pcf.fraction import PCF
-from brouncker.pcf.limit import pcf_limit
+from brouncker.pcf.value import pcf_limit
 from brouncker.records import ConjectureKind, ConjectureRecord, PCFRecord
 from brouncker.search.executor import SerialExecutor
 from brouncker.search.kind import Kind, SearchSpec

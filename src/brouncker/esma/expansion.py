@@ -30,7 +30,7 @@ from mpmath import mp, mpf
 
 from ..constants import ConstantExpression
 from ..errors import BrounckerError
-from ..pcf.limit import log10_distance
+from ..pcf.value import log10_distance
 from ..pcf.walk import Convergent, log10_abs
 from ..precision import (
     ESMA_DIGITS_PER_TERM,

@@ -9,7 +9,7 @@ triple gets
 * its trajectory matrix and, for rank 2, its PCF (:func:`brouncker.cmf.companion.trajectory_pcf`:
   canonical, with its shift class and the Möbius map from the PCF's value to the limit);
 * its limit to twice the spec's digits (rank 2: the PCF's value from
-  :func:`brouncker.pcf.limit.pcf_limit` through that map; rank 3 and more: the walk);
+  :func:`brouncker.pcf.value.pcf_limit` through that map; rank 3 and more: the walk);
 * an identification against the spec's constants (:func:`brouncker.identification.identify`,
   found at ``digits``, re-checked at twice as many);
 * δ of the walk at ``delta_depth`` (blind, against the walk at twice that depth, with the

@@ -8,7 +8,7 @@ inflated copies) are one formula, with every row as a source. A shard is a range
 formulas; each formula gets, in a worker:
 
 * the exact limit of its first PCF as written that claims a value (else its first), to
-  twice the spec's digits, extrapolated when it converges slowly (:func:`brouncker.pcf.limit.pcf_limit`);
+  twice the spec's digits, extrapolated when it converges slowly (:func:`brouncker.pcf.value.pcf_limit`);
 * an identification of that limit from the PCF alone, against the whole bank
   (:func:`brouncker.identification.identify.identify`, re-checked at twice the digits);
 * the verification of every row's claimed value against that row's own PCF
@@ -47,7 +47,7 @@ from ...identification.identify import Identification, identify
 from ...limits import IMPORT_MAX_DEPTH, IMPORT_MAX_DIGITS, IMPORT_ROWS
 from ...pcf.canonical import canonical
 from ...pcf.fraction import PCF
-from ...pcf.limit import Limit, pcf_limit
+from ...pcf.value import Limit, pcf_limit
 from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ...records import (
     ConjectureKind,

@@ -23,7 +23,7 @@ with a Richardson-extrapolated float limit (:mod:`brouncker.screening.slow`, cou
   gets the exact FR test (:func:`brouncker.convergence.factorial.factorial_reduction`) at
   the spec's ``[fr] depth``. Each class that passes is re-checked by its dynamics record
   at ``[fr] recheck_depth`` (FR with the record's own tolerance), given an exact limit
-  (accelerated when it converges slowly, :func:`brouncker.pcf.limit.pcf_limit`) and
+  (accelerated when it converges slowly, :func:`brouncker.pcf.value.pcf_limit`) and
   identified against the spec's constants: Möbius in one constant, in $K$ and $K^2$, and
   relations over two constants, re-checked at twice the digits. What no constant
   explains is stored as a **candidate**, with its limit to the digits it reached.
@@ -70,7 +70,7 @@ from ...limits import (
 )
 from ...pcf.canonical import Canonical, canonical
 from ...pcf.fraction import PCF
-from ...pcf.limit import pcf_limit
+from ...pcf.value import pcf_limit
 from ...pcf.template import Template
 from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ...records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
