@@ -187,11 +187,6 @@ class LocalInstance:
         lines = [line.strip() for line in self._stderr.read().decode(errors="replace").splitlines() if line.strip()]
         return lines[-1][:300] if lines else f"the keeper exited with code {self.keeper.returncode}"
 
-    @property
-    def process_group(self) -> int:
-        """The process group of every process of this instance."""
-        return self.keeper.pid
-
     def close(self) -> None:
         """Take the instance down: the keeper kills its process group (idempotent)."""
         if self.keeper.stdin is not None and not self.keeper.stdin.closed:
