@@ -225,7 +225,6 @@ class CMFSpec(SearchSpec):
         return TrajectorySpace.of(len(axes), self.max_norm, self.start_values(), self.orthant, self.parameter_values())
 
 
-
 def _field_shape(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The axes and parameters of a known field, by name."""
     return field_shape(name)
@@ -346,7 +345,6 @@ class _Shard(ShardRun[CMFSpec]):
         if self.spec.dynamics:
             record = dynamics(a, b, self.spec.dynamics_depth, limit_digits=self.spec.digits)
             self.metrics.append(MetricsRecord(key, self.spec.dynamics_depth, record.as_dict()))
-
 
 
 def _finite(x: float) -> float | None:

@@ -141,7 +141,6 @@ class ESMALimits(Limits):
     max_task_size: int = Field(default=ESMA_MAX_TASK_SIZE, ge=1, le=HARD_MAX_TASK_SIZE)
 
 
-
 class ESMASpec(SearchSpec):
     """An ESMA search: LHS $P(c)/Q(c)$ and sign periods (arXiv 2212.09470)::
 
@@ -216,7 +215,8 @@ class ESMASpec(SearchSpec):
             raise ValueError(
                 f"up to {number(pairs)} (LHS, sign period) pairs ({number(lhs)} LHS x {number(periods)} periods), about "
                 f"{size(memory)} of memory and {duration(pairs * ESMA_SECONDS_PER_PAIR * scale)} of one core, "
-                f"over limits.max_space = {number(limits.max_space)}: lower lhs_degree, coeff_limit or cycles, or raise max_space on purpose"
+                f"over limits.max_space = {number(limits.max_space)}: lower lhs_degree, coeff_limit or cycles, "
+                "or raise max_space on purpose"
             )
         try:
             check_memory(memory, f"enumerating up to {number(lhs)} LHS and {number(periods)} sign periods",
@@ -257,7 +257,7 @@ class ESMATask:
 
     Every period of an LHS is in the same task, so :func:`dedupe` of one task's results
     is already the search's rule for those LHS: no two LHS share a value
-    (:func:`enumerate_lhs`), and the first period of a value is decided within the task.
+    (:func:`~brouncker.esma.expansion.enumerate_lhs`), and the first period of a value is decided within the task.
     """
 
     constant: str
@@ -308,7 +308,6 @@ def _constant(text: str | ConstantExpression) -> ConstantExpression:
     return text if isinstance(text, ConstantExpression) else parse_constant(text)
 
 
-
 def run_esma_task(task: ESMATask) -> TaskReport:
     """Expand, filter, rebuild and verify every LHS of the task with every sign period."""
     constant = _constant(task.constant)
@@ -357,10 +356,10 @@ def config_tasks(config: ESMAConfig, chunk: int | None = None) -> list[ESMATask]
     config.check()
     lhs = config.lhs()
     periods = tuple(sign_periods(*config.cycles))
-    size = chunk or lhs_per_task(len(periods))
+    per_task = chunk or lhs_per_task(len(periods))
     text = _constant(config.constant).text
-    return [ESMATask(text, tuple(lhs[i : i + size]), periods, config.depth, config.prime, config.irregular_start)
-            for i in range(0, len(lhs), size)]
+    return [ESMATask(text, tuple(lhs[i : i + per_task]), periods, config.depth, config.prime, config.irregular_start)
+            for i in range(0, len(lhs), per_task)]
 
 
 def esma_search(config: ESMAConfig) -> list[ESMAResult]:
@@ -370,7 +369,7 @@ def esma_search(config: ESMAConfig) -> list[ESMAResult]:
     2, depth 105) gives exactly the 13 results of the reference implementation
     (``ESMA/APITesting.py`` of RamanujanMachine). The rules that give that count:
 
-    - an LHS is a canonical rational function of $c$ up to sign (see :func:`enumerate_lhs`:
+    - an LHS is a canonical rational function of $c$ up to sign (see :func:`~brouncker.esma.expansion.enumerate_lhs`:
       112 of them here), like the reference's set of ``abs(simplify(P/Q))``;
     - an expansion with a zero partial quotient, $a_0$ included, is dropped
       (the reference's ``0 in a_``);

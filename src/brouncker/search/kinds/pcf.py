@@ -70,8 +70,8 @@ from ...limits import (
 )
 from ...pcf.canonical import Canonical, canonical
 from ...pcf.fraction import PCF
-from ...pcf.value import pcf_limit
 from ...pcf.template import Template
+from ...pcf.value import pcf_limit
 from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ...records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
 from ...screening.match import match, moebius_tables
@@ -150,8 +150,6 @@ class Family(SpecModel):
 
     def space(self) -> Space:
         return Space(self.a.box(), self.b.box())
-
-
 
 
 def _check_integer(value: Any, what: str) -> None:
@@ -271,7 +269,6 @@ class ExactSettings(SpecModel):
     dynamics_depth: int = Field(default=2000, ge=16, le=1_000_000)
 
 
-
 class PCFSpec(SearchSpec):
     """A search of PCFs from a box: validated, hashable, and turned into a :class:`Space`."""
 
@@ -333,7 +330,6 @@ class PCFSpec(SearchSpec):
 
     def space(self) -> Space | TemplateSpace:
         return self.family.space()
-
 
 
 # --- one shard ------------------------------------------------------------------------------------
