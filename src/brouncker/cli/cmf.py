@@ -114,7 +114,8 @@ def list_command(json_: bool = typer.Option(False, "--json", help="Print JSON.")
         example = row["example"]
         if not json_:
             row["axes"], row["parameters"] = ", ".join(row["axes"]), ", ".join(row["parameters"])
-            row["example"] = "" if example is None else f"{tuple(example['trajectory'])} from {tuple(example['start'])} → {example['limit']}"
+            shown = f"{tuple(example['trajectory'])} from {tuple(example['start'])} → {example['limit']}" if example is not None else ""
+            row["example"] = shown
         rows.append(row)
     if json_:
         emit(rows, True)
@@ -229,10 +230,12 @@ def explain_command(
     fields: str | None = typer.Option(None, "--fields", help="Comma-separated fields to try (default: every rank-2 known field)."),
     candidates: bool = typer.Option(False, "--candidates", help="Explain the search's unexplained values instead: candidate "
                                     "conjectures and the representative PCFs of candidate clusters."),
-    closed_forms: bool = typer.Option(True, "--closed-forms/--no-closed-forms", help="Solve 2F1/1F1 parameters for PCFs of degrees (1, 2) at most (when --fields has 1F1 or 2F1)."),
+    closed_forms: bool = typer.Option(True, "--closed-forms/--no-closed-forms",
+                                      help="Solve 2F1/1F1 parameters for PCFs of degrees (1, 2) at most (when --fields has 1F1 or 2F1)."),
     digits: int = typer.Option(30, "--digits", min=10, max=1000, help="Digits a closed form is found with (re-checked at twice as many)."),
     max_norm: int | None = typer.Option(None, "--max-norm", help="Largest trajectory entry enumerated (default: per field, 1 or 2)."),
-    parameter_range: str | None = typer.Option(None, "--parameter-range", help="LO,HI: the integer parameters of the f, f̄ fields (default -2,2; cmf2 -1,1)."),
+    parameter_range: str | None = typer.Option(None, "--parameter-range",
+                                               help="LO,HI: the integer parameters of the f, f̄ fields (default -2,2; cmf2 -1,1)."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     json_: bool = typer.Option(False, "--json", help="Print JSON: the links and per-field counts."),
 ) -> None:
@@ -262,7 +265,8 @@ def explain_command(
         emit_rows(rows[:MAX_LINKS_SHOWN], title=f"formulas of search {search_id} explained by known fields", columns=LINK_COLUMNS)
         if len(rows) > MAX_LINKS_SHOWN:
             console.print(f"... and {len(rows) - MAX_LINKS_SHOWN} more (--json)", highlight=False)
-        counts = {f: sum(1 for link in explanation.links if link.field == f) for f in dict.fromkeys(link.field for link in explanation.links)}
+        fields_found = dict.fromkeys(link.field for link in explanation.links)
+        counts = {f: sum(1 for link in explanation.links if link.field == f) for f in fields_found}
         closed = sum(1 for link in explanation.links if link.closed_form is not None)
         console.print(f"search {search_id}: {explanation.explained} of {explanation.targets} formulas explained; links per field: "
                       + (", ".join(f"{f} {n}" for f, n in counts.items()) or "none")
