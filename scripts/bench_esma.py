@@ -23,12 +23,10 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from brouncker.esma.expansion import ESMAConfig
-from brouncker.search.esma_pipeline import esma_rows
 from brouncker.search.executor import Executor, SerialExecutor
 from brouncker.search.kinds import plan_search
+from brouncker.search.kinds.esma import ESMAConfig, ESMASpec, esma_rows
 from brouncker.search.runner import run_search
-from brouncker.search.spec import ESMASpec
 from brouncker.store import open_store
 
 REFERENCE = ESMAConfig("e", lhs_degree=1, coeff_limit=2, cycles=(2, 2), depth=105)

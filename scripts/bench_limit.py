@@ -23,7 +23,7 @@ from rich.table import Table
 
 from brouncker.errors import InconclusiveError
 from brouncker.pcf.fraction import PCF
-from brouncker.pcf.limit import pcf_limit, tail_log10_error
+from brouncker.pcf.value import pcf_limit, tail_log10_error
 from brouncker.pcf.walk import walk_checkpoints
 
 REFERENCE_DPS = 700

@@ -56,12 +56,12 @@ from brouncker.errors import InconclusiveError  # noqa: E402
 from brouncker.identification.identify import identify  # noqa: E402
 from brouncker.pcf.canonical import canonical  # noqa: E402
 from brouncker.pcf.fraction import PCF  # noqa: E402
-from brouncker.pcf.limit import pcf_limit  # noqa: E402
+from brouncker.pcf.value import pcf_limit  # noqa: E402
 from brouncker.screening.match import moebius_tables  # noqa: E402
 from brouncker.screening.screen import screen  # noqa: E402
 from brouncker.search.estimate import estimate_search  # noqa: E402
 from brouncker.search.executor import RayExecutor, SerialExecutor  # noqa: E402
-from brouncker.search.pipeline import ShardTask, run_task  # noqa: E402
+from brouncker.search.kinds.pcf import ShardTask, run_task  # noqa: E402
 from brouncker.search.runner import run_search  # noqa: E402
 from brouncker.search.space import Shard, Space  # noqa: E402
 from brouncker.search.spec import load_spec  # noqa: E402

@@ -19,10 +19,11 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 import mpmath
 import pytest
 
+from brouncker import limits as limits_module
 from brouncker.cli import run
 from brouncker.constants import parse_constant
 from brouncker.errors import LimitError, ParseError
-from brouncker.limits import DEPTH, DIGITS, all_limits, allow_large, walk_bytes
+from brouncker.limits import DEPTH, DIGITS, Limit, allow_large, walk_bytes
 from brouncker.pcf.polynomial import evaluate, parse
 
 HANG_GUARD = 60  # seconds: a request refused up front takes milliseconds; this only stops a hang
@@ -219,6 +220,11 @@ def test_a_value_over_4300_digits_is_identified():
         value = mpmath.nstr(4 / mpmath.pi, 5000, strip_zeros=False)
     code, out, err = cli("identify", "--value", value, "--digits", "60", "--json")
     assert code == 0 and '"expression": "4/pi"' in out, err
+
+
+def all_limits() -> dict[str, Limit]:
+    """Every limit of brouncker.limits, by its Python name."""
+    return {name: value for name, value in vars(limits_module).items() if isinstance(value, Limit)}
 
 
 def test_every_limit_is_named_once_and_shown_in_help():

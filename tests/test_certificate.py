@@ -27,7 +27,7 @@ from brouncker.limits import allow_large
 from brouncker.pcf.canonical import Mobius, inflate, natural_roots, shift
 from brouncker.pcf.fold import fold
 from brouncker.pcf.fraction import PCF
-from brouncker.pcf.limit import pcf_limit
+from brouncker.pcf.value import pcf_limit
 from brouncker.pcf.polynomial import evaluate
 from tests.test_cmf_explain import store_with
 

@@ -29,7 +29,7 @@ from brouncker.constants import parse_constant
 from brouncker.convergence.verify import verify
 from brouncker.errors import BrounckerError
 from brouncker.identification.relations import holds, mobius_relation
-from brouncker.pcf.limit import pcf_limit
+from brouncker.pcf.value import pcf_limit
 from brouncker.pcf.walk import walk_sequential
 
 

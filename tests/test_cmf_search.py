@@ -21,13 +21,13 @@ from brouncker.errors import SpecError
 from brouncker.pcf.canonical import canonical
 from brouncker.pcf.fraction import PCF
 from brouncker.records import ConjectureKind, DeltaKind
-from brouncker.search.cmf_pipeline import CMFShardTask, run_cmf_shard
 from brouncker.search.estimate import estimate_search
 from brouncker.search.executor import SerialExecutor
 from brouncker.search.kinds import plan_search
+from brouncker.search.kinds.cmf import CMFShardTask, CMFSpec, run_cmf_shard
 from brouncker.search.runner import resume_search, run_search
 from brouncker.search.shards import Shard
-from brouncker.search.spec import CMFSpec, parse_spec
+from brouncker.search.spec import parse_spec
 from brouncker.store import open_store
 
 pytest_plugins = ["tests.conftest_ray"]

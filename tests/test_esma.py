@@ -19,21 +19,25 @@ from brouncker.constants import parse_constant
 from brouncker.errors import BrounckerError, SpecError
 from brouncker.esma.expansion import (
     LHS,
-    ESMAConfig,
     canonical_lhs,
-    dedupe,
     enumerate_lhs,
-    esma_search,
-    esma_tasks,
     parse_cycles,
-    run_esma_task,
     sign_periods,
     signed_continued_fraction,
 )
-from brouncker.search.esma_pipeline import conjecture_record, esma_rows
 from brouncker.search.executor import SerialExecutor
+from brouncker.search.kinds.esma import (
+    ESMAConfig,
+    ESMASpec,
+    config_tasks,
+    conjecture_record,
+    dedupe,
+    esma_rows,
+    esma_search,
+    run_esma_task,
+)
 from brouncker.search.runner import resume_search, run_search
-from brouncker.search.spec import ESMASpec, load_spec
+from brouncker.search.spec import load_spec
 from brouncker.store import open_store
 
 BROUNCKER = shutil.which("brouncker") or f"{sys.executable} -m brouncker"
@@ -201,7 +205,7 @@ def test_irregular_starts_are_a_superset():
 
 
 def test_tasks_pickle_and_shards_agree_with_one_pass(reference_results):
-    tasks = esma_tasks(REFERENCE, chunk=30)
+    tasks = config_tasks(REFERENCE, chunk=30)
     assert len(tasks) == 4 and all(len(t.periods) == 4 for t in tasks)  # 112 LHS in chunks of 30, × 4 periods each
     reports = [run_esma_task(pickle.loads(pickle.dumps(t))) for t in reversed(tasks)]
     merged = dedupe(r for report in reports for r in report.results)
@@ -248,7 +252,7 @@ def test_driver_stores_the_13_results_and_reruns_add_nothing(tmp_path, reference
 
 
 def fail_on_shard_one(job):
-    from brouncker.search.esma_pipeline import run_esma_shard
+    from brouncker.search.kinds.esma import run_esma_shard
 
     if job.shard.index == 1:
         raise ArithmeticError("shard one is cursed")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from brouncker.search.executor import RayExecutor, SerialExecutor
-from brouncker.search.pipeline import ShardTask, run_task
+from brouncker.search.kinds.pcf import ShardTask, run_task
 from brouncker.search.runner import run_search
 from brouncker.search.shards import ShardResult
 from brouncker.search.spec import load_spec, parse_spec

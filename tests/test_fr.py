@@ -26,7 +26,7 @@ from brouncker.pcf.canonical import canonical
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.polynomial import evaluate, parse
 from brouncker.search.executor import SerialExecutor
-from brouncker.search.pipeline import run_shard
+from brouncker.search.kinds.pcf import run_shard
 from brouncker.search.runner import run_search
 from brouncker.search.shards import Shard
 from brouncker.search.spec import parse_spec

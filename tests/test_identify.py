@@ -18,7 +18,7 @@ from brouncker.cli import app
 from brouncker.constants import BANK, constant_value, parse_constant
 from brouncker.errors import BrounckerError, InconclusiveError, ParseError, UnknownConstantError
 from brouncker.identification.identify import confirm, cost, identify, identify_pcf, parse_decimal
-from brouncker.pcf.limit import pcf_limit
+from brouncker.pcf.value import pcf_limit
 
 
 def text(x: mpf, digits: int) -> str:

@@ -14,7 +14,7 @@ from brouncker.cli import app
 from brouncker.errors import InconclusiveError
 from brouncker.identification.identify import identify_pcf
 from brouncker.pcf.fraction import PCF
-from brouncker.pcf.limit import (
+from brouncker.pcf.value import (
     converges_slowly,
     extrapolate,
     log10_distance,

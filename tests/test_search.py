@@ -21,7 +21,7 @@ from brouncker.pcf.walk import walk
 from brouncker.search.estimate import RAY_SECONDS, estimate_search
 from brouncker.search.executor import SerialExecutor
 from brouncker.search.kinds import plan_search
-from brouncker.search.pipeline import run_shard
+from brouncker.search.kinds.pcf import run_shard
 from brouncker.search.runner import prepare_search, resume_search, run_search
 from brouncker.search.shards import Shard
 from brouncker.search.spec import parse_spec
@@ -183,7 +183,7 @@ def test_a_search_left_without_shards_gets_them_on_the_next_run(tmp_path):
 
 
 def fail_on_shard_one(task):
-    from brouncker.search.pipeline import run_task
+    from brouncker.search.kinds.pcf import run_task
 
     if task.shard.index == 1:
         raise ArithmeticError("shard one is cursed")

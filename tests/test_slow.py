@@ -13,7 +13,7 @@ import pytest
 from brouncker.pcf.walk import walk
 from brouncker.screening.screen import NOT_CONVERGED, screen
 from brouncker.screening.slow import accelerate, convergents_at, richardson
-from brouncker.search.pipeline import run_shard
+from brouncker.search.kinds.pcf import run_shard
 from brouncker.search.shards import Shard
 from brouncker.search.spec import parse_spec
 

@@ -10,9 +10,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from brouncker.errors import SpecError
-from brouncker.esma.expansion import ESMAConfig, count_sign_periods, enumerate_lhs, lhs_bound, sign_periods
+from brouncker.esma.expansion import count_sign_periods, enumerate_lhs, lhs_bound, sign_periods
 from brouncker.limits import ESMA_MAX_SPACE, MAX_SHARDS, MAX_SPACE, MAX_SPEC_BYTES
-from brouncker.search.spec import ESMASpec, PCFSpec, load_spec, parse_spec
+from brouncker.search.kinds.esma import ESMAConfig, ESMASpec
+from brouncker.search.kinds.pcf import PCFSpec
+from brouncker.search.spec import load_spec, parse_spec
 
 GOOD = """
 name = "t"

@@ -24,7 +24,7 @@ from brouncker.cli.app import run
 from brouncker.errors import LimitError, ParseError, SpecError
 from brouncker.pcf.polynomial import parse, parse_in
 from brouncker.pcf.template import Template
-from brouncker.search.pipeline import _survivors, run_shard
+from brouncker.search.kinds.pcf import _survivors, run_shard
 from brouncker.search.shards import Shard
 from brouncker.search.space import TemplateSpace
 from brouncker.search.spec import parse_spec

@@ -18,12 +18,7 @@ from .errors import (
     StoreError,
     UnknownConstantError,
 )
-from .esma.expansion import (
-    ESMAConfig,
-    ESMAResult,
-    esma_search,
-    signed_continued_fraction,
-)
+from .esma.expansion import ESMAResult, signed_continued_fraction
 from .esma.sequences import (
     LinearRecurrence,
     PRecurrence,
@@ -99,7 +94,7 @@ __all__ = [
 ]
 
 
-_SEARCH_NAMES = ("SearchSpec", "load_spec", "run_search", "resume_search", "make_executor")
+_SEARCH_NAMES = ("SearchSpec", "load_spec", "run_search", "resume_search", "make_executor", "ESMAConfig", "esma_search")
 
 
 def __getattr__(name: str) -> Any:
@@ -110,6 +105,8 @@ def __getattr__(name: str) -> Any:
         return getattr(store, name)
     if name in _SEARCH_NAMES:  # the search engine loads on first use (its executor imports Ray lazily)
         from .search import executor, runner, spec
+        from .search.kinds import esma
 
-        return getattr({"SearchSpec": spec, "load_spec": spec, "make_executor": executor}.get(name, runner), name)
+        homes = {"SearchSpec": spec, "load_spec": spec, "make_executor": executor, "ESMAConfig": esma, "esma_search": esma}
+        return getattr(homes.get(name, runner), name)
     raise AttributeError(f"module 'brouncker' has no attribute {name!r}")

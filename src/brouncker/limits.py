@@ -118,21 +118,73 @@ def machine_memory() -> int | None:
         return None
 
 
-def _bytes_shown(n: float) -> str:
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
-        if n >= size:
-            return f"{n / size:,.1f} {unit}"
-    return f"{n / 1e3:,.0f} kB"
-
-
 def check_memory(estimate: float, what: str, hint: str = "") -> None:
-    """Refuse ``what`` up front when its ``estimate`` in bytes exceeds
-    :data:`MEMORY_SHARE` of this machine's memory (``--allow-large`` does not lift it)."""
+    """Refuse ``what`` up front when its ``estimate`` in bytes exceeds :data:`MEMORY_SHARE`
+    of this machine's memory (``--allow-large`` does not lift it): the one memory check.
+
+    >>> check_memory(1e40, "a shard of 10^38 PCFs", "use a smaller shard_size")
+    Traceback (most recent call last):
+    ...
+    brouncker.errors.LimitError: a shard of 10^38 PCFs needs about 1.00e31 GB of memory, more than 50% of this machine's ...
+    """
     total = machine_memory()
     if total is None or estimate <= MEMORY_SHARE * total:
         return
-    message = f"{what} needs about {_bytes_shown(estimate)} of memory, more than {MEMORY_SHARE:.0%} of this machine's {_bytes_shown(total)}"
+    message = f"{what} needs about {size(estimate)} of memory, more than {MEMORY_SHARE:.0%} of this machine's {size(total)}"
     raise LimitError(message + (f": {hint}" if hint else ""))
+
+
+# --- sizes in messages ----------------------------------------------------------------
+
+
+def number(n: float) -> str:
+    """A count for a message: digits grouped, or a power of ten when it is long.
+
+    >>> number(1768900), number(192_699_928_990_721), number(10**40)
+    ('1,768,900', '1.93e14', '1.00e40')
+    """
+    n = int(n)
+    if abs(n) < 10**12:
+        return f"{n:,}"
+    digits = str(abs(n))
+    mantissa = round(int(digits[:4]) / 1000, 2)
+    exponent = len(digits) - 1
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{'-' if n < 0 else ''}{mantissa:.2f}e{exponent}"
+
+
+def duration(seconds: float) -> str:
+    """A duration for a message.
+
+    >>> duration(42), duration(5400), duration(9000), duration(3e7), duration(1e40)
+    ('42 s', '90 min', '2.5 hours', '347 days', '3.17e32 years')
+    """
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} hours"
+    if seconds < 3 * 365 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    years = seconds / (365.25 * 86400)
+    return f"{years:.0f} years" if years < 10**6 else f"{number(years)} years"
+
+
+def size(nbytes: float) -> str:
+    """Bytes for a message: the one byte formatter.
+
+    >>> size(3.2e8), size(2.5e12), size(1e40), size(512)
+    ('320 MB', '2.5 TB', '1.00e31 GB', '1 kB')
+    """
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if nbytes >= scale:
+            if unit == "TB" and nbytes >= 1e15:
+                return f"{number(nbytes / 1e9)} GB"
+            value = nbytes / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{nbytes / 1e3:.0f} kB"
 
 
 WALK_BYTES_PER_STEP = 100  # the term lists a(n), b(n) of a walk: two Python ints and two list slots per step
@@ -262,7 +314,3 @@ SERVE_MAX_WAITING_VERIFICATIONS = 8  # verifications queued behind the running o
 SERVE_MAX_EXPORT_ROWS = 200_000  # rows of one export (CSV, JSON, LaTeX); a larger filter is refused
 SERVE_MAX_BODY_BYTES = 4_096  # a request body (the verify form is under 100 bytes); a larger one is refused unread
 
-
-def all_limits() -> dict[str, Limit]:
-    """Every limit defined here, by its Python name (for ``--help`` and the README)."""
-    return {name: value for name, value in globals().items() if isinstance(value, Limit)}

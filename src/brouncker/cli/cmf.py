@@ -13,9 +13,8 @@ from .app import DB_OPTION_HELP, EXIT_NEGATIVE, EXIT_OK, app
 from .output import console, emit, emit_rows, err_console
 
 if TYPE_CHECKING:
-    from ..cmf.explain import Explanation, Target
+    from ..cmf.explain import FieldGrid
     from ..cmf.field import CMF
-    from ..store import Store
 
 cmf_app = typer.Typer(help="Conservative matrix fields: known fields, walks, their PCFs, and which stored formulas they explain.",
                       no_args_is_help=True)
@@ -118,7 +117,8 @@ def list_command(json_: bool = typer.Option(False, "--json", help="Print JSON.")
         example = row["example"]
         if not json_:
             row["axes"], row["parameters"] = ", ".join(row["axes"]), ", ".join(row["parameters"])
-            row["example"] = "" if example is None else f"{tuple(example['trajectory'])} from {tuple(example['start'])} → {example['limit']}"
+            shown = f"{tuple(example['trajectory'])} from {tuple(example['start'])} → {example['limit']}" if example is not None else ""
+            row["example"] = shown
         rows.append(row)
     if json_:
         emit(rows, True)
@@ -193,32 +193,7 @@ def pcf_command(
 # --- explain ----------------------------------------------------------------------------------
 
 
-def _targets(store: Store, search_id: int, candidates: bool) -> list[Target]:
-    """The formulas of a search to explain: its conjectures with a PCF; with ``candidates``
-    its candidate values and the representative PCFs of its candidate clusters instead."""
-    from ..cmf.explain import Target
-    from ..pcf.canonical import pcf_of_key
-    from ..pcf.fraction import PCF
-    from ..pcf.polynomial import parse
-
-    rows = store.query(search=search_id, candidate=True if candidates else None)
-    targets = [Target(PCF(parse(r.a), parse(r.b)), label=f"#{r.id}", conjecture_id=r.id, expression=r.expression)
-               for r in rows if r.a and r.b]
-    if candidates:
-        for cluster in store.clusters(search_id):
-            if not cluster.is_candidate:
-                continue
-            description = cluster.description or {}
-            keys = [description.get("reference")] + [r.get("key") for r in description.get("relations") or [] if r.get("confirmed")]
-            for key in dict.fromkeys(k for k in keys if isinstance(k, str)):
-                try:
-                    targets.append(Target(pcf_of_key(key), label=f"cluster {cluster.label}", cluster_id=cluster.id))
-                except ValueError:
-                    continue  # a reference that is an expression, not a member's key
-    return targets
-
-
-def _grids(fields: str | None, max_norm: int | None, parameter_range: str | None) -> list[Any]:
+def _grids(fields: str | None, max_norm: int | None, parameter_range: str | None) -> list[FieldGrid]:
     """The fields to enumerate, checked before any work."""
     from ..cmf.explain import DEFAULT_GRIDS, FieldGrid
     from ..cmf.known import field_shape
@@ -252,46 +227,18 @@ def _grids(fields: str | None, max_norm: int | None, parameter_range: str | None
     return grids
 
 
-def _link_records(explanation: Explanation, search_id: int) -> list[Any]:
-    from ..cmf.space import rational_text
-    from ..records import CMFLinkRecord, LinkMethod
-
-    records = []
-    for link in explanation.links:
-        form = link.closed_form
-        data: dict[str, Any] = {"trajectory_pcf": {"a": list(link.pcf.a), "b": list(link.pcf.b)}, "alternatives": link.alternatives,
-                                "expression": link.target.expression, "contraction": link.contraction}
-        if form is not None:
-            data.update({"solution": form.solution, "ratio": form.ratio,
-                         "ratio_mobius": [form.mobius.c0, form.mobius.c1, form.mobius.c2, form.mobius.c3]})
-        m = link.to_limit
-        records.append(CMFLinkRecord(
-            search_id=search_id, canonical_key=_key(link.target.pcf), class_key=link.class_key, field=link.field,
-            parameters={k: rational_text(v) for k, v in link.parameters}, trajectory=link.trajectory,
-            start=tuple(rational_text(v) for v in link.start), method=LinkMethod(link.method),
-            mobius=None if m is None else (m.c0, m.c1, m.c2, m.c3), closed_form=None if form is None else form.expression,
-            digits=None if form is None else form.digits, conjecture_id=link.target.conjecture_id,
-            cluster_id=link.target.cluster_id, data=data,
-        ))
-    return records
-
-
-def _key(pcf: Any) -> str:
-    from ..pcf.canonical import canonical
-
-    return canonical(pcf).key
-
-
 @cmf_app.command("explain")
 def explain_command(
     search_id: int = typer.Argument(..., metavar="SEARCH_ID", help="A stored search of any kind."),
     fields: str | None = typer.Option(None, "--fields", help="Comma-separated fields to try (default: every rank-2 known field)."),
     candidates: bool = typer.Option(False, "--candidates", help="Explain the search's unexplained values instead: candidate "
                                     "conjectures and the representative PCFs of candidate clusters."),
-    closed_forms: bool = typer.Option(True, "--closed-forms/--no-closed-forms", help="Solve 2F1/1F1 parameters for PCFs of degrees (1, 2) at most (when --fields has 1F1 or 2F1)."),
+    closed_forms: bool = typer.Option(True, "--closed-forms/--no-closed-forms",
+                                      help="Solve 2F1/1F1 parameters for PCFs of degrees (1, 2) at most (when --fields has 1F1 or 2F1)."),
     digits: int = typer.Option(30, "--digits", min=10, max=1000, help="Digits a closed form is found with (re-checked at twice as many)."),
     max_norm: int | None = typer.Option(None, "--max-norm", help="Largest trajectory entry enumerated (default: per field, 1 or 2)."),
-    parameter_range: str | None = typer.Option(None, "--parameter-range", help="LO,HI: the integer parameters of the f, f̄ fields (default -2,2; cmf2 -1,1)."),
+    parameter_range: str | None = typer.Option(None, "--parameter-range",
+                                               help="LO,HI: the integer parameters of the f, f̄ fields (default -2,2; cmf2 -1,1)."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     json_: bool = typer.Option(False, "--json", help="Print JSON: the links and per-field counts."),
 ) -> None:
@@ -302,20 +249,21 @@ def explain_command(
     some formula is explained, 1 when none is.
     """
     from ..cmf.explain import explain
+    from ..search.links import explain_targets, link_records
     from ..store import open_store
 
     grids = _grids(fields, max_norm, parameter_range)  # before the store is opened
     with open_store(db, create=False) as store:
         if store.search(search_id) is None:
             raise BrounckerError(f"no search with id {search_id}")
-        targets = _targets(store, search_id, candidates)
+        targets = explain_targets(store, search_id, candidates)
         if not targets:
             what = "candidate values" if candidates else "formulas with a continued fraction"
             err_console.print(f"search {search_id} has no {what} to explain", markup=False, highlight=False)
         say = None if json_ else (lambda msg: err_console.print(msg, markup=False, highlight=False))
         hypergeometric = any(g.field in HYPERGEOMETRIC_FIELDS for g in grids)  # closed forms are trajectories of these
         explanation = explain(targets, grids, closed_forms=closed_forms and hypergeometric, digits=digits, progress=say)
-        written = store.write_cmf_links(_link_records(explanation, search_id))
+        written = store.write_cmf_links(link_records(explanation, search_id))
     if json_:
         emit({"search_id": search_id, **explanation.as_dict(), "written": written}, True)
     else:
@@ -323,7 +271,8 @@ def explain_command(
         emit_rows(rows[:MAX_LINKS_SHOWN], title=f"formulas of search {search_id} explained by known fields", columns=LINK_COLUMNS)
         if len(rows) > MAX_LINKS_SHOWN:
             console.print(f"... and {len(rows) - MAX_LINKS_SHOWN} more (--json)", highlight=False)
-        counts = {f: sum(1 for link in explanation.links if link.field == f) for f in dict.fromkeys(link.field for link in explanation.links)}
+        fields_found = dict.fromkeys(link.field for link in explanation.links)
+        counts = {f: sum(1 for link in explanation.links if link.field == f) for f in fields_found}
         closed = sum(1 for link in explanation.links if link.closed_form is not None)
         console.print(f"search {search_id}: {explanation.explained} of {explanation.targets} formulas explained; links per field: "
                       + (", ".join(f"{f} {n}" for f, n in counts.items()) or "none")

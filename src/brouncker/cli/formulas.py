@@ -120,7 +120,7 @@ def _identify(value: str | None, a: str | None, b: str | None, digits: int | Non
 
     from ..errors import InconclusiveError
     from ..identification.identify import DEFAULT_DIGITS, RECHECK_FACTOR, identify, identify_pcf, parse_decimal
-    from ..pcf.limit import pcf_limit
+    from ..pcf.value import pcf_limit
     from ..precision import LIMIT_GUARD_DIGITS
 
     if value is not None and (a is not None or b is not None):

@@ -35,7 +35,7 @@ def import_command(
     Rows with one canonical form are one formula that keeps every row as a source; the same file again adds nothing.
     A bad row is reported as FILE:LINE: reason and nothing is imported (exit 2), unless --skip-bad.
     """
-    from ..search.import_pipeline import ImportReport, import_spec, plan_import
+    from ..search.kinds.imports import ImportReport, import_spec, plan_import
     from ..search.runner import run_search
     from ..store import open_store
     from .searches import _more_command, _report_failures, resume_command

@@ -8,14 +8,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..errors import BrounckerError
-from ..esma.expansion import (
-    DEFAULT_COEFF_LIMIT,
-    DEFAULT_CYCLES,
-    DEFAULT_DEPTH,
-    DEFAULT_LHS_DEGREE,
-    DEFAULT_PRIME,
-    IRREGULAR_START,
-)
+from ..esma.expansion import DEFAULT_COEFF_LIMIT, DEFAULT_CYCLES, DEFAULT_DEPTH, DEFAULT_LHS_DEGREE, IRREGULAR_START
+from ..esma.sequences import DEFAULT_PRIME
 from ..limits import (
     CMF_MAX_SPACE,
     CMF_MAX_TASK_SIZE,
@@ -27,6 +21,7 @@ from ..limits import (
     MAX_SPEC_BYTES,
     MAX_TASK_SIZE,
     PLAN_SAMPLE_SECONDS,
+    duration,
 )
 from .app import (
     ADDRESS_HELP,
@@ -76,11 +71,11 @@ def esma_command(
 
     With --spec the settings come from the file; --workers, --address, --db, --store and --json still apply.
     """
-    from ..esma.expansion import ESMAConfig, parse_cycles
-    from ..search.esma_pipeline import esma_rows
+    from ..esma.expansion import parse_cycles
     from ..search.kinds import plan_search
+    from ..search.kinds.esma import ESMAConfig, ESMASpec, esma_rows
     from ..search.runner import run_search
-    from ..search.spec import ESMASpec, load_spec
+    from ..search.spec import load_spec
     from ..store import open_store
 
     if spec is not None:
@@ -158,7 +153,7 @@ def _report_failures(report: SearchReport, resume: str | None) -> None:
 def _search_outcome(report: SearchReport, json_: bool, store: Store, resume: str) -> None:
     """Print a search report (its formulas grouped by constant, most telling first, and a
     summary; or JSON) and set the exit code; ``resume`` is the command that finishes it."""
-    from ..search.kinds import kinds
+    from ..search.kinds import KINDS
 
     if json_:
         emit(report, True)
@@ -167,7 +162,7 @@ def _search_outcome(report: SearchReport, json_: bool, store: Store, resume: str
         details = store.get_conjectures([f.id for f in report.findings])
         emit_formulas(details, f"search {report.search_id} ({report.name})", per_group=FINDINGS_PER_CONSTANT,
                       more=lambda g: _more_command(g, report.search_id))
-        items = kinds()[report.kind].summary  # the first always, the others when they counted something
+        items = KINDS[report.kind].summary  # the first always, the others when they counted something
         summary = ", ".join(f"{int(c.get(key, 0)):,} {words}" for i, (key, words) in enumerate(items) if i == 0 or c.get(key))
         console.print(
             f"search {report.search_id}: {report.status}; {summary}; "
@@ -295,7 +290,6 @@ def search_plan_command(
     For an ESMA spec, 'pcfs' counts (LHS, sign period) pairs; for a CMF spec, (parameters, trajectory, start) triples.
     """
     from ..search.estimate import estimate_search
-    from ..search.sizes import duration
     from ..search.spec import load_spec
 
     estimate = estimate_search(load_spec(spec), workers=workers, budget=sample_seconds)

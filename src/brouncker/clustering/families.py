@@ -24,7 +24,7 @@ from ..errors import InconclusiveError
 from ..identification.relations import primitive, relate
 from ..pcf.canonical import canonical
 from ..pcf.fraction import PCF
-from ..pcf.limit import pcf_limit
+from ..pcf.value import pcf_limit
 from ..pcf.polynomial import Coefficients, evaluate, normalize
 from ..precision import RELATION_GUARD_DIGITS
 from ..printing import polynomial_in, polynomial_ratio_form

@@ -19,7 +19,7 @@ from mpmath import mpf
 from ..constants import parse_constant
 from ..errors import InconclusiveError
 from ..identification import relations
-from ..pcf.limit import pcf_limit
+from ..pcf.value import pcf_limit
 from ..precision import RELATION_GUARD_DIGITS
 from .points import Point
 
@@ -31,7 +31,7 @@ MAX_VALUE_DEPTH = 1 << 15  # deepest walk spent on one member's value
 class Values:
     """High-precision values of PCF limits and of constant expressions, computed once.
 
-    A PCF's limit is asked of :func:`brouncker.pcf.limit.pcf_limit` to ``digits`` digits
+    A PCF's limit is asked of :func:`brouncker.pcf.value.pcf_limit` to ``digits`` digits
     within ``max_depth`` terms; a PCF that converges too slowly for that gets the
     :data:`RELATION_DIGITS` a relation needs, or no value. PCFs that converge only
     polynomially, or whose measured rate cannot give those digits within the budget, are

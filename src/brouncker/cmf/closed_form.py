@@ -61,7 +61,7 @@ from ..errors import BrounckerError, FieldError
 from ..identification.identify import RECHECK_FACTOR
 from ..pcf.canonical import Mobius, shift_class, shift_relation
 from ..pcf.fraction import PCF
-from ..pcf.limit import MAX_DEPTH, Limit, pcf_limit
+from ..pcf.value import MAX_DEPTH, Limit, pcf_limit
 from ..precision import LIMIT_GUARD_DIGITS
 from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF

@@ -14,7 +14,7 @@ rule the project uses for PCF convergents.
 
 **Limits to D digits.** For rank 2 a trajectory is a PCF (:mod:`brouncker.cmf.companion`):
 the limit is the Möbius image of that PCF's value, which
-:func:`brouncker.pcf.limit.pcf_limit` computes; the digits of the value are carried
+:func:`brouncker.pcf.value.pcf_limit` computes; the digits of the value are carried
 through the derivative of the map. For rank $> 2$ the walk doubles its depth until the
 approximant has $D$ trustworthy digits by the rule above; that rule is an estimate, not
 a bound, for these walks (a monotone tail can hide more error than its last step).
@@ -42,7 +42,7 @@ from mpmath import mp, mpf
 from ..convergence.verify import delta as convergent_delta
 from ..errors import FieldError, InconclusiveError
 from ..pcf.canonical import Mobius
-from ..pcf.limit import MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
+from ..pcf.value import MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
 from ..pcf.walk import Convergent, _values, log10_abs
 from ..precision import LIMIT_GUARD_DIGITS
 from .field import CMF, Rational
@@ -204,7 +204,7 @@ def trajectory_limit(
 ) -> TrajectoryLimit:
     r"""The limit $\lim p_N/q_N$ of a trajectory to ``digits`` trustworthy digits.
 
-    Rank 2: the equivalent PCF's value from :func:`~brouncker.pcf.limit.pcf_limit`,
+    Rank 2: the equivalent PCF's value from :func:`~brouncker.pcf.value.pcf_limit`,
     mapped by the Möbius map of :func:`~brouncker.cmf.companion.trajectory_pcf`; a map
     with derivative $m'$ at the value costs $\log_{10}|m'|$ digits, which are asked of
     the PCF in advance. Rank $> 2$, or a rank-2 walk whose map is degenerate: the walk

@@ -4,7 +4,7 @@ Everything comes from **one** exact walk to depth $N$, with checkpoints at the s
 depths $\{6, m/8, m/4, m/2, m\}$, $m = \lfloor N/2 \rfloor$, and at $N$:
 
 * ``limit``, ``digits``: $p(N)/q(N)$ printed to the decimals its tail cannot change
-  (:func:`brouncker.pcf.limit.tail_log10_error`, less half a unit for the rounding);
+  (:func:`brouncker.pcf.value.tail_log10_error`, less half a unit for the rounding);
 * ``c``, ``d``, ``fr``: $\ln \tilde q(n) \approx c\,n + d\,n\ln n$; factorial reduction
   when $|d| <$ ``FR_SLOPE_TOLERANCE``;
 * ``eig_ratio_log``, ``complex_eigenvalues``, ``predicted_delta``: the roots of
@@ -38,7 +38,7 @@ from gmpy2 import mpz
 
 from ..errors import BrounckerError
 from ..limits import DEPTH, check_memory, walk_bytes
-from ..pcf.limit import tail_log10_error
+from ..pcf.value import tail_log10_error
 from ..pcf.polynomial import Coefficients, evaluate, normalize
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
 from ..precision import TEXT_ROUNDING
@@ -217,7 +217,7 @@ def eigenvalue_ratio_log(a: Coefficients, b: Coefficients, n: int = EIGENVALUE_D
 def trustworthy_digits(a: Coefficients, last: Convergent, middle: Convergent) -> int:
     r"""Decimals to which $p(N)/q(N)$, printed, is within one unit of the last place of $L$.
 
-    The tail bound is :func:`brouncker.pcf.limit.tail_log10_error` (``last`` at $N$,
+    The tail bound is :func:`brouncker.pcf.value.tail_log10_error` (``last`` at $N$,
     ``middle`` at $m$); printing rounds by half a unit more, so the bound must be below
     half a unit of the last place.
     """

@@ -5,7 +5,7 @@ walks deeper (depth predicted from the digits per term, at least doubled):
 
 - **verified**: the convergent agrees with the constant to N digits and has settled
   that far; or, for a slowly converging fraction, the extrapolated limit
-  (:func:`brouncker.pcf.limit.extrapolate`) does;
+  (:func:`brouncker.pcf.value.extrapolate`) does;
 - **refuted**: the convergent (or extrapolation) has settled at least
   ``REFUTE_MARGIN`` digits beyond where it parts from the constant;
 - **inconclusive**: neither within the depth budget.
@@ -32,7 +32,7 @@ from ..constants import ConstantExpression, parse_constant
 from ..errors import BrounckerError
 from ..limits import DEPTH, DIGITS, check_memory, walk_bytes
 from ..pcf.fraction import PCF
-from ..pcf.limit import Limit, converges_slowly, extrapolate, log10_distance, next_depth
+from ..pcf.value import Limit, converges_slowly, extrapolate, log10_distance, next_depth
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
 from ..precision import (
     CONSTANT_NOISE_DIGITS,

@@ -7,7 +7,7 @@ Three steps, cheapest first (the derivation is in ``docs/equivalence.md``):
    (:func:`growth`). Pairs of folds whose rates differ are never tried; when no pair is
    left there is no certificate within the fold bound, and no limit is computed.
 2. **The map between the limits.** Both limits to about twice ``digits`` digits
-   (:func:`brouncker.pcf.limit.pcf_limit`), related by the one relation finder
+   (:func:`brouncker.pcf.value.pcf_limit`), related by the one relation finder
    (:func:`brouncker.identification.relations.relate`: a Möbius relation with small
    coefficients, found at ``digits`` digits and re-checked at twice as many); or a map the
    caller already has (both formulas identified against one constant:
@@ -41,7 +41,7 @@ from ..limits import CERTIFICATE_DEGREE, FOLD
 from ..pcf.canonical import Mobius
 from ..pcf.fold import Fold, check_finite_terms, fold
 from ..pcf.fraction import PCF
-from ..pcf.limit import Limit, pcf_limit
+from ..pcf.value import Limit, pcf_limit
 from ..pcf.polynomial import degree
 from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR, RELATE_DIGITS
 from .certificate import (

@@ -1,12 +1,14 @@
-r"""Signed continued fractions of constants and the ESMA search (arXiv 2212.09470).
+r"""Signed continued fractions of constants: the mathematics of ESMA (arXiv 2212.09470).
 
 ESMA expands $x = P(c)/Q(c)$ as a signed continued fraction with a periodic sign sequence,
 $x = a_0 + s_0/(a_1 + s_1/(a_2 + \dots))$, and keeps the expansions whose partial quotients
 obey a short linear recurrence (Berlekamp–Massey over GF(p)); each hit is rebuilt over the
 integers and verified to 100 digits. The expansion is exact interval arithmetic, so no partial
 quotient is reported that the digits do not determine. The rounding rule, the filter, the
-reference's rules and its 13 results are in ``docs/esma.md``.
+reference's rules and its 13 results are in ``docs/esma.md``. The search's tasks and its
+serial driver (:func:`brouncker.search.kinds.esma.esma_search`) are the ``esma`` kind's.
 
+>>> from brouncker.constants import parse_constant
 >>> x = parse_constant("e/(e-1)").value(600)
 >>> signed_continued_fraction(x, (1, -1), 12, dps=600).partial_quotients
 (1, 2, 3, 2, 5, 2, 7, 2, 9, 2, 11, 2)
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
@@ -26,10 +28,9 @@ import mpmath
 from gmpy2 import mpz
 from mpmath import mp, mpf
 
-from ..constants import ConstantExpression, parse_constant
+from ..constants import ConstantExpression
 from ..errors import BrounckerError
-from ..limits import ESMA_MAX_CYCLE, ESMA_MAX_DEPTH
-from ..pcf.limit import log10_distance
+from ..pcf.value import log10_distance
 from ..pcf.walk import Convergent, log10_abs
 from ..precision import (
     ESMA_DIGITS_PER_TERM,
@@ -41,15 +42,14 @@ from ..precision import (
 )
 from ..printing import polynomial_ratio
 from .sequences import (
-    DEFAULT_PRIME,
     LinearRecurrence,
-    berlekamp_massey_mod,
     interleaved_polynomials,
 )
 
 DEFAULT_DEPTH = 100  # partial quotients extracted per (LHS, sign period), as in the paper
 INTERVAL_ULPS = 4  # half-width of the integer interval around the value, in units of 2^-k
 BEAUTY_DIVISOR = 4  # approve when the connection polynomial has fewer than depth // 4 coefficients
+MIN_DEPTH = 4 * BEAUTY_DIVISOR  # shallower expansions approve (almost) nothing
 VERIFY_DEPTH = 1000  # depth of the continued fraction rebuilt over Z (reference)
 VERIFY_DIGITS = 100  # digits that must agree with the LHS (reference)
 CONVERGENCE_TERMS = 200  # the convergence rate is a slope over the second half of these
@@ -60,7 +60,6 @@ IRREGULAR_START = False  # keep only recurrences that hold from a_0 on (the refe
 DEFAULT_LHS_DEGREE = 1  # degree of P and Q in the LHS P(c)/Q(c)
 DEFAULT_COEFF_LIMIT = 2  # coefficients of P and Q lie in [-2, 2]
 DEFAULT_CYCLES = (1, 2)  # sign periods of length 1 and 2
-TASK_PAIRS = 1024  # (LHS, sign period) pairs per task: about 0.3-0.5 s at depth 100
 
 
 def expansion_dps(depth: int) -> int:
@@ -406,7 +405,7 @@ def enumerate_lhs(c: mpf, degree: int, coeff_limit: int) -> list[LHS]:
     return sorted(found)
 
 
-# --- the search ----------------------------------------------------------------------
+# --- one (LHS, sign period) pair: filter, rebuild, verify ---------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,103 +454,12 @@ class ESMAResult:
         return (self.value, len(self.signs), self.signs, self.numerator, self.denominator)
 
 
-@dataclass(frozen=True, slots=True)
-class ESMATask:
-    """One shard of a search: a chunk of LHS, each with every sign period (picklable).
-
-    Every period of an LHS is in the same task, so :func:`dedupe` of one task's results
-    is already the search's rule for those LHS: no two LHS share a value
-    (:func:`enumerate_lhs`), and the first period of a value is decided within the task.
-    """
-
-    constant: str
-    lhs: tuple[LHS, ...]
-    periods: tuple[tuple[int, ...], ...]
-    depth: int = DEFAULT_DEPTH
-    prime: int = DEFAULT_PRIME
-    irregular_start: bool = IRREGULAR_START
-
-
-ESMA_COUNT_KEYS = ("pairs", "stopped_zero", "stopped_precision", "dropped_irregular", "approved", "verified")
-
-
-@dataclass(frozen=True, slots=True)
-class ESMACounts:
-    """What happened to the (LHS, period) pairs of a search, for the record.
-
-    ``dropped_irregular`` counts the recurrences dropped because their first terms do not
-    follow them (none when irregular starts are kept).
-    """
-
-    pairs: int = 0
-    stopped_zero: int = 0
-    stopped_precision: int = 0
-    dropped_irregular: int = 0
-    approved: int = 0
-    verified: int = 0
-
-    def __add__(self, other: ESMACounts) -> ESMACounts:
-        return ESMACounts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())))
-
-    def as_tuple(self) -> tuple[int, ...]:
-        return (self.pairs, self.stopped_zero, self.stopped_precision, self.dropped_irregular, self.approved, self.verified)
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(zip(ESMA_COUNT_KEYS, self.as_tuple()))
-
-
-@dataclass(frozen=True, slots=True)
-class TaskReport:
-    """The verified results of one task and its counters."""
-
-    results: tuple[ESMAResult, ...]
-    counts: ESMACounts = field(default_factory=ESMACounts)
-
-
-def _constant(text: str | ConstantExpression) -> ConstantExpression:
-    return text if isinstance(text, ConstantExpression) else parse_constant(text)
-
-
 def max_register_length(depth: int) -> int:
     """The largest LFSR length $L$ approved at ``depth``: $L + 1 <$ depth // 4."""
     return depth // BEAUTY_DIVISOR - 2
 
 
-def run_esma_task(task: ESMATask) -> TaskReport:
-    """Expand, filter, rebuild and verify every LHS of the task with every sign period."""
-    constant = _constant(task.constant)
-    dps = expansion_dps(task.depth)
-    with mp.workdps(dps + ESMA_GUARD_DIGITS):
-        c = constant.value(dps + ESMA_GUARD_DIGITS)
-    counts = [0, 0, 0, 0, 0, 0]
-    results: list[ESMAResult] = []
-    cache: dict[int, mpf] = {}
-    limit = max_register_length(task.depth)
-    bits = int((dps + ESMA_GUARD_DIGITS) * 3.3219280948873626)
-    c_fast = _to_mpfr(c, bits)
-    intervals = [_fast_interval(lhs, c_fast, dps, bits) for lhs in task.lhs]
-    for signs in task.periods:
-        for lhs, (lo, hi, scale) in zip(task.lhs, intervals):
-            counts[0] += 1
-            expansion = signed_expansion_of_interval(lo, hi, scale, signs, task.depth)
-            if expansion.stop is not None:
-                counts[1 if expansion.stop == "zero" else 2] += 1
-                continue
-            register = berlekamp_massey_mod(expansion.partial_quotients, task.prime, max_length=limit)
-            if register is None:
-                continue
-            if not task.irregular_start and len(register.coefficients) != register.length + 1:
-                counts[3] += 1  # the first terms do not follow the recurrence
-                continue
-            counts[4] += 1
-            result = verify_candidate(constant, lhs, signs, expansion.partial_quotients, register, task.depth, cache)
-            if result is not None:
-                counts[5] += 1
-                results.append(result)
-    return TaskReport(tuple(results), ESMACounts(*counts))
-
-
-def _to_mpfr(x: mpf, bits: int) -> gmpy2.mpfr:
+def to_mpfr(x: mpf, bits: int) -> gmpy2.mpfr:
     """An mpmath number as an MPFR number (exactly, when ``bits`` suffice)."""
     sign, mantissa, exponent, _ = x._mpf_
     with gmpy2.context(gmpy2.get_context(), precision=bits):
@@ -559,7 +467,7 @@ def _to_mpfr(x: mpf, bits: int) -> gmpy2.mpfr:
         return -y if sign else y
 
 
-def _fast_interval(lhs: LHS, c: gmpy2.mpfr, dps: int, bits: int) -> tuple[int, int, int]:
+def lhs_interval(lhs: LHS, c: gmpy2.mpfr, dps: int, bits: int) -> tuple[int, int, int]:
     """:func:`value_interval` of $P(c)/Q(c)$, computed with MPFR (the search's hot path)."""
     with gmpy2.context(gmpy2.get_context(), precision=bits):
         p = gmpy2.mpfr(0)
@@ -664,105 +572,3 @@ def verify_candidate(constant: ConstantExpression, lhs: LHS, signs: Sequence[int
         closed_form=None if form is None else str(form),
     )
 
-
-def dedupe(results: Iterable[ESMAResult]) -> list[ESMAResult]:
-    """One result per value: the first by sign period (length, then the reference's order)."""
-    best: dict[str, ESMAResult] = {}
-    for result in sorted(results, key=ESMAResult.sort_key):
-        best.setdefault(result.value, result)
-    return sorted(best.values(), key=lambda r: (r.numerator, r.denominator, len(r.signs), r.signs))
-
-
-MIN_DEPTH = 4 * BEAUTY_DIVISOR  # shallower expansions approve (almost) nothing
-
-
-@dataclass(frozen=True, slots=True)
-class ESMAConfig:
-    """What an ESMA search looks at (the CLI options and the spec file's keys)."""
-
-    constant: str
-    lhs_degree: int = DEFAULT_LHS_DEGREE
-    coeff_limit: int = DEFAULT_COEFF_LIMIT
-    cycles: tuple[int, int] = DEFAULT_CYCLES
-    depth: int = DEFAULT_DEPTH
-    prime: int = DEFAULT_PRIME
-    irregular_start: bool = IRREGULAR_START
-
-    def as_dict(self) -> dict:
-        return {"constant": self.constant, "lhs_degree": self.lhs_degree, "coeff_limit": self.coeff_limit,
-                "cycles": f"{self.cycles[0]}..{self.cycles[1]}", "depth": self.depth, "prime": self.prime,
-                "irregular_start": self.irregular_start}
-
-    def check(self) -> None:
-        """Raise a one-line :class:`BrounckerError` for values the search cannot use."""
-        parse_constant(self.constant)
-        if self.lhs_degree < 0 or self.coeff_limit < 1:
-            raise BrounckerError("the LHS degree must be >= 0 and the coefficient limit >= 1")
-        k1, k2 = self.cycles
-        if k1 < 1 or k2 < k1:
-            raise BrounckerError(f"cycles {k1}..{k2}: need 1 <= K1 <= K2")
-        if k2 > ESMA_MAX_CYCLE:
-            raise BrounckerError(f"cycles {k1}..{k2}: sign periods longer than {ESMA_MAX_CYCLE} are not supported")
-        if self.depth < MIN_DEPTH:
-            raise BrounckerError(f"depth {self.depth} is too small: use at least {MIN_DEPTH}")
-        if self.depth > ESMA_MAX_DEPTH:
-            raise BrounckerError(f"depth {self.depth} is too large: at most {ESMA_MAX_DEPTH}")
-        if self.prime < 3 or not flint.fmpz(self.prime).is_prime():
-            raise BrounckerError(f"prime {self.prime} is not an odd prime")
-
-    def lhs(self) -> list[LHS]:
-        """The search's left-hand sides, in :func:`enumerate_lhs`'s order."""
-        expression = _constant(self.constant)
-        with mp.workdps(ESMA_ENUMERATION_DPS + ESMA_GUARD_DIGITS):
-            c = expression.value(ESMA_ENUMERATION_DPS + ESMA_GUARD_DIGITS)
-        return enumerate_lhs(c, self.lhs_degree, self.coeff_limit)
-
-
-def lhs_per_task(periods: int) -> int:
-    """LHS per task so that a task holds about ``TASK_PAIRS`` (LHS, period) pairs.
-
-    >>> lhs_per_task(4), lhs_per_task(5000)
-    (256, 1)
-    """
-    return max(1, TASK_PAIRS // max(periods, 1))
-
-
-def esma_tasks(config: ESMAConfig, chunk: int | None = None) -> list[ESMATask]:
-    """The tasks of a search: chunks of ``chunk`` LHS (default :func:`lhs_per_task`), each
-    with every sign period in the reference's order."""
-    config.check()
-    lhs = config.lhs()
-    periods = tuple(sign_periods(*config.cycles))
-    size = chunk or lhs_per_task(len(periods))
-    text = _constant(config.constant).text
-    return [ESMATask(text, tuple(lhs[i : i + size]), periods, config.depth, config.prime, config.irregular_start)
-            for i in range(0, len(lhs), size)]
-
-
-def esma_search(config: ESMAConfig) -> list[ESMAResult]:
-    r"""Run ESMA serially and return the verified results, one per value.
-
-    The reference configuration (e, degree 1, coefficients in [−2, 2], periods of length
-    2, depth 105) gives exactly the 13 results of the reference implementation
-    (``ESMA/APITesting.py`` of RamanujanMachine). The rules that give that count:
-
-    - an LHS is a canonical rational function of $c$ up to sign (see :func:`enumerate_lhs`:
-      112 of them here), like the reference's set of ``abs(simplify(P/Q))``;
-    - an expansion with a zero partial quotient, $a_0$ included, is dropped
-      (the reference's ``0 in a_``);
-    - Berlekamp–Massey over GF(199) must give fewer than ``depth // 4`` coefficients;
-    - no irregular start: the recurrence must hold from $a_0$ on, i.e. the connection
-      polynomial's degree equals the register length $L$. The reference trims the
-      polynomial's trailing zeros and regenerates from $\deg C$ initial terms, so a hit
-      whose first terms are irregular (e.g. $1/(e-2)$ with signs $(-1, 1)$:
-      $2, 1, 2, 2, 5, 2, 7, \dots$) fails its check; 164 pairs verify without this
-      rule (83 values), 14 with it;
-    - results are deduplicated by value, keeping the first sign period in the
-      reference's order (14 pairs → 13 values).
-
-    ``irregular_start=True`` keeps the irregular starts too (a superset).
-    """
-    results: list[ESMAResult] = []
-    for task in esma_tasks(config):
-        results.extend(run_esma_task(task).results)
-    return dedupe(results)

@@ -41,7 +41,7 @@ from mpmath import mp, mpf
 from ..constants import BANK, VALUE_EXPONENT, constant_value, parse_constant
 from ..errors import BrounckerError, ParseError, UnknownConstantError
 from ..limits import DIGITS
-from ..pcf.limit import MAX_DEPTH, Limit, pcf_limit
+from ..pcf.value import MAX_DEPTH, Limit, pcf_limit
 from ..precision import LIMIT_GUARD_DIGITS, MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR
 from ..printing import linear_ratio
 from .relations import (

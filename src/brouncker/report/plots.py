@@ -106,7 +106,7 @@ def convergence_series(a: Sequence[int], b: Sequence[int], expression: str, max_
     """
     from mpmath import mp
 
-    from ..pcf.limit import log10_distance
+    from ..pcf.value import log10_distance
     from ..pcf.walk import log10_abs, walk_checkpoints
     from ..precision import SERIES_EXTRA_DIGITS
 

@@ -14,7 +14,7 @@ which removes the terms $c_1/n, \dots, c_K/n^K$ of an error expansion in $1/n$. 
 estimate $R_{K,K}$ is kept when it agrees with $R_{K-1,K-1}$ to ``SLOW_TOLERANCE``
 (relative); anything else (an error in $1/\sqrt n$, with logarithms, or a fraction that
 does not converge) fails that test and stays dropped. A kept estimate is only a float
-lead, like the screen's: the exact work decides (:func:`brouncker.pcf.limit.pcf_limit`
+lead, like the screen's: the exact work decides (:func:`brouncker.pcf.value.pcf_limit`
 extrapolates the exact convergents with a Levin-type transform, with honest digits).
 
 >>> import math

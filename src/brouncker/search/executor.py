@@ -236,11 +236,6 @@ class LocalInstance:
                 f"its keeper process {self.keeper.pid} exited with code {code}")
         return self._lost
 
-    @property
-    def process_group(self) -> int:
-        """The process group of every process of this instance."""
-        return self.keeper.pid
-
     def close(self) -> None:
         """Take the instance down: the keeper kills its process group (idempotent)."""
         if self.keeper.stdin is not None and not self.keeper.stdin.closed:

@@ -1,4 +1,9 @@
-r"""One shard of a PCF search, start to finish: pure (no database, no Ray), returns records.
+r"""The kind ``pcf``: PCFs from a box or a template, screened, matched and identified.
+
+Its spec (:class:`PCFSpec`) names the family of $a$ and $b$, the mode, the depths and the
+constants; its items are the PCFs of the family, by index (:mod:`brouncker.search.space`),
+and a shard is a range of them. A shard runs start to finish in a worker: pure (no
+database, no Ray), it returns records.
 
 Both modes start with the vectorised float64 screen of the whole shard
 (:func:`brouncker.screening.screen.screen`), which drops divergent, rational and non-converging
@@ -18,7 +23,7 @@ with a Richardson-extrapolated float limit (:mod:`brouncker.screening.slow`, cou
   gets the exact FR test (:func:`brouncker.convergence.factorial.factorial_reduction`) at
   the spec's ``[fr] depth``. Each class that passes is re-checked by its dynamics record
   at ``[fr] recheck_depth`` (FR with the record's own tolerance), given an exact limit
-  (accelerated when it converges slowly, :func:`brouncker.pcf.limit.pcf_limit`) and
+  (accelerated when it converges slowly, :func:`brouncker.pcf.value.pcf_limit`) and
   identified against the spec's constants: Möbius in one constant, in $K$ and $K^2$, and
   relations over two constants, re-checked at twice the digits. What no constant
   explains is stored as a **candidate**, with its limit to the digits it reached.
@@ -30,34 +35,305 @@ insert-or-ignore keeps one copy, whatever order the shards finish in. The conjec
 ``a, b`` are therefore the canonical coefficients; the PCF as met in the space (and its
 index) is kept in the conjecture's ``data``.
 
-:data:`PCF_KIND` is this kind's entry in the registry of :mod:`brouncker.search.kinds`.
+:data:`KIND` is this kind's entry in the registry of :mod:`brouncker.search.kinds`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
 
 import mpmath
 import numpy as np
 from mpmath import mp
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
-from ..convergence.dynamics import dynamics
-from ..convergence.factorial import factorial_reductions
-from ..errors import InconclusiveError
-from ..identification.identify import Identification, confirm, identify
-from ..pcf.canonical import Canonical, canonical
-from ..pcf.fraction import PCF
-from ..pcf.limit import pcf_limit
-from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
-from ..records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
-from ..screening.match import match, moebius_tables
-from ..screening.screen import DIVERGENCE_BOUND, NOT_CONVERGED, Screening, screen
-from ..screening.slow import SLOW_CHANGE, accelerate
-from .kinds import Kind
-from .shards import Plan, Shard, ShardResult, ShardRun
-from .space import Space, TemplateSpace
-from .spec import PCFSpec
+from ...constants import BANK
+from ...convergence.dynamics import dynamics
+from ...convergence.factorial import factorial_reductions
+from ...errors import BrounckerError, InconclusiveError, LimitError
+from ...identification.identify import Identification, confirm, identify
+from ...limits import (
+    FR_MAX_DEPTH,
+    FR_MAX_RECHECK_DEPTH,
+    MAX_PCF_COEFFICIENT,
+    MAX_PCF_DEGREE,
+    MAX_TEMPLATE_TEXT,
+    SCREEN_BYTES_PER_PCF,
+    SCREEN_SECONDS_PER_PCF_STEP,
+    check_memory,
+    duration,
+    number,
+    size,
+)
+from ...pcf.canonical import Canonical, canonical
+from ...pcf.fraction import PCF
+from ...pcf.template import Template
+from ...pcf.value import pcf_limit
+from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
+from ...records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
+from ...screening.match import match, moebius_tables
+from ...screening.screen import DIVERGENCE_BOUND, NOT_CONVERGED, Screening, screen
+from ...screening.slow import SLOW_CHANGE, accelerate
+from ..kind import Kind, Limits, SearchSpec, SpecModel, known_constants, value_range
+from ..shards import Plan, Shard, ShardResult, ShardRun
+from ..space import PolynomialBox, Space, TemplateSpace
+
+# --- the spec --------------------------------------------------------------------------------
+
+
+class PolynomialFamily(SpecModel):
+    """One polynomial's box: ``degree`` and an inclusive ``range`` for every coefficient,
+    or explicit ``coefficients`` lists, one per position, highest degree first."""
+
+    degree: int | None = Field(default=None, ge=0, le=MAX_PCF_DEGREE)
+    range: tuple[int, int] | None = None
+    coefficients: list[list[int]] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> PolynomialFamily:
+        if self.coefficients is not None:
+            if self.degree is not None or self.range is not None:
+                raise ValueError("give either 'coefficients' or 'degree' with 'range', not both")
+            if not self.coefficients or len(self.coefficients) > MAX_PCF_DEGREE + 1:
+                raise ValueError(f"'coefficients' needs 1 to {MAX_PCF_DEGREE + 1} positions")
+            if any(not position for position in self.coefficients):
+                raise ValueError("every position in 'coefficients' needs at least one value")
+            if any(abs(c) > MAX_PCF_COEFFICIENT for position in self.coefficients for c in position):
+                raise ValueError(f"coefficients must lie within ±{MAX_PCF_COEFFICIENT}")
+            return self
+        if self.degree is None or self.range is None:
+            raise ValueError("give 'degree' and 'range', or 'coefficients'")
+        lo, hi = self.range
+        if lo > hi:
+            raise ValueError(f"range [{lo}, {hi}] is empty")
+        if max(abs(lo), abs(hi)) > MAX_PCF_COEFFICIENT:
+            raise ValueError(f"range must lie within ±{MAX_PCF_COEFFICIENT}")
+        return self
+
+    def size(self) -> int:
+        """How many polynomials the box holds (the zero polynomial excluded), computed
+        without building the box."""
+        if self.coefficients is not None:
+            positions = [set(p) for p in self.coefficients]
+            return math.prod(len(p) for p in positions) - all(0 in p for p in positions)
+        assert self.degree is not None and self.range is not None
+        lo, hi = self.range
+        return (hi - lo + 1) ** (self.degree + 1) - (lo <= 0 <= hi)
+
+    def box(self) -> PolynomialBox:
+        if self.coefficients is not None:
+            return PolynomialBox(tuple(tuple(p) for p in self.coefficients))
+        assert self.degree is not None and self.range is not None
+        values = tuple(range(self.range[0], self.range[1] + 1))
+        return PolynomialBox((values,) * (self.degree + 1))
+
+
+class Family(SpecModel):
+    """A box: every $a$ of one polynomial family with every $b$ of another."""
+
+    a: PolynomialFamily
+    b: PolynomialFamily
+
+    def size(self) -> int:
+        return self.a.size() * self.b.size()
+
+    def breakdown(self) -> str:
+        return f"{number(self.a.size())} a x {number(self.b.size())} b"
+
+    def check(self) -> None:
+        for key, family in (("family.a", self.a), ("family.b", self.b)):
+            if family.size() == 0:
+                raise ValueError(f"the space is empty: {key} holds only the zero polynomial")
+
+    def space(self) -> Space:
+        return Space(self.a.box(), self.b.box())
+
+
+def _check_integer(value: Any, what: str) -> None:
+    if type(value) is not int:
+        raise ValueError(f"{what}: the values must be integers, got {value!r}")
+    if abs(value) > MAX_PCF_COEFFICIENT:
+        raise ValueError(f"{what}: the values must lie within ±{number(MAX_PCF_COEFFICIENT)}")
+
+
+class TemplateFamily(SpecModel):
+    """Templates $a(n)$, $b(n)$ with named integer parameters, each a range or a list::
+
+        [family]
+        a = "(2n+1)*(x*n^2 + x*n + y)"
+        b = "-z*n^6"
+
+        [family.parameters]
+        x = [1, 60]
+        y = [-30, 30]
+        z = { values = [1, 4, 9] }
+
+    The coefficients must be polynomial in the parameters; every parameter must be used;
+    the degree in $n$ is at most ``MAX_PCF_DEGREE`` and every coefficient within
+    ``MAX_PCF_COEFFICIENT`` over the whole grid.
+    """
+
+    parameters: dict[str, Any]
+    a: str = Field(min_length=1, max_length=MAX_TEMPLATE_TEXT)
+    b: str = Field(min_length=1, max_length=MAX_TEMPLATE_TEXT)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _ranges(cls, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict) or not value:
+            raise ValueError("give each parameter a range or values, e.g. [family.parameters] x = [1, 60]")
+        return {str(k): value_range(v, f"family.parameters.{k}", _check_integer, MAX_PCF_COEFFICIENT, None)
+                for k, v in value.items()}
+
+    @model_validator(mode="after")
+    def _parses(self) -> TemplateFamily:
+        try:
+            template = self.template()
+        except BrounckerError as exc:
+            raise ValueError(f"family.{exc}") from None
+        for key, degree in zip(("a", "b"), template.degrees):
+            if degree > MAX_PCF_DEGREE:
+                raise ValueError(f"family.{key}: degree {degree} in n is over the cap of {MAX_PCF_DEGREE}")
+        largest = [max(abs(v) for v in values) for values in self.values()]
+        bound = template.bound(largest)
+        if bound > MAX_PCF_COEFFICIENT:
+            raise ValueError(f"family: a coefficient of a or b reaches {number(bound)} over these parameter ranges, over the "
+                             f"limit of ±{number(MAX_PCF_COEFFICIENT)}; narrow the ranges")
+        return self
+
+    def template(self) -> Template:
+        return Template.parse(self.a, self.b, tuple(self.parameters))
+
+    def values(self) -> list[tuple[int, ...]]:
+        """Each parameter's values, in the order the spec gives them."""
+        out = []
+        for v in self.parameters.values():
+            out.append(tuple(v["values"]) if isinstance(v, dict) else tuple(range(v[0], v[1] + 1)))
+        return out
+
+    def size(self) -> int:
+        return math.prod(len(set(v)) for v in self.values())
+
+    def breakdown(self) -> str:
+        return " x ".join(f"{number(len(set(v)))} {k}" for k, v in zip(self.parameters, self.values()))
+
+    def check(self) -> None:
+        pass  # a template family is never empty: its ranges are not, and a, b are not identically zero
+
+    def space(self) -> TemplateSpace:
+        return TemplateSpace(self.template(), tuple(tuple(sorted(set(v))) for v in self.values()))
+
+
+def _family_form(value: Any) -> str:
+    """``template`` when ``a`` is text, else ``box``."""
+    a = value.get("a") if isinstance(value, dict) else getattr(value, "a", None)
+    return "template" if isinstance(a, str) else "box"
+
+
+FamilyForm = Annotated[
+    Annotated[Family, Tag("box")] | Annotated[TemplateFamily, Tag("template")], Discriminator(_family_form)
+]
+
+
+class FRSettings(SpecModel):
+    """Mode ``fr``: the depth of the exact factorial-reduction test every PCF gets, and the
+    depth of the dynamics record that re-checks each PCF it passes (with the record's own
+    tolerance: at depth 2000 the gcds of some FR PCFs still fluctuate too much)."""
+
+    depth: int = Field(default=256, ge=16, le=FR_MAX_DEPTH)
+    recheck_depth: int = Field(default=8192, ge=32, le=FR_MAX_RECHECK_DEPTH)
+
+
+class ScreenSettings(SpecModel):
+    """Float64 screening: depth, and the relative change allowed between depths."""
+
+    depth: int = Field(default=200, ge=10, le=100_000)
+    tolerance: float = Field(default=1e-12, gt=0, le=1e-6)
+    max_denominator: int = Field(default=1000, ge=1, le=10**6)  # rational limits p/q, q <= this
+
+
+class MatchSettings(SpecModel):
+    """Meet-in-the-middle matching against Möbius tables of the constants."""
+
+    bound: int = Field(default=12, ge=1, le=20)  # |c_i| <= bound in (c0 + c1 K)/(c2 + c3 K)
+    tolerance: float = Field(default=1e-10, gt=0, le=1e-6)
+
+
+class ExactSettings(SpecModel):
+    """Exact work on survivors: walk depth of identification and of the dynamics record."""
+
+    depth: int = Field(default=4096, ge=10, le=1_000_000)  # deepest walk for identification
+    dynamics_depth: int = Field(default=2000, ge=16, le=1_000_000)
+
+
+class PCFSpec(SearchSpec):
+    """A search of PCFs from a box: validated, hashable, and turned into a :class:`Space`."""
+
+    # PCF searches were stored before kinds existed: without `kind` their hashes stay as they were
+    HASH_EXCLUDES: ClassVar[frozenset[str]] = frozenset({"limits", "kind"})
+
+    kind: Literal["pcf"] = "pcf"
+    mode: Literal["identify", "dynamics", "fr"] = "identify"
+    family: FamilyForm
+    constants: list[str] = Field(default_factory=lambda: list(BANK))
+    digits: int = Field(default=30, ge=10, le=100_000)
+    shard_size: int = Field(default=10_000, ge=1)
+    screen: ScreenSettings = ScreenSettings()
+    match: MatchSettings = MatchSettings()
+    exact: ExactSettings = ExactSettings()
+    fr: FRSettings = FRSettings()
+    limits: Limits = Limits()
+
+    def hash_excludes(self) -> set[str]:
+        """The ``[fr]`` settings are part of what an ``fr`` search is, and of no other."""
+        return set(self.HASH_EXCLUDES) | (set() if self.mode == "fr" else {"fr"})
+
+    @field_validator("constants")
+    @classmethod
+    def _known_constants(cls, names: list[str]) -> list[str]:
+        return known_constants(names)
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> PCFSpec:
+        """The space is not empty and within the limits: arithmetic only, nothing is built."""
+        self.family.check()
+        total = self.family.size()
+        limits = self.limits
+        if total > limits.max_space:
+            seconds = total * self.screen.depth * SCREEN_SECONDS_PER_PCF_STEP
+            raise ValueError(
+                f"the space has {number(total)} PCFs ({self.family.breakdown()}), "
+                f"over limits.max_space = {number(limits.max_space)}: screening alone would take about {duration(seconds)} "
+                "of one core; shrink the family, or raise max_space in [limits] on purpose"
+            )
+        shards = -(-total // self.shard_size)
+        if shards > limits.max_shards:
+            smallest = -(-total // limits.max_shards)
+            raise ValueError(
+                f"shard_size = {number(self.shard_size)} makes {number(shards)} shards, over limits.max_shards = "
+                f"{number(limits.max_shards)}: use a shard_size of at least {number(smallest)}, or raise max_shards in [limits]"
+            )
+        task = min(self.shard_size, total)
+        if task > limits.max_task_size:
+            raise ValueError(
+                f"shard_size = {number(task)} PCFs needs about {size(task * SCREEN_BYTES_PER_PCF)} per task, over "
+                f"limits.max_task_size = {number(limits.max_task_size)}: use a smaller shard_size, or raise max_task_size in [limits]"
+            )
+        try:
+            check_memory(task * SCREEN_BYTES_PER_PCF, f"a shard of {number(task)} PCFs", "use a smaller shard_size")
+        except LimitError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def space(self) -> Space | TemplateSpace:
+        return self.family.space()
+
+
+# --- one shard ------------------------------------------------------------------------------------
+
 
 COUNT_KEYS = (
     "pcfs", "converged", "divergent", "rational", "not_converged",
@@ -320,7 +596,7 @@ def pcf_tasks(spec: PCFSpec, shards: Sequence[Shard], search_id: int | None) -> 
     return [ShardTask(spec, shard, search_id) for shard in shards]
 
 
-PCF_KIND: Kind[PCFSpec, ShardTask] = Kind(
+KIND: Kind[PCFSpec, ShardTask] = Kind(
     name="pcf",
     spec_model=PCFSpec,
     unit="PCFs",

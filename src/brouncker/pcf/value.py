@@ -1,4 +1,5 @@
-r"""The value of a PCF to D digits, or an honest "inconclusive".
+r"""The value of a PCF to D digits, or an honest "inconclusive" (the sizes a user may ask
+for are :mod:`brouncker.limits`').
 
 :func:`pcf_limit` is the one home of "the limit of this PCF to D digits": it walks deeper
 (at least doubling, as far as the measured rate predicts) until the digits are there.

@@ -1,4 +1,4 @@
-r"""A search of kind ``import``: a collection of formulas from a file (``brouncker import FILE``).
+r"""The kind ``import``: a collection of formulas from a file (``brouncker import FILE``).
 
 The file's rows (:mod:`brouncker.search.collection`) are kept in the spec, with the file's
 name and SHA-256: the same file imported again under the same name is the same search
@@ -8,7 +8,7 @@ inflated copies) are one formula, with every row as a source. A shard is a range
 formulas; each formula gets, in a worker:
 
 * the exact limit of its first PCF as written that claims a value (else its first), to
-  twice the spec's digits, extrapolated when it converges slowly (:func:`brouncker.pcf.limit.pcf_limit`);
+  twice the spec's digits, extrapolated when it converges slowly (:func:`brouncker.pcf.value.pcf_limit`);
 * an identification of that limit from the PCF alone, against the whole bank
   (:func:`brouncker.identification.identify.identify`, re-checked at twice the digits);
 * the verification of every row's claimed value against that row's own PCF
@@ -24,7 +24,7 @@ else it is a candidate known by its limit. After a run the driver records, once,
 verification of each conjecture's claim (a refuted claim is kept, as ``refuted``) and the
 rows it comes from (``conjecture_source``: line, texts as written, source, verdict).
 
-:data:`IMPORT_KIND` is this kind's entry in the registry of :mod:`brouncker.search.kinds`.
+:data:`KIND` is this kind's entry in the registry of :mod:`brouncker.search.kinds`.
 """
 
 from __future__ import annotations
@@ -39,17 +39,17 @@ import mpmath
 from mpmath import mp
 from pydantic import Field, model_validator
 
-from ..constants import parse_constant
-from ..convergence.dynamics import dynamics
-from ..convergence.verify import verify
-from ..errors import BrounckerError, InconclusiveError
-from ..identification.identify import Identification, identify
-from ..limits import IMPORT_MAX_DEPTH, IMPORT_MAX_DIGITS, IMPORT_ROWS
-from ..pcf.canonical import canonical
-from ..pcf.fraction import PCF
-from ..pcf.limit import Limit, pcf_limit
-from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
-from ..records import (
+from ...constants import parse_constant
+from ...convergence.dynamics import dynamics
+from ...convergence.verify import verify
+from ...errors import BrounckerError, InconclusiveError
+from ...identification.identify import Identification, identify
+from ...limits import IMPORT_MAX_DEPTH, IMPORT_MAX_DIGITS, IMPORT_ROWS
+from ...pcf.canonical import canonical
+from ...pcf.fraction import PCF
+from ...pcf.value import Limit, pcf_limit
+from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
+from ...records import (
     ConjectureKind,
     ConjectureRecord,
     MetricsRecord,
@@ -58,17 +58,13 @@ from ..records import (
     Verdict,
     chosen_delta,
 )
-from .collection import ParsedRow, bad_rows_error, parse_rows, read_collection
-from .kinds import Kind
-from .shards import Plan, Shard, ShardResult, ShardRun, split
-from .spec import SearchSpec, _Model
+from ..collection import ParsedRow, bad_rows_error, parse_rows, read_collection
+from ..kind import Kind, SearchSpec, SpecModel, validate
+from ..shards import Plan, Shard, ShardResult, ShardRun, split
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from ..store import Store
-    from .executor import Executor
-    from .runner import SearchReport
+    from ...store import Store
+    from ..runner import SearchReport
 
 COUNT_KEYS = ("formulas", "rows", "identified", "candidates", "inconclusive", "claims", "claims_verified", "claims_refuted",
               "claims_inconclusive")
@@ -82,7 +78,7 @@ DEFAULT_SHARD_SIZE = 16  # formulas per shard: about half a second of work at de
 MIN_IDENTIFY_DIGITS = 15  # a slow limit known to fewer than twice this many digits is not identified
 
 
-class ImportRow(_Model):
+class ImportRow(SpecModel):
     """A row of the file: its line, its coefficients, and its texts as written."""
 
     line: int = Field(ge=1)
@@ -99,7 +95,7 @@ class ImportRow(_Model):
                    source=row.source)
 
 
-class SkippedRow(_Model):
+class SkippedRow(SpecModel):
     """A row left out by ``--skip-bad``, and why."""
 
     line: int
@@ -306,11 +302,10 @@ def run_import_shard(job: ImportShardTask) -> ShardResult:
 def record_import(store: Store, search_id: int) -> None:
     """After a run, in the driver: each conjecture's sources (the rows it comes from, with
     their verdicts), and one verification of its claim when it has none yet (idempotent)."""
-    from .runner import stored_spec
-
-    spec = stored_spec(store, search_id)
-    if not isinstance(spec, ImportSpec):
+    search = store.search(search_id)
+    if search is None or search.spec is None:
         return
+    spec = validate(ImportSpec, search.spec, f"search {search_id}")
     rows = {r.line: r for r in spec.rows}
     sources: list[SourceRecord] = []
     for detail in store.conjecture_details(search_id):
@@ -349,16 +344,12 @@ def import_spec(path: str | Path, *, name: str | None = None, skip_bad: bool = F
         raise bad_rows_error(str(path), bad)
     if not parsed:
         raise bad_rows_error(str(path), bad) if bad else BrounckerError(f"{path}: no rows to import")
-    from .spec import parse_spec
-
     data = {
         "kind": "import", "name": name or collection.name, "file": collection.name, "file_sha256": collection.sha256,
         "rows": [ImportRow.of(r).model_dump() for r in parsed], "skipped": [b.as_dict() for b in bad],
         **{k: v for k, v in settings.items() if v is not None},
     }
-    spec = parse_spec(data, str(path))
-    assert isinstance(spec, ImportSpec)
-    return spec
+    return validate(ImportSpec, data, str(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,30 +394,7 @@ class ImportReport:
         )
 
 
-def import_file(
-    store: Store,
-    path: str | Path,
-    *,
-    name: str | None = None,
-    skip_bad: bool = False,
-    workers: int | None = 0,
-    address: str | None = None,
-    executor: Executor | None = None,
-    progress: bool = False,
-    console: Console | None = None,
-    **settings: Any,
-) -> ImportReport:
-    """Import the formulas of ``path`` into ``store`` as a search of kind ``import`` (the
-    same file under the same name again adds nothing); see :func:`import_spec`."""
-    from .runner import run_search
-
-    spec = import_spec(path, name=name, skip_bad=skip_bad, **settings)
-    report = run_search(store, spec, plan=plan_import(spec), executor=executor, workers=workers, address=address,
-                        progress=progress, console=console)
-    return ImportReport.of(spec, report)
-
-
-IMPORT_KIND: Kind[ImportSpec, ImportShardTask] = Kind(
+KIND: Kind[ImportSpec, ImportShardTask] = Kind(
     name="import",
     spec_model=ImportSpec,
     unit="formulas",
