@@ -46,7 +46,7 @@ from gmpy2 import mpz
 from ..errors import BrounckerError
 from ..limits import DEPTH, check_memory, walk_bytes
 from ..pcf.limit import tail_log10_error
-from ..pcf.polynomial import Coefficients, add, evaluate, keeps_sign_beyond, multiply, normalize, scale
+from ..pcf.polynomial import Coefficients, add, degree, evaluate, keeps_sign_beyond, multiply, normalize, scale
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
 from ..precision import TEXT_ROUNDING
 
@@ -252,11 +252,13 @@ def diverges(a: Coefficients, b: Coefficients, middle: Convergent, last: Converg
     r"""Whether a fraction none of whose digits settle by depth $N$ (``last``) shows why.
 
     Only where the recurrence is past its transients ($a$, $b$ and $\Delta = a^2 + 4b$
-    keep their signs beyond $m$, the depth of ``middle``), and then
-    when the characteristic roots are complex (the two solutions of the real recurrence
-    are conjugate, so $p/q$ turns without a limit), or when the consecutive differences
-    $|p(n)/q(n) - p(n-1)/q(n-1)|$ do not fall from $m$ to $N$ (an oscillation between
-    two limits, or a value running off). Anything else is in doubt: a slow convergence
+    keep their signs beyond $m$, the depth of ``middle``), and then when the
+    characteristic roots are complex at an angle that stays away from the real axis
+    ($\deg \Delta \ge 2 \deg a$: the two solutions of the real recurrence are conjugate
+    and their ratio turns by a fixed angle per step, so $p/q$ has no limit; a smaller
+    $\Delta$ lets the angle tend to 0, and the turning may stop), or when the consecutive
+    differences $|p(n)/q(n) - p(n-1)/q(n-1)|$ do not fall from $m$ to $N$ (an oscillation
+    between two limits, or a value running off). Anything else is in doubt: a slow convergence
     such as $1/\ln n$ looks the same at finite depth.
 
     >>> from brouncker.pcf.walk import walk_checkpoints
@@ -266,9 +268,9 @@ def diverges(a: Coefficients, b: Coefficients, middle: Convergent, last: Converg
     False
     """
     disc = add(multiply(a, a), scale(b, 4))
-    if not all(keeps_sign_beyond(f, middle.depth) for f in (a, b, disc)):
+    if not all(keeps_sign_beyond(f, middle.depth) for f in (a, b, disc) if f != (0,)):
         return False
-    if complex_eigenvalues:
+    if complex_eigenvalues and degree(disc) >= 2 * degree(a):
         return True
     at_middle, at_last = middle.log10_error_bound(), last.log10_error_bound()
     return math.isfinite(at_middle) and math.isfinite(at_last) and at_last >= at_middle
