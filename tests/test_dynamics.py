@@ -26,7 +26,7 @@ from brouncker.convergence.dynamics import (
 from brouncker.errors import BrounckerError
 from brouncker.pcf.canonical import inflate
 from brouncker.pcf.fraction import PCF
-from brouncker.pcf.polynomial import evaluate, multiply
+from brouncker.pcf.polynomial import evaluate, multiply, parse
 from brouncker.pcf.walk import walk_sequential
 
 APERY = ((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0))
@@ -270,10 +270,7 @@ def test_metrics_command_prints_the_record_as_json():
 
 # --- the classification follows the exact walk ---------------------------------------
 
-ISSUE_EXAMPLE = (
-    (728, 5006, 11297, 8379),
-    (21168, 216216, 893940, 1915530, 2242752, 1359144, 332640),
-)
+LARGE_VALUED = ("728n^3+5006n^2+11297n+8379", "21168n^6+216216n^5+893940n^4+1915530n^3+2242752n^2+1359144n+332640")
 KNOWN_FORMULAS = (FOUR_OVER_PI, APERY, ((11, 11, 3), (1, 0, 0, 0, 0)), ((1, 0), (1, 0)), ((1, 1), (1,)))
 
 
@@ -328,9 +325,11 @@ def test_classification_agrees_with_the_exact_walk(pcf):
 
 
 def test_a_large_valued_formula_with_large_coefficients_is_convergent():
-    a, b = ISSUE_EXAMPLE
-    record = dynamics(a, b, depth=2000)
-    assert record.convergence == "exponential" and record.digits > 2800
+    result = CliRunner().invoke(app, ["metrics", "--a", LARGE_VALUED[0], "--b", LARGE_VALUED[1], "--depth", "2000", "--json"])
+    assert result.exit_code == 0, result.output
+    record = Dynamics.from_dict(json.loads(result.output))
+    assert record.convergence == "exponential" and record.digits > 2800 and record.limit.startswith("8644.863")
+    a, b = parse(LARGE_VALUED[0]), parse(LARGE_VALUED[1])
     deep, middle = walk_sequential(a, b, 4000), walk_sequential(a, b, 1000)
     with mpmath.workdps(6000):
         limit = mpmath.mpf(int(deep.p)) / int(deep.q)  # about 5700 digits: twice the record's
