@@ -112,8 +112,9 @@ def test_too_many_clusters_moves_to_the_next_plane():
     assert index == 0 and len(summaries) == 1
 
 
-def test_feature_matrix_marks_undefined_features():
-    p = Point.from_metrics("k", "2n+1", "n^2", {"convergence": "divergent", "delta_fr": 0.1})
+@pytest.mark.parametrize("convergence", ["divergent", "rational", "unknown"])
+def test_feature_matrix_marks_undefined_features(convergence):
+    p = Point.from_metrics("k", "2n+1", "n^2", {"convergence": convergence, "delta_fr": 0.1})
     assert not p.clusterable and np.isnan(feature_matrix([p])).all()
 
 

@@ -7,12 +7,14 @@ from fractions import Fraction
 import gmpy2
 import mpmath
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from brouncker.cli import app
 from brouncker.convergence.dynamics import (
+    CONVERGENCE_TYPES,
+    CONVERGENT_TYPES,
     EXACT_DIGITS,
     MIN_DEPTH,
     Dynamics,
@@ -22,7 +24,9 @@ from brouncker.convergence.dynamics import (
     sample_depths,
 )
 from brouncker.errors import BrounckerError
-from brouncker.pcf.polynomial import evaluate
+from brouncker.pcf.canonical import inflate
+from brouncker.pcf.fraction import PCF
+from brouncker.pcf.polynomial import evaluate, multiply, parse
 from brouncker.pcf.walk import walk_sequential
 
 APERY = ((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0))
@@ -137,15 +141,26 @@ def test_oscillating_fraction_is_divergent():
     assert record.convergence == "divergent" and record.limit is None and record.digits == 0
 
 
-def test_logarithmically_slow_fraction_has_no_settled_digits():
-    # (2n + 1, -n^2): p(n)/q(n) = 1/H(n+1) -> 0 like 1/ln n; at N = 2000 it is still 0.12
+def test_logarithmically_slow_fraction_is_unknown_not_divergent():
+    # (2n + 1, -n^2): p(n)/q(n) = 1/H(n+1) -> 0 like 1/ln n; at N = 2000 it is still 0.12:
+    # no digit settles, yet the fraction converges, so the record cannot say divergent
     record = dynamics((2, 1), (-1, 0, 0), depth=2000)
-    assert record.convergence == "divergent" and record.digits == 0 and record.limit is None
+    assert record.convergence == "unknown" and record.digits == 0 and record.limit is None
 
 
-def test_a_limit_beyond_the_bound_is_divergent():
+@pytest.mark.parametrize("b", [(1, 0, 0, 0, 0), (10**4, 0, 0)], ids=["even-odd-split", "error-n^-0.01"])
+def test_differences_that_barely_fall_are_in_doubt(b):
+    # (1, n^4): by Stern-Stolz the even and odd convergents tend to different limits, and
+    # the differences fall towards |L_even - L_odd| like n^-1; (1, 10^4 n^2) converges, with
+    # an error like n^-(1/100). At depth 2000 the two look alike: neither is called divergent.
+    record = dynamics((1,), b, depth=2000)
+    assert record.convergence == "unknown" and record.digits == 0 and record.limit is None
+
+
+def test_a_large_limit_is_convergent():
     record = dynamics((1, 5000), (1,), depth=100)  # 5000 + 1/(5001 + ...)
-    assert record.convergence == "divergent" and record.limit is None
+    assert record.convergence in CONVERGENT_TYPES and record.delta_fr is not None
+    assert agrees_to_its_digits(record, tail_value((1, 5000), (1,), 400, record.digits + 30))
 
 
 def test_factorial_convergence():
@@ -215,10 +230,10 @@ def test_slow_fractions_do_not_overstate_their_digits(a0, b_low, b_lead, depth):
 @given(small_poly, small_poly, st.integers(MIN_DEPTH, 300))
 def test_record_round_trips_through_json(a, b, depth):
     record = dynamics(a, b, depth=depth)
-    assert record.convergence in ("exponential", "factorial", "polynomial", "divergent", "rational")
+    assert record.convergence in CONVERGENCE_TYPES
     text = json.dumps(record.as_dict(), allow_nan=False)
     assert Dynamics.from_dict(json.loads(text)) == record
-    assert (record.limit is None) == (record.convergence == "divergent")
+    assert (record.limit is None) == (record.digits == 0)
 
 
 def test_from_dict_accepts_the_cli_strings_for_undefined_numbers():
@@ -251,3 +266,78 @@ def test_metrics_command_prints_the_record_as_json():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert Dynamics.from_dict(data) == dynamics(*FOUR_OVER_PI, depth=200)
+
+
+# --- the classification follows the exact walk ---------------------------------------
+
+LARGE_VALUED = ("728n^3+5006n^2+11297n+8379", "21168n^6+216216n^5+893940n^4+1915530n^3+2242752n^2+1359144n+332640")
+KNOWN_FORMULAS = (FOUR_OVER_PI, APERY, ((11, 11, 3), (1, 0, 0, 0, 0)), ((1, 0), (1, 0)), ((1, 1), (1,)))
+
+
+@st.composite
+def random_pcf(draw):
+    """Any shape: degrees up to (13, 26), coefficients up to 10^12."""
+    size = draw(st.sampled_from([9, 10**3, 10**6, 10**12]))
+    coefficients = st.integers(-size, size)
+    a = draw(st.lists(coefficients, min_size=1, max_size=14).filter(any))
+    b = draw(st.lists(coefficients, min_size=1, max_size=27).filter(any))
+    return tuple(a), tuple(b)
+
+
+@st.composite
+def inflated_formula(draw):
+    """A known formula times f(n) = c (n + r_1) ... (n + r_k): value f(0) times the formula's, degrees up to (13, 26)."""
+    a, b = draw(st.sampled_from(KNOWN_FORMULAS))
+    f: tuple[int, ...] = (draw(st.integers(1, 10**4)),)
+    for _ in range(draw(st.integers(0, 10))):
+        f = multiply(f, (draw(st.integers(1, 9)), draw(st.integers(1, 10**3))))
+    pcf = inflate(PCF(a, b), f)
+    return pcf.a, pcf.b
+
+
+def distance(a, b, depth: int, value: mpmath.mpf) -> mpmath.mpf:
+    """|p(depth)/q(depth) - value| from an exact walk, at the working precision."""
+    c = walk_sequential(a, b, depth)
+    return abs(mpmath.mpf(int(c.p)) / int(c.q) - value)
+
+
+@settings(max_examples=40)
+@given(st.one_of(random_pcf(), inflated_formula()))
+def test_classification_agrees_with_the_exact_walk(pcf):
+    a, b = pcf
+    depth = 200
+    record = dynamics(a, b, depth=depth)
+    assert record.convergence in CONVERGENCE_TYPES
+    assert (record.limit is None) == (record.digits == 0)
+    if record.convergence == "divergent":
+        assert record.digits == 0
+    if record.convergence not in CONVERGENT_TYPES:
+        return
+    # convergent: digits, a limit and δ; the limit agrees with the fraction evaluated from
+    # a deeper tail, and the distance to it falls from N/2 to N
+    assert record.digits >= 1 and record.delta_naive is not None and record.beta is not None
+    deeper = (64 if record.convergence == "polynomial" else 8) * depth
+    with mpmath.workdps(record.digits + 30):
+        value = tail_value(a, b, deeper, record.digits + 30)
+        assert value is not None
+        assert agrees_to_its_digits(record, value)
+        assert distance(a, b, depth, value) < distance(a, b, depth // 2, value)
+
+
+def test_a_large_valued_formula_with_large_coefficients_is_convergent():
+    result = CliRunner().invoke(app, ["metrics", "--a", LARGE_VALUED[0], "--b", LARGE_VALUED[1], "--depth", "2000", "--json"])
+    assert result.exit_code == 0, result.output
+    record = Dynamics.from_dict(json.loads(result.output))
+    assert record.convergence == "exponential" and record.digits > 2800 and record.limit.startswith("8644.863")
+    a, b = parse(LARGE_VALUED[0]), parse(LARGE_VALUED[1])
+    deep, middle = walk_sequential(a, b, 4000), walk_sequential(a, b, 1000)
+    with mpmath.workdps(6000):
+        limit = mpmath.mpf(int(deep.p)) / int(deep.q)  # about 5700 digits: twice the record's
+        assert agrees_to_its_digits(record, limit)
+        error = abs(limit - mpmath.mpf(int(middle.p)) / int(middle.q))
+        reduced_q = int(middle.q) // math.gcd(int(middle.p), int(middle.q))
+        delta_fr = -mpmath.log(error) / mpmath.log(abs(reduced_q)) - 1
+        delta_naive = -mpmath.log(error) / mpmath.log(abs(int(middle.q))) - 1
+    assert record.delta_fr == pytest.approx(float(delta_fr), abs=1e-9)
+    assert record.delta_naive == pytest.approx(float(delta_naive), abs=1e-9)
+    assert record.delta_fr == pytest.approx(record.predicted_delta, abs=0.01)  # δ as the eigenvalues predict it

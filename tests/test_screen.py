@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from brouncker.pcf.canonical import inflate
+from brouncker.pcf.fraction import PCF
 from brouncker.pcf.walk import walk
 from brouncker.screening.screen import (
     CONVERGED,
@@ -60,7 +62,8 @@ def test_statuses():
     rows = [
         ((2, 1), (1, 0, 0), CONVERGED),
         ((1, 1), (1, -3), RATIONAL),  # b(3) = 0: a finite fraction
-        ((0, 2000), (0, 1), DIVERGENT),  # L ~ 2000
+        ((0, 2000), (0, 1), CONVERGED),  # L = 1000 + sqrt(1000001): a large value is no divergence
+        ((1, 1), (-1, -1), DIVERGENT),  # p(n)/q(n) runs off past float64 (|p(300)/q(300)| ~ 10^612)
         ((0, 1), (0, -1), NOT_CONVERGED),  # x = 1 - 1/x has no real fixed point: it cycles
         ((0, 1), (1, 0, 0), NOT_CONVERGED),  # 1/ln 2, but only polynomially fast
         ((-3, -2), (-3, -1), RATIONAL),  # limit exactly -1
@@ -72,6 +75,18 @@ def test_statuses():
     result = screen(np.array([pad(x) for x in a]), np.array([pad(x) for x in b]), depth=300)
     assert result.status.tolist() == [r[2] for r in rows]
     assert sum(result.counts().values()) == len(rows)
+
+
+@pytest.mark.parametrize("f", [(1, 40), (3, 5, 700), (2, 1, 0, 9000)])
+@pytest.mark.parametrize(
+    "a, b, limit", [((2, 1), (1, 0, 0), 4 / mpmath.pi), ((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0), 6 / mpmath.zeta(3))]
+)
+def test_an_inflated_formula_survives_with_its_value_times_f0(f, a, b, limit):
+    # a -> f(n) a(n), b -> f(n) f(n-1) b(n) multiplies the value by f(0): up to 9000 times here
+    inflated = inflate(PCF(a, b), f)
+    result = screen(np.array([inflated.a]), np.array([inflated.b]), depth=200)
+    assert result.status[0] == CONVERGED
+    assert float(result.limits[0]) == pytest.approx(float(f[-1] * limit), rel=1e-12)
 
 
 def test_rescaling_keeps_huge_growth_finite():

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from brouncker.convergence.dynamics import CONVERGENCE_TYPES
 from brouncker.errors import StoreError, StoreUnavailableError
 from brouncker.limits import SERVE_MAX_BODY_BYTES, SERVE_MAX_PAGE_SIZE, SERVE_MAX_WAITING_VERIFICATIONS
 from brouncker.report.export import rows_as_csv
@@ -48,7 +49,7 @@ def test_count_and_pages_are_slices_of_the_whole_list(served: Any) -> None:
 def test_the_convergence_filter_reads_the_pcf_dynamics(served: Any) -> None:
     with served.store() as store:
         details = store.get_conjectures([r.id for r in store.query()])
-        for kind in ("exponential", "factorial", "polynomial"):
+        for kind in CONVERGENCE_TYPES:  # unknown included: a type of its own, accepted by the filter
             expected = {d.conjecture.id for d in details if any(m.dynamics.get("convergence") == kind for m in d.metrics)}
             assert {r.id for r in store.query(convergence=kind)} == expected
         assert store.query(convergence="exponential")  # the search has such formulas
@@ -170,6 +171,7 @@ def test_every_page_answers_and_fetches_nothing_from_elsewhere(served: Any) -> N
         clusters = store.clusters(served.search_id)
         family = next(r for r in rows if (r.canonical_key or "").startswith(FAMILY_KEY_PREFIX))
     paths = ["/", "/conjectures", "/conjectures?constant=pi&sort=-delta&per_page=3&page=2", f"/conjectures?family={family.id}",
+             "/conjectures?convergence=unknown",
              f"/conjectures?cluster={clusters[0].id}", f"/conjectures?cluster={clusters[0].label}", "/clusters",
              f"/clusters?search={served.search_id}", f"/clusters/{clusters[0].id}", f"/conjectures/{family.id}",
              *(f"/conjectures/{r.id}" for r in rows[:5])]
@@ -179,6 +181,7 @@ def test_every_page_answers_and_fetches_nothing_from_elsewhere(served: Any) -> N
         assert text.startswith("<!DOCTYPE html>") and "<script" not in text
         links = re.findall(r"""(?:src|href|action)\s*=\s*["']([^"']*)""", text)
         assert all(link.startswith(("/", "#", "?")) for link in links), [link for link in links if not link.startswith("/")]
+    assert "<option selected>unknown</option>" in _page(served, "/conjectures?convergence=unknown")[1]
     with served.store() as store:
         assert store.counts() == before  # no page but the verify action writes
     assert served.get("/static/style.css")[0] == 200 and served.get(f"/conjectures/{rows[0].id}/convergence.png")[2][:4] == b"\x89PNG"

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..convergence.dynamics import CONVERGENT_TYPES
 from ..pcf.polynomial import Coefficients, normalize, parse
 from ..printing import format_pcf
 
@@ -35,7 +36,7 @@ class Point:
     constants: tuple[str, ...] = ()
     pcf_id: int | None = None
     conjecture_ids: tuple[int, ...] = ()
-    convergence: str | None = None  # the dynamics record's type: exponential, factorial, polynomial
+    convergence: str | None = None  # the dynamics record's type: exponential, factorial, polynomial, ...
 
     @classmethod
     def from_metrics(cls, key: str, a: Sequence[int] | str, b: Sequence[int] | str, metrics: Mapping[str, Any], **extra: Any) -> Point:
@@ -48,7 +49,7 @@ class Point:
             v = float(v)
             return v if math.isfinite(v) else None
 
-        if metrics.get("convergence") in ("divergent", "rational"):
+        if metrics.get("convergence") not in (*CONVERGENT_TYPES, None):  # divergent, rational, unknown: no dynamics
             features: tuple[float | None, ...] = (None,) * len(FEATURES)
         else:
             features = tuple(number(f) for f in FEATURES)

@@ -11,7 +11,14 @@ depths $\{6, m/8, m/4, m/2, m\}$, $m = \lfloor N/2 \rfloor$, and at $N$:
   $x^2 - a(n)x - b(n)$ at $n = 10^9$;
 * ``delta_naive``, ``delta_fr``: blind δ at $m$ against the limit at $N$;
 * ``beta``, ``gamma``, ``eta``: $\ln|L - p(n)/q(n)| \approx \beta\ln n + \gamma n + \eta\,n\ln n$;
-* ``convergence``: ``rational``, ``divergent``, ``factorial``, ``exponential`` or ``polynomial``.
+* ``convergence``: ``rational``, ``factorial``, ``exponential`` or ``polynomial`` (the
+  trustworthy digits grow from $m$ to $N$), ``divergent`` (no digit settles, and the walk
+  shows why) or ``unknown`` (in doubt).
+
+The classification follows the walk's honest digits and nothing else: no bound on $|L|$,
+on the size of $p$ and $q$ or on the coefficients says "divergent", so a convergent
+fraction with a large value or large coefficients keeps its limit and δ. A ``divergent``
+record never reports digits.
 
 Every undefined number is ``None`` (never NaN or a sentinel), so :meth:`Dynamics.as_dict`
 is plain JSON. The definitions, the classification rules and where they depart from the
@@ -39,7 +46,7 @@ from gmpy2 import mpz
 from ..errors import BrounckerError
 from ..limits import DEPTH, check_memory, walk_bytes
 from ..pcf.value import tail_log10_error
-from ..pcf.polynomial import Coefficients, evaluate, normalize
+from ..pcf.polynomial import Coefficients, add, degree, evaluate, keeps_sign_beyond, multiply, normalize, scale
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
 from ..precision import TEXT_ROUNDING
 
@@ -48,14 +55,14 @@ MIN_DEPTH = 16  # m = 8 still gives five distinct sample depths {1, 2, 4, 6, 8}
 FIRST_SAMPLE = 6  # the first sample depth (arXiv 2412.16818 reference code, depths_for_fit)
 FR_SLOPE_TOLERANCE = 0.05  # |d| below this means factorial reduction (arXiv 2412.16818)
 EIGENVALUE_DEPTH = 10**9  # n at which the characteristic roots are compared
-DIVERGENCE_BOUND = 1000  # |L| at or above this counts as divergent
-MIN_DIGITS = 1  # fewer trustworthy digits than this: no digits settle (divergent)
+MIN_DIGITS = 1  # fewer trustworthy digits than this: no digits settle (divergent or unknown)
 SETTLE_SAMPLES = 3  # |L - p(n)/q(n)| must fall strictly over the last three sample depths (chosen here)
 FACTORIAL_ETA = 0.5  # eta <= -0.5: factorial; a factorial PCF has eta = -(2 deg a - deg b), an integer
 EXPONENTIAL_GAMMA = 0.01  # gamma <= -0.01 nats/term (0.0043 digits/term): exponential (chosen here)
 EXACT_DIGITS = 100  # decimals printed for an exact rational limit; its exact value is in `fraction`
 
-CONVERGENCE_TYPES = ("exponential", "factorial", "polynomial", "divergent", "rational")
+CONVERGENT_TYPES = ("exponential", "factorial", "polynomial")  # the digits grow with the depth: limit and δ are filled in
+CONVERGENCE_TYPES = (*CONVERGENT_TYPES, "divergent", "rational", "unknown")
 
 _LN10 = math.log(10.0)
 
@@ -65,7 +72,7 @@ class Dynamics:
     """The convergence-dynamics record of PCF(a, b) at one depth (see the module docstring)."""
 
     depth: int  # N; the sample depths go up to m = N // 2
-    limit: str | None  # decimal text of p(N)/q(N) to `digits` decimals; None if divergent
+    limit: str | None  # decimal text of p(N)/q(N) to `digits` decimals; None when no digit settles
     digits: int  # trustworthy decimals of `limit` (EXACT_DIGITS for an exact rational)
     convergence: str  # one of CONVERGENCE_TYPES
     fr: bool  # factorial reduction: |d| < FR_SLOPE_TOLERANCE
@@ -161,22 +168,25 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
         return Dynamics(limit=decimal_text(value.numerator, value.denominator, places), digits=EXACT_DIGITS,
                         convergence="rational", digits_per_term=None, fraction=_fraction_text(value), **common, **no_limit)
 
-    if last.q == 0:
-        return Dynamics(limit=None, digits=0, convergence="divergent", digits_per_term=0.0, **common, **no_limit)
+    if last.q == 0:  # p(N)/q(N) is no number at this one depth: nothing to judge by
+        return Dynamics(limit=None, digits=0, convergence="unknown", digits_per_term=0.0, **common, **no_limit)
     # ln|L - p(n)/q(n)| exactly: |p(N) q(n) - p(n) q(N)| / |q(N) q(n)|
     ln_qN = _ln_abs(last.q)
     errors = [_ln_abs(last.p * at[n].q - at[n].p * last.q) - ln_qN - _ln_abs(at[n].q) for n in samples]
     digits = trustworthy_digits(a, last, at[m]) if _settles(errors) else 0
-    if digits < MIN_DIGITS or abs(last.p) >= DIVERGENCE_BOUND * abs(last.q):
-        return Dynamics(limit=None, digits=digits, convergence="divergent", digits_per_term=digits / depth,
-                        **common, **no_limit)
+    if digits < MIN_DIGITS:
+        verdict = "divergent" if diverges(a, b, at[m], last, complex_eig) else "unknown"
+        return Dynamics(limit=None, digits=0, convergence=verdict, digits_per_term=0.0, **common, **no_limit)
+    places = digits if limit_digits is None else min(digits, limit_digits)
+    if not digits_grow(a, last, at[m], at[m // 2]):  # honest digits, but no sign yet that more depth brings more
+        return Dynamics(limit=decimal_text(last.p, last.q, places), digits=digits, convergence="unknown",
+                        digits_per_term=digits / depth, **common, **no_limit)
 
     (beta, gamma, eta), conv_residual = _fit(samples, errors, _convergence_basis)
     ln_err_m = errors[samples.index(m)]
     delta_naive = _delta(ln_err_m, _ln_abs(at[m].q))
     delta_fr = _delta(ln_err_m, ln_reduced_q[m])
 
-    places = digits if limit_digits is None else min(digits, limit_digits)
     return Dynamics(
         limit=decimal_text(last.p, last.q, places),
         digits=digits,
@@ -223,6 +233,47 @@ def trustworthy_digits(a: Coefficients, last: Convergent, middle: Convergent) ->
     """
     lg_error = tail_log10_error(a, last, middle)
     return max(0, math.floor(-lg_error - TEXT_ROUNDING)) if math.isfinite(lg_error) else 0
+
+
+def digits_grow(a: Coefficients, last: Convergent, middle: Convergent, early: Convergent) -> bool:
+    r"""Whether the tail bound on $|L - p(n)/q(n)|$ (:func:`brouncker.pcf.value.tail_log10_error`)
+    is smaller at $N$ (``last``, with ``middle`` at $m$) than at $m$ (with ``early`` at
+    $m/2$): the trustworthy digits grow with the depth.
+
+    >>> from brouncker.pcf.walk import walk_checkpoints
+    >>> digits_grow((2, 1), *reversed(walk_checkpoints((2, 1), (1, 0, 0), [50, 100, 200])))   # 4/pi
+    True
+    """
+    at_last = tail_log10_error(a, last, middle)
+    return math.isfinite(at_last) and at_last < tail_log10_error(a, middle, early)
+
+
+def diverges(a: Coefficients, b: Coefficients, middle: Convergent, last: Convergent, complex_eigenvalues: bool) -> bool:
+    r"""Whether a fraction none of whose digits settle by depth $N$ (``last``) shows why.
+
+    Only where the recurrence is past its transients ($a$, $b$ and $\Delta = a^2 + 4b$
+    keep their signs beyond $m$, the depth of ``middle``), and then when the
+    characteristic roots are complex at an angle that stays away from the real axis
+    ($\deg \Delta \ge 2 \deg a$: the two solutions of the real recurrence are conjugate
+    and their ratio turns by a fixed angle per step, so $p/q$ has no limit; a smaller
+    $\Delta$ lets the angle tend to 0, and the turning may stop), or when the consecutive
+    differences $|p(n)/q(n) - p(n-1)/q(n-1)|$ do not fall from $m$ to $N$ (an oscillation
+    between two limits, or a value running off). Anything else is in doubt: a slow convergence
+    such as $1/\ln n$ looks the same at finite depth.
+
+    >>> from brouncker.pcf.walk import walk_checkpoints
+    >>> diverges((2,), (-1, 0, 0), *walk_checkpoints((2,), (-1, 0, 0), [1000, 2000]), True)     # 2 - n^2/(2 - ...)
+    True
+    >>> diverges((2, 1), (-1, 0, 0), *walk_checkpoints((2, 1), (-1, 0, 0), [1000, 2000]), False)   # 1/H(n+1) -> 0
+    False
+    """
+    disc = add(multiply(a, a), scale(b, 4))
+    if not all(keeps_sign_beyond(f, middle.depth) for f in (a, b, disc) if f != (0,)):
+        return False
+    if complex_eigenvalues and degree(disc) >= 2 * degree(a):
+        return True
+    at_middle, at_last = middle.log10_error_bound(), last.log10_error_bound()
+    return math.isfinite(at_middle) and math.isfinite(at_last) and at_last >= at_middle
 
 
 def _settles(ln_errors: Sequence[float]) -> bool:

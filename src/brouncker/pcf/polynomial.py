@@ -102,6 +102,18 @@ def shift(f: Coefficients, s: int) -> Coefficients:
     return out
 
 
+def keeps_sign_beyond(f: Coefficients, start: int) -> bool:
+    r"""Whether $f$ is nowhere 0 on $(start, \infty)$, by a sufficient test: every
+    coefficient of $f(x + start)$ has the sign of the leading one, or is 0.
+
+    >>> keeps_sign_beyond((1, -10), 20), keeps_sign_beyond((1, -10), 5), keeps_sign_beyond((0,), 5)
+    (True, False, False)
+    """
+    shifted = shift(normalize(f), start)
+    lead = shifted[0]
+    return lead != 0 and all(c == 0 or (c > 0) == (lead > 0) for c in shifted)
+
+
 def content(f: Coefficients) -> int:
     """The gcd of the coefficients (0 for the zero polynomial)."""
     from math import gcd

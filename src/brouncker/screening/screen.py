@@ -9,11 +9,14 @@ differences ($\deg$ additions per step, exact while below $2^{53}$). Columns who
 has stopped moving in float64 are frozen and dropped from the arrays, so a block gets
 cheaper as it converges (at depth 1000 most degree-2 PCFs are done within 100 steps).
 
-A PCF survives the screen when its limit $L = p(N)/q(N)$ is finite, $|L| < 1000$, its
+A PCF survives the screen when its limit $L = p(N)/q(N)$ is finite, its
 relative change from depths $N - 1$ and $N - g$ (default $g = N/4$) is below the
 tolerance, the fraction is infinite ($b(n) \ne 0$ for $1 \le n \le N$) and $L$ is not
 a small rational $r/s$, $s \le$ ``max_denominator``. Comparing with depth $N-1$ catches
-two-cycles; with $N - g$, slow drift.
+two-cycles; with $N - g$, slow drift. The size of $L$ is no criterion: inflating a
+formula by $f(n)$ multiplies its value by $f(0)$, and a value running off to infinity
+fails the relative change anyway. ``DIVERGENT`` is a limit that is no number ($q(N) = 0$
+in float64, or an overflow).
 
 >>> s = screen(np.array([[2, 1], [0, 1]]), np.array([[1, 0, 0], [1, 0, 0]]), depth=200)
 >>> abs(float(s.limits[0]) - 4 / math.pi) < 1e-14                       # Brouncker
@@ -33,7 +36,6 @@ import numpy as np
 from ..pcf.polynomial import first_root
 from ..precision import INT64_SAFE
 
-DIVERGENCE_BOUND = 1000.0  # |L| >= this counts as divergent (arXiv 2412.16818)
 DEFAULT_TOLERANCE = 1e-12  # relative change allowed between the compared depths
 DEFAULT_MAX_DENOMINATOR = 1000
 RESCALE_HEADROOM = 900.0  # log2 of growth allowed between rescalings (float64 tops at 2^1024)
@@ -336,9 +338,9 @@ def screen(
             change[start:stop] = np.maximum(np.abs(limit - before), np.abs(limit - early)) / scale
         limits[start:stop] = limit
     status = np.full(count, NOT_CONVERGED, dtype=np.int8)
-    settled = np.isfinite(limits) & np.isfinite(change) & (change <= tolerance) & (np.abs(limits) < DIVERGENCE_BOUND)
+    settled = np.isfinite(limits) & np.isfinite(change) & (change <= tolerance)
     status[settled] = CONVERGED
-    status[~np.isfinite(limits) | (np.abs(np.nan_to_num(limits, nan=np.inf)) >= DIVERGENCE_BOUND)] = DIVERGENT
+    status[~np.isfinite(limits)] = DIVERGENT
     status[limits == 0] = RATIONAL
     near = small_rational(limits[settled], max_denominator, max(tolerance * 10, 1e-14))
     idx = np.flatnonzero(settled)[near]

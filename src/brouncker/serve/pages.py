@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..convergence.dynamics import CONVERGENCE_TYPES
 from ..errors import StoreUnavailableError
 from ..limits import SERVE_MAX_EXPORT_ROWS
 from ..records import ConjectureKind
@@ -88,6 +89,7 @@ def conjectures_page(request: Request) -> Response:
     return ctx.page(
         request, "conjectures.html", query=query, rows=rows, total=total, pages=pages,
         constants=reader.constant_counts(), searches=reader.searches(), sort_fields=list(SORT_COLUMNS),
+        convergence_types=CONVERGENCE_TYPES,
         exports=[(fmt, _url("/export", {**query.filter_params(), "format": fmt, **({"sort": query.sort} if query.sort else {})}))
                  for fmt in EXPORT_FORMATS],
     )

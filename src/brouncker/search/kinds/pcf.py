@@ -75,7 +75,7 @@ from ...pcf.value import pcf_limit
 from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ...records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
 from ...screening.match import match, moebius_tables
-from ...screening.screen import DIVERGENCE_BOUND, NOT_CONVERGED, Screening, screen
+from ...screening.screen import NOT_CONVERGED, Screening, screen
 from ...screening.slow import SLOW_CHANGE, accelerate
 from ..kind import Kind, Limits, SearchSpec, SpecModel, known_constants, value_range
 from ..shards import Plan, Shard, ShardResult, ShardRun
@@ -571,7 +571,7 @@ def _survivors(spec: PCFSpec, a_rows: np.ndarray, b_rows: np.ndarray) -> tuple[S
     )
     converged = np.flatnonzero(screened.converged)
     with np.errstate(invalid="ignore"):
-        dropped = (screened.status == NOT_CONVERGED) & (screened.change < SLOW_CHANGE) & (np.abs(screened.limits) < DIVERGENCE_BOUND)
+        dropped = (screened.status == NOT_CONVERGED) & (screened.change < SLOW_CHANGE)
     candidates = np.flatnonzero(dropped)
     accelerated = accelerate(a_rows[candidates], b_rows[candidates], spec.screen.depth)
     rows = np.concatenate([converged, candidates[accelerated.rows]])
