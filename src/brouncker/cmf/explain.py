@@ -29,11 +29,11 @@ values, for values that no constant of the bank explains.
 >>> grid = FieldGrid.of("zeta3", max_norm=1, start_values=[(1, 2), (1, 2)])
 >>> (link,) = explain([apery], [grid], closed_forms=False).links
 >>> link.field, link.trajectory, link.start, link.to_limit.text("L")
-('zeta3', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '6 + 6L')
+('zeta3', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '6L + 6')
 >>> brouncker = Target(PCF.parse("2n+1", "n^2"), label="4/pi")
 >>> (link,) = explain([brouncker], [FieldGrid.of("pi", max_norm=1)], closed_forms=False).links
 >>> link.contraction, link.trajectory, link.start, link.to_limit.text("L")
-('odd', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '(-4 + 2L)/(-3 + 2L)')
+('odd', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '(2L - 4)/(2L - 3)')
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ from fractions import Fraction
 from typing import Any
 
 from ..errors import FieldError, InconclusiveError
-from ..pcf.canonical import Mobius, shift_class, shift_relation
+from ..pcf.canonical import shift_class, shift_relation
 from ..pcf.fraction import PCF
-from ..pcf.polynomial import Coefficients, add, multiply, normalize
+from ..pcf.mobius import Mobius
+from ..pcf.polynomial import add, compose, evaluate, multiply
 from .closed_form import DEFAULT_DIGITS, ClosedForm, closed_form, mapped_closed_form
 from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF
@@ -219,7 +220,7 @@ class Link:
             "method": self.method,
             "contraction": self.contraction,
             "trajectory_pcf": {"a": self.pcf.a_text, "b": self.pcf.b_text},
-            "mobius": None if self.to_limit is None else [self.to_limit.c0, self.to_limit.c1, self.to_limit.c2, self.to_limit.c3],
+            "mobius": None if self.to_limit is None else list(self.to_limit.coefficients),
             "value_map": None if self.to_limit is None else f"value = {self.to_limit.text('L')}",
             "closed_form": None if self.closed_form is None else self.closed_form.expression,
             "closed_form_digits": None if self.closed_form is None else self.closed_form.digits,
@@ -258,14 +259,6 @@ class Explanation:
         }
 
 
-def _stretch(f: Coefficients, c: int) -> Coefficients:
-    """$f(2k + c)$ as a polynomial in $k$ (Horner)."""
-    out: Coefficients = (0,)
-    for coefficient in f:
-        out = add(multiply(out, (2, c)), (coefficient,))
-    return normalize(out)
-
-
 def contraction(pcf: PCF, parity: int) -> TrajectoryMatrix:
     r"""The two-step matrices of ``pcf`` as a trajectory matrix in $k$: $N(k) = M(2k+1) M(2k+2)$
     (``parity`` 0, the even part) or $M(2k+2) M(2k+3)$ (``parity`` 1, the odd part), with
@@ -278,25 +271,19 @@ def contraction(pcf: PCF, parity: int) -> TrajectoryMatrix:
     (((4, 8, 4), (16, 60, 72, 28)), ((4, 5), (20, 60, 44)))
     """
     first, second = 1 + parity, 2 + parity
-    a1, b1, a2, b2 = _stretch(pcf.a, first), _stretch(pcf.b, first), _stretch(pcf.a, second), _stretch(pcf.b, second)
+    a1, b1 = compose(pcf.a, (2, first)), compose(pcf.b, (2, first))  # f(2k + first)
+    a2, b2 = compose(pcf.a, (2, second)), compose(pcf.b, (2, second))
     numerator = ((b1, multiply(a2, b1)), (a1, add(b2, multiply(a1, a2))))
     return TrajectoryMatrix(f"contraction of {pcf}", ("k",), (1,), (Fraction(0),), numerator, ((1,), (1,)))
 
 
 def contraction_map(pcf: PCF, parity: int) -> Mobius:
     """The map from the limit of :func:`contraction`'s walk to the value of ``pcf``."""
-    a0 = _at(pcf.a, 0)
+    a0 = evaluate(pcf.a, 0)
     if parity == 0:
         return Mobius.of(a0, 1, 1, 0)
-    a1, b1 = _at(pcf.a, 1), _at(pcf.b, 1)
+    a1, b1 = evaluate(pcf.a, 1), evaluate(pcf.b, 1)
     return Mobius.of(a0 * a1 + b1, a0, a1, 1)  # a0 + b1/(a1 + L)
-
-
-def _at(f: Coefficients, n: int) -> int:
-    out = 0
-    for c in f:
-        out = out * n + c
-    return out
 
 
 @dataclass(frozen=True, slots=True)
