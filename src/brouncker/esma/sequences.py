@@ -223,10 +223,7 @@ class Interleaved:
 
     def term(self, n: int) -> Fraction:
         m, r = divmod(n - self.start, self.period)
-        acc = Fraction(0)
-        for c in self.polynomials[r]:
-            acc = acc * m + c
-        return acc
+        return Fraction(evaluate(self.polynomials[r], m))
 
     def __str__(self) -> str:
         from ..printing import format_polynomial
