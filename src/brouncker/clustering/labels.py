@@ -40,7 +40,7 @@ def member_expression(relation: Sequence[int], reference: str) -> str:
     >>> member_expression((4, 0, 0, -1), "pi"), member_expression((1, -1, 2, 0), "4/pi")
     ('4/pi', '((4/pi) - 1)/2')
     """
-    return Mobius.from_relation(tuple(relation), "1,x,y,xy").expression(reference)
+    return Mobius.from_relation(relation, "1,x,y,xy").expression(reference)
 
 
 def classes(sets: DisjointSet) -> list[list[int]]:

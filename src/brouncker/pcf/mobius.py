@@ -21,6 +21,7 @@ Text and LaTeX come from :mod:`brouncker.printing` (:func:`~brouncker.printing.m
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -74,7 +75,7 @@ class Mobius:
         return cls.of(m01, m00, m11, m10)
 
     @classmethod
-    def from_relation(cls, relation: tuple[int, ...] | list[int], order: RelationOrder) -> Mobius:
+    def from_relation(cls, relation: Sequence[int], order: RelationOrder) -> Mobius:
         """The map $x \\mapsto y$ of an integer relation between $x$ and $y$ in ``order``.
 
         >>> Mobius.from_relation((4, 0, 0, -1), "1,x,y,xy").text(), Mobius.from_relation((1, 0, -4, 0), "y,1,x,xy").text()
