@@ -24,7 +24,8 @@ from brouncker.cmf.trajectory import trajectory_matrix
 from brouncker.equivalence import find
 from brouncker.equivalence.certificate import Certificate, parse_rational
 from brouncker.errors import InconclusiveError
-from brouncker.pcf.canonical import Mobius, inflate, shift
+from brouncker.pcf.canonical import inflate, shift
+from brouncker.pcf.mobius import Mobius
 from brouncker.pcf.fold import fold
 from brouncker.pcf.fraction import PCF
 

@@ -24,7 +24,8 @@ from brouncker.equivalence.certificate import Certificate
 from brouncker.equivalence.find import find_certificate, fold_pairs, growth
 from brouncker.errors import CertificateError, FoldError, InconclusiveError
 from brouncker.limits import allow_large
-from brouncker.pcf.canonical import Mobius, inflate, natural_roots, shift
+from brouncker.pcf.canonical import inflate, natural_roots, shift
+from brouncker.pcf.mobius import Mobius
 from brouncker.pcf.fold import fold
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.value import pcf_limit

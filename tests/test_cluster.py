@@ -16,12 +16,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mpmath import mp, mpf
+from scipy.cluster.hierarchy import DisjointSet
 from typer.testing import CliRunner
 
 from brouncker.cli import app
 from brouncker.clustering.cluster import cluster_points
 from brouncker.clustering.families import fit_form, lines, predicted_limit
-from brouncker.clustering.labels import UnionFind, member_expression
+from brouncker.clustering.labels import classes, member_expression
 from brouncker.clustering.planes import MAX_CLUSTERS, PLANES, choose_plane, cluster_plane, grid_sample
 from brouncker.clustering.points import Point, feature_matrix
 from brouncker.clustering.values import RELATION_DIGITS, Values
@@ -160,12 +161,27 @@ def test_relation_holds_only_to_the_digits_it_has():
         assert not holds((4, 0, 0, -1), [1, x, y + mpf(10) ** -100, x * (y + mpf(10) ** -100)], 150)
 
 
-def test_union_find_is_transitive():
-    u = UnionFind()
-    for a, b in [(1, 2), (3, 4), (2, 3), (7, 8)]:
-        u.union(a, b)
-    assert u.find(1) == u.find(4) and u.find(7) != u.find(1)
-    assert sorted(map(sorted, u.groups([1, 2, 3, 4, 7, 8, 9]))) == [[1, 2, 3, 4], [7, 8], [9]]
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))))))
+def test_classes_are_the_connected_components(case):
+    n, edges = case
+    sets = DisjointSet(range(n))
+    for a, b in edges:
+        sets.merge(a, b)
+    neighbours: dict[int, set[int]] = {i: set() for i in range(n)}
+    for a, b in edges:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    components, seen = [], set()
+    for start in range(n):  # breadth-first search, in index order
+        if start in seen:
+            continue
+        component, frontier = {start}, [start]
+        while frontier:
+            frontier = [m for k in frontier for m in neighbours[k] if m not in component]
+            component.update(frontier)
+        seen |= component
+        components.append(sorted(component))
+    assert classes(sets) == components
 
 
 # --- the real search -------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_pcf_key_is_the_canonical_key(cli) -> None:
     code, out, _ = cli("canonical", "--a", "(2n+3)(17n^2+51n+39)", "--b", "-(n+1)^6", "--json")
     assert code == 0 and json.loads(out)["key"] == data["key"]
     assert data["class_key"] == "a=34,51,27,5|b=-1,0,0,0,0,0,0"  # Apéry's own key
-    assert data["value_map"] == "limit = (-1 - V)/(6V), V = PCF(a, b)"
+    assert data["value_map"] == "limit = (-V - 1)/(6V), V = PCF(a, b)"
 
 
 def test_pcf_latex_gives_the_trajectory_matrix(cli) -> None:

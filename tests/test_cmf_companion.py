@@ -127,5 +127,5 @@ def test_json_of_a_trajectory_pcf():
     tp = trajectory_pcf(trajectory_matrix(known_field("zeta3"), (1, 1), (1, 1)))
     data = tp.as_dict()
     assert data["a"] == "34n^3 + 153n^2 + 231n + 117" and data["key"] == tp.key
-    assert data["class_key"] == canonical(APERY).key and data["mobius"]["map"] == "(-1 - x)/(6x)"
+    assert data["class_key"] == canonical(APERY).key and data["mobius"]["map"] == "(-x - 1)/(6x)"
     assert set(itertools.chain(data)) >= {"a", "b", "key", "class_key", "mobius"}

@@ -27,8 +27,9 @@ from brouncker.cmf.explain import (
 from brouncker.constants import parse_constant
 from brouncker.errors import StoreError
 from brouncker.identification.identify import identify
-from brouncker.pcf.canonical import Mobius, canonical
+from brouncker.pcf.canonical import canonical
 from brouncker.pcf.fraction import PCF
+from brouncker.pcf.mobius import Mobius
 from brouncker.pcf.polynomial import evaluate
 from brouncker.records import CMFLinkRecord, ConjectureRecord, LinkMethod, PCFRecord
 from brouncker.report import write_report

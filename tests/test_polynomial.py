@@ -1,14 +1,30 @@
 """Parsing and printing of integer polynomials, checked against direct evaluation."""
 
+import math
 import re
+from fractions import Fraction
 
+import mpmath
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from brouncker.errors import LimitError, ParseError
 from brouncker.limits import allow_large
-from brouncker.pcf.polynomial import evaluate, first_root, multiply, parse, root_bound, shift
+from brouncker.pcf.polynomial import (
+    compose,
+    evaluate,
+    first_root,
+    from_flint,
+    multiply,
+    normalize,
+    parse,
+    primitive,
+    root_bound,
+    shift,
+    shift_flint,
+    to_flint,
+)
 from brouncker.printing import format_polynomial, latex_polynomial
 
 coefficients = st.lists(st.integers(-50, 50), min_size=1, max_size=6).map(tuple)
@@ -210,3 +226,43 @@ def test_first_root_needs_no_integer_factoring():
     assert first_root((1, -(10**12 + 2), 2 * 10**12), 10) == 2
     p, q = 10**29 + 3 * 37, 10**29 + 9 * 13
     assert first_root(_times_root((1, p * q), 5), 10**6) == 5 and first_root((1, 0, p * q), 10**6) is None
+
+
+# --- the flint bridge, evaluation, composition, primitive part ------------------------------
+
+
+@given(coefficients, st.integers(-20, 20))
+def test_flint_bridge_round_trips_and_agrees_with_evaluation(f, n):
+    poly = to_flint(f)
+    assert from_flint(poly) == normalize(f)
+    assert int(poly(n)) == evaluate(f, n)
+    assert from_flint(shift_flint(poly, n)) == shift(normalize(f), n)
+
+
+@given(coefficients, st.fractions(max_denominator=30), st.integers(-5, 5))
+def test_evaluation_is_exact_on_rationals_and_matches_mpmath(f, x, n):
+    exact = sum(Fraction(c) * x ** (len(f) - 1 - i) for i, c in enumerate(f))
+    assert evaluate(f, x) == exact
+    assert evaluate([Fraction(c, 3) for c in f], n) == Fraction(evaluate(f, n), 3)
+    with mpmath.mp.workdps(40):
+        y = mpmath.mpf(x.numerator) / x.denominator
+        assert abs(evaluate(f, y) - mpmath.polyval(list(f), y)) <= mpmath.mpf(10) ** -30 * max(1, abs(exact))
+
+
+@given(coefficients, st.lists(st.integers(-5, 5), min_size=1, max_size=3).map(tuple), st.integers(-10, 10))
+def test_composition_is_substitution(f, g, n):
+    assert evaluate(compose(f, g), n) == evaluate(f, evaluate(g, n))
+
+
+@given(st.lists(st.integers(-60, 60), min_size=1, max_size=6), st.data())
+def test_primitive_part_is_the_vector_over_its_content(values, data):
+    leading = data.draw(st.none() | st.permutations(range(len(values))))
+    p = primitive(values, leading)
+    g = math.gcd(*values)
+    if g == 0:
+        assert p == tuple(values)
+        return
+    assert math.gcd(*p) == 1
+    assert p in (tuple(v // g for v in values), tuple(-v // g for v in values))
+    order = range(len(values)) if leading is None else leading
+    assert next(p[i] for i in order if p[i]) > 0

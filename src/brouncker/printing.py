@@ -153,6 +153,16 @@ def _quotient(
     spaced: bool,
 ) -> str:
     """N/D or (-N)/(-D): fewer minus signs in front, then a positive leading denominator."""
+    return divide(*_quotient_terms(numerator, denominator, terms, leading), spaced)
+
+
+def _quotient_terms(
+    numerator: Sequence[int],
+    denominator: Sequence[int],
+    terms: Callable[[Sequence[int]], list[str]],
+    leading: Callable[[Sequence[int]], int],
+) -> tuple[list[str], list[str]]:
+    """The terms of the numerator and denominator :func:`_quotient` writes (reduced by the gcd)."""
     g = math.gcd(*numerator, *denominator) or 1
     num = [c // g for c in numerator]
     den = [c // g for c in denominator]
@@ -162,7 +172,7 @@ def _quotient(
         minus = (n_terms[:1] or ["0"])[0].startswith("-") + (d_terms[:1] or ["0"])[0].startswith("-")
         forms.append((minus, leading([sign * c for c in den]) < 0, n_terms, d_terms))
     _, _, n_terms, d_terms = min(forms, key=lambda f: (f[0], f[1]))
-    return divide(n_terms or ["0"], d_terms or ["0"], spaced)
+    return n_terms or ["0"], d_terms or ["0"]
 
 
 # --- polynomials --------------------------------------------------------------------------
@@ -269,7 +279,12 @@ def linear_terms(coefficients: Sequence[int], names: Sequence[str]) -> list[str]
     >>> linear_terms((1, -2), ("pi",)), linear_terms((-1, 0, 3), ("e", "zeta3"))
     (['1', '-2*pi'], ['3*zeta(3)', '-1'])
     """
-    terms = [times(str(c), symbol(k)) for c, k in zip(coefficients[1:], names) if c]
+    return _linear_terms(coefficients, [symbol(k) for k in names])
+
+
+def _linear_terms(coefficients: Sequence[int], factors: Sequence[str], sign: str = "*") -> list[str]:
+    """:func:`linear_terms` over factors written as given, ``sign`` between a coefficient and its factor."""
+    terms = [times(str(c), k, sign) for c, k in zip(coefficients[1:], factors) if c]
     if coefficients and coefficients[0]:
         if terms and terms[0].startswith("-") and coefficients[0] > 0:
             terms.insert(0, str(coefficients[0]))
@@ -315,22 +330,44 @@ def linear_ratio(numerator: Sequence[int], denominator: Sequence[int], names: Se
     >>> linear_ratio((-4,), (6,), ()), linear_ratio((2, -1), (1, 3), ("pi",)), linear_ratio((0, -3), (4, 0), ("pi",))
     ('-2/3', '(2 - pi)/(3*pi + 1)', '-3*pi/4')
     """
+    return divide(*_linear_quotient(numerator, denominator, [symbol(k) for k in names]), spaced=True)
+
+
+def _linear_quotient(numerator: Sequence[int], denominator: Sequence[int], factors: Sequence[str],
+                     sign: str = "*") -> tuple[list[str], list[str]]:
+    """The terms :func:`linear_ratio` writes, over factors written as given."""
     def leading(coefficients: Sequence[int]) -> int:
         return next((c for c in coefficients[1:] if c), coefficients[0] if coefficients else 0)
 
-    return _quotient(numerator, denominator, lambda cs: linear_terms(cs, names), leading, spaced=True)
+    return _quotient_terms(numerator, denominator, lambda cs: _linear_terms(cs, factors, sign), leading)
 
 
-def mobius(coefficients: Sequence[int], name: str) -> str:
-    r"""The Möbius form $(c_0 + c_1 K)/(c_2 + c_3 K)$ as expression text.
+def mobius(coefficients: Sequence[int], name: str, variable: bool = False) -> str:
+    r"""The Möbius form $(c_0 + c_1 K)/(c_2 + c_3 K)$ as text: an expression over the constant
+    or sub-expression ``name``, or, with ``variable``, the map over the variable ``name``,
+    written the way polynomials are (``5x``, not ``5*x``). The one printer of Möbius maps:
+    :class:`brouncker.pcf.mobius.Mobius` calls it and :func:`latex_mobius`.
 
     >>> mobius((1, 0, -1, 1), "e"), mobius((-3, 1, 2, 0), "pi"), mobius((1, 2, 1, 0), "zeta3")
     ('1/(e - 1)', '(pi - 3)/2', '2*zeta(3) + 1')
-    >>> mobius((-1, 1, 2, 0), "4/pi")
-    '((4/pi) - 1)/2'
+    >>> mobius((-1, 1, 2, 0), "4/pi"), mobius((-1, 5, 0, 1), "x", variable=True), mobius((-1, -1, 0, 6), "V", variable=True)
+    ('((4/pi) - 1)/2', '(5x - 1)/x', '(-V - 1)/(6V)')
     """
     c0, c1, c2, c3 = (int(c) for c in coefficients)
-    return linear_ratio((c0, c1), (c2, c3), (name,))
+    return divide(*_linear_quotient((c0, c1), (c2, c3), [symbol(name)], "" if variable else "*"), spaced=True)
+
+
+def latex_mobius(coefficients: Sequence[int], variable: str = "x") -> str:
+    r"""The Möbius map $x \mapsto (c_0 + c_1 x)/(c_2 + c_3 x)$ in LaTeX, the terms as
+    :func:`mobius` writes them; ``variable`` is LaTeX of one symbol.
+
+    >>> latex_mobius((-1, 5, 0, 1)), latex_mobius((4, 0, 0, 1), r"\pi"), latex_mobius((1, -1, 1, 0), "L")
+    ('\\frac{5x - 1}{x}', '\\frac{4}{\\pi}', '1 - L')
+    """
+    c0, c1, c2, c3 = (int(c) for c in coefficients)
+    numerator, denominator = _linear_quotient((c0, c1), (c2, c3), [variable], "")
+    top, bottom = join_terms(numerator), join_terms(denominator)
+    return top if bottom == "1" else rf"\frac{{{top}}}{{{bottom}}}"
 
 
 def polynomial_ratio_form(numerator: Sequence[Sequence[int]], denominator: Sequence[Sequence[int]], names: Sequence[str],

@@ -12,7 +12,6 @@ walk to :data:`VERIFY_DIGITS` digits (derivation in ``docs/clustering.md``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +20,11 @@ import flint
 from mpmath import mp, mpf
 
 from ..errors import InconclusiveError
-from ..identification.relations import primitive, relate
+from ..identification.relations import relate
 from ..pcf.canonical import canonical
 from ..pcf.fraction import PCF
 from ..pcf.value import pcf_limit
-from ..pcf.polynomial import Coefficients, evaluate, normalize
+from ..pcf.polynomial import Coefficients, evaluate, normalize, primitive
 from ..precision import RELATION_GUARD_DIGITS
 from ..printing import polynomial_in, polynomial_ratio_form
 from .labels import Cluster, MemberRelation
@@ -127,14 +126,10 @@ def lines(vectors: Mapping[str, tuple[int, ...]]) -> dict[tuple[tuple[int, ...],
         vi = vectors[ki]
         for kj in keys[i + 1:]:
             vj = vectors[kj]
-            d = [y - x for x, y in zip(vi, vj)]
-            g = math.gcd(*d)
-            if g == 0:
+            d = primitive([y - x for x, y in zip(vi, vj)])
+            if not any(d):
                 continue
-            d = [c // g for c in d]
             p = next(i for i, c in enumerate(d) if c)
-            if d[p] < 0:
-                d = [-c for c in d]
             t = vi[p] // d[p]
             origin = tuple(x - t * s for x, s in zip(vi, d))
             line = out.setdefault((origin, tuple(d)), {})

@@ -6,25 +6,22 @@ related by a Möbius map (free for anchors over one bank constant); disagreeing 
 split the cluster on the next plane. Up to :data:`CHECK_SAMPLE` members are then related
 to the cluster's reference; a cluster with no anchor is identified against the bank, or
 related to its own members, and named ``unknown-N`` (``docs/clustering.md``).
-
->>> u = UnionFind(); u.union("a", "b"); u.union("b", "c")
->>> u.find("c") == u.find("a"), u.find("d") == u.find("a")
-(True, False)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from mpmath import mpf
+from scipy.cluster.hierarchy import DisjointSet
 
 from ..constants import BANK
 from ..identification.identify import identify
 from ..identification.relations import Relation
-from ..printing import mobius
+from ..pcf.mobius import Mobius
 from .planes import cluster_plane, plane_name
 from .points import Point, feature_matrix
 from .values import RELATION_DIGITS, Values, relate
@@ -43,43 +40,17 @@ def member_expression(relation: Sequence[int], reference: str) -> str:
     >>> member_expression((4, 0, 0, -1), "pi"), member_expression((1, -1, 2, 0), "4/pi")
     ('4/pi', '((4/pi) - 1)/2')
     """
-    r0, r1, r2, r3 = (int(c) for c in relation)
-    return mobius((-r0, -r1, r2, r3), reference)
+    return Mobius.from_relation(relation, "1,x,y,xy").expression(reference)
 
 
-class UnionFind:
-    """Disjoint sets over hashable items, for transitive relations.
+def classes(sets: DisjointSet) -> list[list[int]]:
+    """The classes of disjoint sets over ``0, 1, …``: each class and the list in index order.
 
-    >>> u = UnionFind(); u.union("a", "b"); u.union("b", "c")
-    >>> u.find("c") == u.find("a"), u.find("d") == u.find("a")
-    (True, False)
+    >>> sets = DisjointSet(range(4)); _ = sets.merge(3, 1)
+    >>> classes(sets)
+    [[0], [1, 3], [2]]
     """
-
-    def __init__(self) -> None:
-        self._parent: dict[Any, Any] = {}
-
-    def find(self, item: Any) -> Any:
-        parent = self._parent.setdefault(item, item)
-        if parent != item:
-            root = self.find(parent)
-            self._parent[item] = root
-            return root
-        return item
-
-    def union(self, a: Any, b: Any) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            # the smaller representative wins, so the result does not depend on the order
-            small, big = (ra, rb) if str(ra) <= str(rb) else (rb, ra)
-            self._parent[big] = small
-
-    def groups(self, items: Iterable[Any]) -> list[list[Any]]:
-        """The items grouped by class, each group and the list in first-seen order."""
-        out: dict[Any, list[Any]] = {}
-        for item in items:
-            out.setdefault(self.find(item), []).append(item)
-        return list(out.values())
-
+    return [sorted(subset) for subset in sorted(sets.subsets(), key=min)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,18 +195,17 @@ def _anchor_classes(anchors: list[Point], values: Values) -> list[list[Point]]:
     for p in anchors:
         groups.setdefault(tuple(p.constants), []).append(p)
     keys = list(groups)
-    uf = UnionFind()
+    sets = DisjointSet(range(len(keys)))
     for i, key in enumerate(keys):
-        uf.find(i)
         for j in range(i):
-            if uf.find(i) == uf.find(j):
+            if sets.connected(i, j):
                 continue
             x = values.expression(_reference_of(groups[keys[j]][0])[0])
             y = values.expression(_reference_of(groups[key][0])[0])
             relation, confirmed = relate(x, values.digits, y, values.digits)
             if relation is not None and confirmed:
-                uf.union(i, j)
-    return [[p for i in g for p in groups[keys[i]]] for g in uf.groups(range(len(keys)))]
+                sets.merge(i, j)
+    return [[p for i in g for p in groups[keys[i]]] for g in classes(sets)]
 
 
 def _split(members: list[Point], plane_index: int, planes: Sequence[Sequence[str]], options: Mapping[str, Any]) -> list[list[Point]]:
@@ -357,22 +327,21 @@ def _sample(members: Sequence[Point], size: int) -> list[Point]:
 def name_unknowns(drafts: list[Draft], values: Values) -> None:
     """``unknown-N`` labels; unknown clusters whose representatives relate share one."""
     unknown = [d for d in drafts if not d.constants and not d.label]
-    uf = UnionFind()
+    sets = DisjointSet(range(len(unknown)))
     pairs = 0
     for i, d in enumerate(unknown):
-        uf.find(i)
         if d.representative is None:
             continue
         x, x_digits = d.reference_value
         for j in range(i):
             other = unknown[j]
-            if other.representative is None or uf.find(i) == uf.find(j) or pairs >= MAX_UNKNOWN_PAIRS:
+            if other.representative is None or sets.connected(i, j) or pairs >= MAX_UNKNOWN_PAIRS:
                 continue
             pairs += 1
             y, y_digits = other.reference_value
             relation, confirmed = relate(y, y_digits, x, x_digits)
             if relation is not None and confirmed:
-                uf.union(i, j)
-    for n, group in enumerate(uf.groups(range(len(unknown))), start=1):
+                sets.merge(i, j)
+    for n, group in enumerate(classes(sets), start=1):
         for i in group:
             unknown[i].label = f"unknown-{n}"

@@ -40,7 +40,7 @@ PCF's limit to ``digits`` digits, and then to twice as many, is the closed form.
 >>> form.field, form.z, form.start
 ('1F1', Fraction(-4, 1), (Fraction(41, 4), Fraction(11, 1)))
 >>> form.expression
-'(205*hyp1f1(45/4, 12, -4)/hyp1f1(41/4, 11, -4) - 539)/(41*hyp1f1(45/4, 12, -4)/hyp1f1(41/4, 11, -4) - 110)'
+'(205*(hyp1f1(45/4, 12, -4)/hyp1f1(41/4, 11, -4)) - 539)/(41*(hyp1f1(45/4, 12, -4)/hyp1f1(41/4, 11, -4)) - 110)'
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ from mpmath import mp, mpf
 from ..constants import parse_constant
 from ..errors import BrounckerError, FieldError
 from ..identification.identify import RECHECK_FACTOR
-from ..pcf.canonical import Mobius, shift_class, shift_relation
+from ..pcf.canonical import shift_class, shift_relation
 from ..pcf.fraction import PCF
 from ..pcf.value import MAX_DEPTH, Limit, pcf_limit
+from ..pcf.mobius import Mobius
 from ..precision import LIMIT_GUARD_DIGITS
 from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF
@@ -114,7 +115,7 @@ class ClosedForm:
             "start": [rational_text(v) for v in self.start],
             "solution": self.solution,
             "ratio": self.ratio,
-            "mobius": [self.mobius.c0, self.mobius.c1, self.mobius.c2, self.mobius.c3],
+            "mobius": list(self.mobius.coefficients),
             "expression": self.expression,
             "digits": self.digits,
         }
@@ -240,28 +241,6 @@ def _candidates(field: str, start: Sequence[Fraction], z: Fraction) -> list[_Can
     return out
 
 
-def mobius_expression(m: Mobius, inner: str) -> str:
-    """``m`` applied to the expression ``inner``, as a constant expression.
-
-    >>> mobius_expression(Mobius.of(1, 2, 3, 0), "pi"), mobius_expression(Mobius.of(0, -1, 2, 5), "pi")
-    ('(2*pi + 1)/3', '-pi/(5*pi + 2)')
-    """
-
-    def linear(constant: int, slope: int) -> str:
-        parts = []
-        if slope:
-            parts.append(("-" if slope == -1 else "" if slope == 1 else f"{slope}*") + inner)
-        if constant:
-            parts.append(str(constant))
-        return " + ".join(parts).replace("+ -", "- ") or "0"
-
-    top, bottom = linear(m.c0, m.c1), linear(m.c2, m.c3)
-    if bottom == "1":
-        return top
-    top = top if top.lstrip("-") in (inner, str(abs(m.c0))) else f"({top})"
-    return f"{top}/{bottom}" if m.c3 == 0 else f"{top}/({bottom})"
-
-
 # --- the closed form -----------------------------------------------------------------------
 
 
@@ -310,7 +289,7 @@ def mapped_closed_form(form: ClosedForm, to_value: Mobius, pcf: PCF, digits: int
     mobius = to_value.compose(form.mobius)
     if mobius.determinant == 0:
         return None
-    expression = mobius_expression(mobius, form.ratio)
+    expression = mobius.expression(form.ratio)
     deep = RECHECK_FACTOR * digits
     value = pcf_limit(pcf.a, pcf.b, deep + LIMIT_GUARD_DIGITS, max_depth).value
     if not (_agrees(expression, value, digits) and _agrees(expression, value, deep)):
@@ -345,7 +324,7 @@ def _closed_form(pcf: PCF, solution: Solution, target: str, value: mpf, digits: 
             mobius = to_limit.compose(affine)
             if mobius.determinant == 0:
                 continue
-            expression = mobius_expression(mobius, candidate.ratio)
+            expression = mobius.expression(candidate.ratio)
             if _agrees(expression, value, digits) and _agrees(expression, value, RECHECK_FACTOR * digits):
                 return ClosedForm(solution.field, solution.z, t, start, tp, to_limit, candidate.name, candidate.ratio,
                                   mobius, expression, RECHECK_FACTOR * digits)

@@ -33,7 +33,7 @@ no map relates to the PCF: ``mobius`` is then ``None``.
 >>> from brouncker.cmf.trajectory import trajectory_matrix
 >>> tp = trajectory_pcf(trajectory_matrix(known_field("zeta3"), (1, 1), (1, 1)))
 >>> str(tp.pcf), tp.mobius.text("V")
-('PCF(34n^3 + 153n^2 + 231n + 117, -n^6 - 6n^5 - 15n^4 - 20n^3 - 15n^2 - 6n - 1)', '(-1 - V)/(6V)')
+('PCF(34n^3 + 153n^2 + 231n + 117, -n^6 - 6n^5 - 15n^4 - 20n^3 - 15n^2 - 6n - 1)', '(-V - 1)/(6V)')
 """
 
 from __future__ import annotations
@@ -41,12 +41,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import flint
-
 from ..errors import FieldError
-from ..pcf.canonical import Mobius, ShiftClass, canonical, natural_roots, shift_class
+from ..pcf.canonical import ShiftClass, canonical, natural_roots, shift_class
 from ..pcf.fraction import PCF
-from ..pcf.polynomial import Coefficients, normalize
+from ..pcf.mobius import Mobius
+from ..pcf.polynomial import from_flint, shift_flint, to_flint
 from .trajectory import TrajectoryMatrix
 from .walk import segment
 
@@ -89,7 +88,7 @@ def trajectory_pcf(tm: TrajectoryMatrix) -> TrajectoryPCF:
     """The equivalent PCF of a rank-2 trajectory (see the module docstring)."""
     if tm.rank != 2:
         raise FieldError(f"only rank-2 trajectories are PCFs; this one has rank {tm.rank}")
-    entries = [[_flint(f) for f in row] for row in tm.numerator]
+    entries = [[to_flint(f) for f in row] for row in tm.numerator]
     swapped = entries[1][0] == 0
     if swapped:
         if entries[0][1] == 0:
@@ -98,15 +97,15 @@ def trajectory_pcf(tm: TrajectoryMatrix) -> TrajectoryPCF:
     det = entries[0][0] * entries[1][1] - entries[0][1] * entries[1][0]
     if det == 0:
         raise FieldError(f"the trajectory matrix of {tm.trajectory} is singular: it is no PCF")
-    offset = 1 + max(natural_roots(_coefficients(entries[1][0])) + [r - 1 for r in natural_roots(_coefficients(det)) if r >= 1], default=-1)
+    offset = 1 + max(natural_roots(from_flint(entries[1][0])) + [r - 1 for r in natural_roots(from_flint(det)) if r >= 1], default=-1)
     if offset > MAX_OFFSET:
         raise FieldError(f"the trajectory matrix of {tm.trajectory} degenerates up to step {offset}; start the walk later")
-    m = [[_shift(f, offset) for f in row] for row in entries]
-    det_k = _shift(det, offset)
+    m = [[shift_flint(f, offset) for f in row] for row in entries]
+    det_k = shift_flint(det, offset)
     m00, m10, m11 = m[0][0], m[1][0], m[1][1]
-    a = m10 * _shift(m00, 1) + m11 * _shift(m10, 1)
-    b = -_shift(m10, -1) * _shift(m10, 1) * det_k
-    raw = PCF(_coefficients(a), _coefficients(b))
+    a = m10 * shift_flint(m00, 1) + m11 * shift_flint(m10, 1)
+    b = -shift_flint(m10, -1) * shift_flint(m10, 1) * det_k
+    raw = PCF(from_flint(a), from_flint(b))
     canon = canonical(raw)
     f = canon.scale.value_factor
     mobius: Mobius | None = None
@@ -121,19 +120,5 @@ def trajectory_pcf(tm: TrajectoryMatrix) -> TrajectoryPCF:
             else:
                 mobius = Mobius.from_matrix(*(int(v) for v in (w[0][0], w[0][1], w[1][0], w[1][1]))).compose(mobius)
         if mobius is not None and swapped:  # the swapped walk tends to 1/L
-            mobius = Mobius.of(mobius.c2, mobius.c3, mobius.c0, mobius.c1)
+            mobius = Mobius.of(1, 0, 0, 1) @ mobius
     return TrajectoryPCF(canon.pcf, canon.key, raw, offset, swapped, mobius)
-
-
-def _flint(coefficients: Coefficients) -> Any:
-    return flint.fmpz_poly(list(reversed(coefficients)))
-
-
-def _coefficients(poly: Any) -> Coefficients:
-    coeffs = [int(c) for c in reversed(poly.coeffs())]
-    return normalize(coeffs) if coeffs else (0,)
-
-
-def _shift(poly: Any, s: int) -> Any:
-    """$f(n + s)$."""
-    return poly(flint.fmpz_poly([s, 1])) if poly.degree() > 0 else poly

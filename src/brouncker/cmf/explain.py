@@ -30,11 +30,11 @@ values, for values that no constant of the bank explains.
 >>> grid = FieldGrid.of("zeta3", max_norm=1, start_values=[(1, 2), (1, 2)])
 >>> (link,) = explain([apery], [grid], closed_forms=False).links
 >>> link.field, link.trajectory, link.start, link.to_limit.text("L")
-('zeta3', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '6 + 6L')
+('zeta3', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '6L + 6')
 >>> brouncker = Target(PCF.parse("2n+1", "n^2"), label="4/pi")
 >>> (link,) = explain([brouncker], [FieldGrid.of("pi", max_norm=1)], closed_forms=False).links
 >>> link.contraction, link.trajectory, link.start, link.to_limit.text("L")
-('odd', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '(-4 + 2L)/(-3 + 2L)')
+('odd', (1, 1), (Fraction(1, 1), Fraction(1, 1)), '(2L - 4)/(2L - 3)')
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ from fractions import Fraction
 from typing import Any
 
 from ..errors import FieldError, FoldError, InconclusiveError
-from ..pcf.canonical import Mobius, shift_class, shift_relation
+from ..pcf.canonical import shift_class, shift_relation
 from ..pcf.fold import fold
 from ..pcf.fraction import PCF
+from ..pcf.mobius import Mobius
 from .closed_form import DEFAULT_DIGITS, ClosedForm, closed_form, mapped_closed_form
 from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF
@@ -220,7 +221,7 @@ class Link:
             "method": self.method,
             "contraction": self.contraction,
             "trajectory_pcf": {"a": self.pcf.a_text, "b": self.pcf.b_text},
-            "mobius": None if self.to_limit is None else [self.to_limit.c0, self.to_limit.c1, self.to_limit.c2, self.to_limit.c3],
+            "mobius": None if self.to_limit is None else list(self.to_limit.coefficients),
             "value_map": None if self.to_limit is None else f"value = {self.to_limit.text('L')}",
             "closed_form": None if self.closed_form is None else self.closed_form.expression,
             "closed_form_digits": None if self.closed_form is None else self.closed_form.digits,

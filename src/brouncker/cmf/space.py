@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from sympy import mobius
+
 from ..errors import FieldError
 
 Sign = str  # "+" (entries >= 0), "-" (entries <= 0) or "±" (either)
@@ -91,19 +93,6 @@ def signs_of(orthant: str | Sequence[int], dim: int) -> tuple[Sign, ...]:
     return tuple({1: "+", -1: "-", 0: "±"}[v] for v in values)
 
 
-def _mobius_mu(n: int) -> int:
-    """The Möbius function μ(n)."""
-    out, m, p = 1, n, 2
-    while p * p <= m:
-        if m % p == 0:
-            m //= p
-            if m % p == 0:
-                return 0
-            out = -out
-        p += 1
-    return -out if m > 1 else out
-
-
 def _box_count(k: int, signs: Sequence[Sign]) -> int:
     """Non-zero integer vectors with $|t_i| \\le k$ and the allowed signs."""
     return math.prod((2 * k + 1) if s == "±" else (k + 1) for s in signs) - 1
@@ -111,7 +100,7 @@ def _box_count(k: int, signs: Sequence[Sign]) -> int:
 
 def count_primitive(dim: int, max_norm: int, signs: Sequence[Sign]) -> int:
     """How many primitive trajectories :func:`primitive_trajectories` lists, by arithmetic."""
-    return sum(_mobius_mu(g) * _box_count(max_norm // g, signs) for g in range(1, max_norm + 1))
+    return sum(int(mobius(g)) * _box_count(max_norm // g, signs) for g in range(1, max_norm + 1))
 
 
 def primitive_trajectories(dim: int, max_norm: int, signs: Sequence[Sign]) -> tuple[tuple[int, ...], ...]:

@@ -33,7 +33,7 @@ import flint
 import sympy as sp
 
 from ..errors import FieldError
-from ..pcf.polynomial import Coefficients, evaluate, normalize
+from ..pcf.polynomial import Coefficients, evaluate, from_flint
 from .field import CMF, TRAJECTORY_SYMBOL, Poly, Rational, context, matrix_to_sympy, path_product
 
 
@@ -145,7 +145,7 @@ def trajectory_matrix(field: CMF, trajectory: Sequence[int], start: Sequence[Rat
         g = g.gcd(f)  # flint: positive leading coefficient, content included
     if g == 0:
         raise FieldError(f"the trajectory matrix of {t} from {tuple(map(str, s))} is zero")
-    primitive = [[_coefficients(x // g) for x in row] for row in ints]
+    primitive = [[from_flint(x // g) for x in row] for row in ints]
     num_scale, den_scale = g, den
     h = num_scale.gcd(den_scale)
     num_scale, den_scale = num_scale // h, den_scale // h
@@ -157,7 +157,7 @@ def trajectory_matrix(field: CMF, trajectory: Sequence[int], start: Sequence[Rat
         t,
         s,
         tuple(tuple(row) for row in primitive),
-        (_coefficients(num_scale), _coefficients(den_scale)),
+        (from_flint(num_scale), from_flint(den_scale)),
     )
 
 
@@ -205,8 +205,3 @@ def _univariate(poly: Poly) -> Any:
     for (e,), c in terms.items():
         coeffs[e] = c
     return flint.fmpq_poly(coeffs)
-
-
-def _coefficients(poly: Any) -> Coefficients:
-    coeffs = [int(c) for c in reversed(poly.coeffs())]
-    return normalize(coeffs) if coeffs else (0,)

@@ -31,7 +31,8 @@ from typing import Any
 import flint
 
 from ..errors import BrounckerError, CertificateError, FoldError
-from ..pcf.canonical import Mobius, natural_roots
+from ..pcf.canonical import natural_roots
+from ..pcf.mobius import Mobius
 from ..pcf.fold import Fold, fold
 from ..pcf.fraction import PCF
 from ..pcf.polynomial import Coefficients, normalize, parse

@@ -38,7 +38,7 @@ from mpmath import mp
 from ..errors import FoldError, InconclusiveError
 from ..identification.relations import relate
 from ..limits import CERTIFICATE_DEGREE, FOLD
-from ..pcf.canonical import Mobius
+from ..pcf.mobius import Mobius
 from ..pcf.fold import Fold, check_finite_terms, fold
 from ..pcf.fraction import PCF
 from ..pcf.value import Limit, pcf_limit

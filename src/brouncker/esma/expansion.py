@@ -22,14 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-import flint
 import gmpy2
 import mpmath
 from gmpy2 import mpz
 from mpmath import mp, mpf
+from sympy import divisors, mobius
 
 from ..constants import ConstantExpression
 from ..errors import BrounckerError
+from ..pcf.polynomial import evaluate, from_flint, primitive, to_flint
 from ..pcf.value import log10_distance
 from ..pcf.walk import Convergent, log10_abs
 from ..precision import (
@@ -184,26 +185,10 @@ def count_sign_periods(shortest: int, longest: int) -> int:
         raise BrounckerError(f"cycle lengths must satisfy 1 <= K1 <= K2, got {shortest}..{longest}")
     total = 0
     for length in range(shortest, longest + 1):
-        for d in _divisors(length):
+        for d in divisors(length):
             if not any(m % d == 0 for m in range(shortest, length)):
-                total += sum(_moebius(d // e) * 2**e for e in _divisors(d))
+                total += sum(int(mobius(d // e)) * 2**e for e in divisors(d))
     return total
-
-
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
-def _moebius(n: int) -> int:
-    result, m, p = 1, n, 2
-    while p * p <= m:
-        if m % p == 0:
-            m //= p
-            if m % p == 0:
-                return 0
-            result = -result
-        p += 1
-    return -result if m > 1 else result
 
 
 def _primitive_period(period: tuple[int, ...]) -> int:
@@ -238,13 +223,6 @@ def parse_cycles(text: str) -> tuple[int, int]:
 # --- left-hand sides P(c)/Q(c) -------------------------------------------------------
 
 
-def _horner_mp(poly: Sequence[int], c: mpf) -> mpf:
-    acc = mpf(0)
-    for coefficient in poly:
-        acc = acc * c + coefficient
-    return acc
-
-
 @dataclass(frozen=True, slots=True, order=True)
 class LHS:
     r"""A left-hand side $P(c)/Q(c)$: integer polynomials in the constant, highest degree first.
@@ -259,7 +237,7 @@ class LHS:
 
     def value(self, c: mpf) -> mpf:
         """$P(c)/Q(c)$ at the current precision."""
-        return _horner_mp(self.numerator, c) / _horner_mp(self.denominator, c)
+        return evaluate(self.numerator, c) / evaluate(self.denominator, c)
 
     def text(self, symbol: str = "c") -> str:
         """Text that :func:`brouncker.constants.parse_constant` reads back; of $P/Q$ and
@@ -287,20 +265,15 @@ def _reduce(numerator: Sequence[int], denominator: Sequence[int]) -> tuple[tuple
     positive; ``None`` for a zero vector or a constant quotient."""
     if not any(numerator) or not any(denominator):
         return None
-    p = flint.fmpz_poly(list(reversed([int(x) for x in numerator])))
-    q = flint.fmpz_poly(list(reversed([int(x) for x in denominator])))
+    p, q = to_flint([int(x) for x in numerator]), to_flint([int(x) for x in denominator])
     g = p.gcd(q)
     if g.degree() > 0:
         p, q = p // g, q // g
     if p.degree() <= 0 and q.degree() <= 0:
         return None  # a rational number
-    pc = [int(x) for x in reversed(p.coeffs())]
-    qc = [int(x) for x in reversed(q.coeffs())]
-    content = math.gcd(*pc, *qc)
-    pc, qc = [x // content for x in pc], [x // content for x in qc]
-    if qc[0] < 0:
-        pc, qc = [-x for x in pc], [-x for x in qc]
-    return tuple(pc), tuple(qc)
+    pc, qc = from_flint(p), from_flint(q)
+    both = primitive(pc + qc, leading=(len(pc),))  # Q's leading coefficient positive
+    return both[:len(pc)], both[len(pc):]
 
 
 def _up_to_sign(pc: tuple[int, ...], qc: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -330,7 +303,7 @@ def canonical_lhs(numerator: Sequence[int], denominator: Sequence[int], c: mpf) 
 def _signed(pc: tuple[int, ...], qc: tuple[int, ...], c: mpf) -> LHS | None:
     r"""The LHS $\pm P/Q$ with a positive value, or ``None`` for a degenerate value."""
     with mp.workdps(ESMA_ENUMERATION_DPS):
-        pv, qv = _horner_mp(pc, c), _horner_mp(qc, c)
+        pv, qv = evaluate(pc, c), evaluate(qc, c)
         tiny = mpf(10) ** (-(ESMA_ENUMERATION_DPS // 2))
         if abs(qv) < tiny or abs(pv) < tiny:
             return None

@@ -34,6 +34,8 @@ from fractions import Fraction
 
 import flint
 
+from ..pcf.polynomial import evaluate, normalize, primitive
+
 DEFAULT_PRIME = 199  # the prime of the ESMA reference implementation (arXiv 2212.09470)
 CHECK_TERMS = 5  # terms beyond those used by a P-recursive guess that it must also predict
 
@@ -221,10 +223,7 @@ class Interleaved:
 
     def term(self, n: int) -> Fraction:
         m, r = divmod(n - self.start, self.period)
-        acc = Fraction(0)
-        for c in self.polynomials[r]:
-            acc = acc * m + c
-        return acc
+        return Fraction(evaluate(self.polynomials[r], m))
 
     def __str__(self) -> str:
         from ..printing import format_polynomial
@@ -281,19 +280,12 @@ def interleaved_polynomials(terms: Sequence[int], max_period: int = 12, max_degr
             polys = []
             for values in channels:
                 poly = _interpolate(values, degree)
-                if any(_value(poly, m) != v for m, v in enumerate(values)):
+                if any(evaluate(poly, m) != v for m, v in enumerate(values)):
                     break
                 polys.append(_strip_fraction(poly))
             else:
                 return Interleaved(period, tuple(polys), start)
     return None
-
-
-def _value(poly: Sequence[Fraction], m: int) -> Fraction:
-    acc = Fraction(0)
-    for c in poly:
-        acc = acc * m + c
-    return acc
 
 
 def _strip_fraction(poly: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
@@ -323,7 +315,7 @@ class PRecurrence:
 
     @property
     def degree(self) -> int:
-        return max(len(_strip(p)) for p in self.polynomials) - 1
+        return max(len(normalize(p)) for p in self.polynomials) - 1
 
     def extend(self, initial: Sequence[Number], count: int) -> list[Number]:
         r"""The first ``count`` terms from ``initial`` (at least ``start`` terms, and at
@@ -349,20 +341,6 @@ class PRecurrence:
                 "order": self.order, "degree": self.degree}
 
 
-def _strip(poly: Sequence[int]) -> tuple[int, ...]:
-    i = 0
-    while i < len(poly) - 1 and poly[i] == 0:
-        i += 1
-    return tuple(poly[i:])
-
-
-def _horner(poly: Sequence[int], n: int) -> int:
-    acc = 0
-    for c in poly:
-        acc = acc * n + c
-    return acc
-
-
 def extend_p_recursive(recurrence: PRecurrence, initial: Sequence[Number], count: int) -> list[Number]:
     r"""Extend ``initial`` by $u(n) = -\sum_{j \ge 1} P_j(n) u(n-j) / P_0(n)$.
 
@@ -375,8 +353,8 @@ def extend_p_recursive(recurrence: PRecurrence, initial: Sequence[Number], count
     p0 = recurrence.polynomials[0]
     while len(terms) < count:
         n = len(terms)
-        total = sum(_horner(p, n) * terms[n - j] for j, p in enumerate(recurrence.polynomials) if j)
-        lead = _horner(p0, n)
+        total = sum(evaluate(p, n) * terms[n - j] for j, p in enumerate(recurrence.polynomials) if j)
+        lead = evaluate(p0, n)
         if lead == 0:
             raise ZeroDivisionError(f"P_0({n}) = 0: the recurrence does not determine u({n})")
         value = Fraction(-total, lead)
@@ -390,16 +368,6 @@ def _nullspace(rows: list[list[int]]) -> list[list[int]]:
     basis, nullity = matrix.nullspace()
     columns = [[int(basis[i, k]) for i in range(basis.nrows())] for k in range(nullity)]
     return columns
-
-
-def _normalise(vector: list[int]) -> list[int]:
-    from math import gcd
-
-    g = 0
-    for v in vector:
-        g = gcd(g, v)
-    vector = [v // g for v in vector] if g > 1 else list(vector)
-    return vector
 
 
 def guess_p_recursive(
@@ -435,17 +403,14 @@ def guess_p_recursive(
             basis = _nullspace(rows)
             if len(basis) != 1:
                 continue
-            vector = _normalise(basis[0])
+            vector = primitive(basis[0], leading=range(degree + 1))  # P_0's leading coefficient positive
             if not all(sum(a * b for a, b in zip(_row(ints, n, order, degree), vector)) == 0
                        for n in range(len(ints) - check, len(ints))):
                 continue
             polys = [tuple(vector[j * (degree + 1) : (j + 1) * (degree + 1)]) for j in range(order + 1)]
-            lead = next((c for c in _strip(polys[0]) if c), 0)
-            if lead == 0:
+            if not any(polys[0]):
                 continue  # P_0 = 0 is a recurrence of lower order in disguise
-            if lead < 0:
-                polys = [tuple(-c for c in p) for p in polys]
-            return PRecurrence(tuple(_strip(p) for p in polys), start=order)
+            return PRecurrence(tuple(normalize(p) for p in polys), start=order)
     return None
 
 

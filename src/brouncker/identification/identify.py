@@ -42,6 +42,8 @@ from ..constants import BANK, VALUE_EXPONENT, constant_value, parse_constant
 from ..errors import BrounckerError, ParseError, UnknownConstantError
 from ..limits import DIGITS
 from ..pcf.value import MAX_DEPTH, Limit, pcf_limit
+from ..pcf.mobius import Mobius
+from ..pcf.polynomial import primitive
 from ..precision import LIMIT_GUARD_DIGITS, MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR
 from ..printing import linear_ratio
 from .relations import (
@@ -50,7 +52,6 @@ from .relations import (
     candidates,
     cost,
     fixed_point,
-    primitive,
     required_margin,
     residual_ok,
     scale_exponent,
@@ -493,8 +494,7 @@ def confirm(
     (name,) = bank_names([constant])
     if mobius is None:
         return identify(limit.value, digits, [name], margin=margin, pairs=False, deeper=limit.value, deeper_digits=deep)
-    c0, c1, c2, c3 = (int(c) for c in mobius)
-    form = _read((c2, -c0, -c1, c3), (name,))  # x (c2 + c3 K) - c0 - c1 K = 0 over [x, 1, K, xK]
+    form = _read(Mobius(*(int(c) for c in mobius)).relation("y,1,x,xy"), (name,))  # over [x, 1, K, xK]
     if form is None or digits - cost(form.relation) < required_margin(1, margin):
         return None
     if not (_holds(form, limit.value, digits) and _holds(form, limit.value, deep)):

@@ -3,7 +3,7 @@ r"""Integer relations among real numbers: one finder, one cost, one normal form,
 A relation of values $v_1, \dots, v_n$ known to $D$ digits is an integer vector $r \ne 0$
 with $\sum r_i v_i = 0$. It is found with python-flint's LLL on the lattice of rows
 $(e_i, \lfloor 10^s v_i \rceil)$ (mpmath's PSLQ is the slower cross-check), written
-primitive (:func:`primitive`), priced by :func:`cost`, the digits its coefficients take,
+primitive (:func:`~brouncker.pcf.polynomial.primitive`), priced by :func:`cost`, the digits its coefficients take,
 $\sum_{r_i \ne 0} \log_{10} |r_i|$, and **accepted** when
 
 1. no coefficient exceeds :data:`~brouncker.precision.MAX_COEFFICIENT`;
@@ -29,6 +29,7 @@ import flint
 import mpmath
 from mpmath import mp, mpf
 
+from ..pcf.polynomial import primitive
 from ..precision import MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR, RELATION_GUARD_DIGITS, RESIDUAL_SLACK, SEARCH_MARGIN
 
 Relation = tuple[int, ...]
@@ -47,24 +48,6 @@ def cost(relation: Sequence[int]) -> float:
     (0.778, 0.0)
     """
     return sum(math.log10(abs(r)) for r in relation if r)
-
-
-def primitive(relation: Sequence[int], leading: Sequence[int] | None = None) -> Relation:
-    """The relation divided by the gcd of its coefficients, signed so that the first non-zero
-    entry is positive; ``leading`` names the positions to look at for it, in order (default:
-    all of them, left to right).
-
-    >>> primitive((-4, 0, 0, 2)), primitive((2, -4, 0, 6), leading=(3, 0))
-    ((2, 0, 0, -1), (1, -2, 0, 3))
-    """
-    r = [int(c) for c in relation]
-    g = math.gcd(*r)
-    if g == 0:
-        return tuple(r)
-    r = [c // g for c in r]
-    order = range(len(r)) if leading is None else leading
-    first = next((r[i] for i in order if r[i]), next((c for c in r if c), 1))
-    return tuple(-c for c in r) if first < 0 else tuple(r)
 
 
 def required_margin(tried: int, margin: float = MARGIN) -> float:

@@ -23,7 +23,8 @@ import flint
 
 from ..printing import format_polynomial
 from .fraction import PCF
-from .polynomial import Coefficients, evaluate, normalize
+from .mobius import Mobius
+from .polynomial import Coefficients, evaluate, from_flint, normalize, shift_flint, to_flint
 from .polynomial import shift as shift_polynomial
 from .walk import walk
 
@@ -61,15 +62,15 @@ class Inflation:
 
     def apply(self, pcf: "PCF") -> "PCF":
         """Inflate ``pcf`` by this factor (the inverse of :func:`canonical`)."""
-        num, den = _flint(self.numerator), _flint(self.denominator)
+        num, den = to_flint(self.numerator), to_flint(self.denominator)
         k = self.sign * self.constant
-        a = _flint(pcf.a) * num * k
-        b = _flint(pcf.b) * num * _shift(num, -1) * k * k
+        a = to_flint(pcf.a) * num * k
+        b = to_flint(pcf.b) * num * shift_flint(num, -1) * k * k
         a_q, a_r = divmod(a, den)
-        b_q, b_r = divmod(b, den * _shift(den, -1))
+        b_q, b_r = divmod(b, den * shift_flint(den, -1))
         if a_r != 0 or b_r != 0:
             raise ValueError(f"{self} does not inflate {pcf} into integer polynomials")
-        return PCF(_coefficients(a_q), _coefficients(b_q))
+        return PCF(from_flint(a_q), from_flint(b_q))
 
     def text(self) -> str:
         """$c(n)$ as text, such as ``-2(2n + 1)``."""
@@ -138,8 +139,8 @@ def inflate(pcf: PCF, f: Sequence[int] | int) -> PCF:
     >>> inflate(PCF.parse("2n+1", "n^2"), 3)
     PCF(a=(6, 3), b=(9, 0, 0))
     """
-    f_poly = _flint((f,) if isinstance(f, int) else normalize(f))
-    return PCF(_coefficients(_flint(pcf.a) * f_poly), _coefficients(_flint(pcf.b) * f_poly * _shift(f_poly, -1)))
+    f_poly = to_flint((f,) if isinstance(f, int) else normalize(f))
+    return PCF(from_flint(to_flint(pcf.a) * f_poly), from_flint(to_flint(pcf.b) * f_poly * shift_flint(f_poly, -1)))
 
 
 def canonical(pcf: PCF, full: bool = False) -> Canonical:
@@ -184,7 +185,7 @@ def canonical(pcf: PCF, full: bool = False) -> Canonical:
     numerator: Coefficients = (1,)
     denominator: Coefficients = (1,)
     if len(a) > 1 and _may_deflate(a, b):
-        numerator, denominator = _polynomial_factor(_flint(a), _flint(b), b_zero, full)
+        numerator, denominator = _polynomial_factor(to_flint(a), to_flint(b), b_zero, full)
     scale = Inflation(sign, constant, numerator, denominator)
     if scale.trivial:
         return Canonical(pcf, canonical_key(a, b), scale)
@@ -193,9 +194,9 @@ def canonical(pcf: PCF, full: bool = False) -> Canonical:
         ca = a if a_zero else tuple(x // k for x in a)
         cb = b if b_zero else tuple(x // (k * k) for x in b)
     else:
-        num, den = _flint(numerator), _flint(denominator)
-        ca = _exact(_flint(a) * den, num * k)
-        cb = _exact(_flint(b) * den * _shift(den, -1), num * _shift(num, -1) * (k * k))
+        num, den = to_flint(numerator), to_flint(denominator)
+        ca = _exact(to_flint(a) * den, num * k)
+        cb = _exact(to_flint(b) * den * shift_flint(den, -1), num * shift_flint(num, -1) * (k * k))
     return Canonical(PCF(ca, cb), canonical_key(ca, cb), scale)
 
 
@@ -213,8 +214,8 @@ def _may_deflate(a: Coefficients, b: Coefficients) -> bool:
     if len(a) == 3:
         al, be, ga = a
         return _quadratic_shares(al, be, ga, b) or _quadratic_shares(al, be - 2 * al, al - be + ga, b)
-    A, B = _flint(a), _flint(b)
-    return A.gcd(B).degree() > 0 or A.gcd(_shift(B, 1)).degree() > 0
+    A, B = to_flint(a), to_flint(b)
+    return A.gcd(B).degree() > 0 or A.gcd(shift_flint(B, 1)).degree() > 0
 
 
 def _homogeneous(f: Coefficients, x: int, y: int) -> int:
@@ -243,25 +244,11 @@ def _quadratic_shares(al: int, be: int, ga: int, b: Coefficients) -> bool:
     return al * r0 * r0 - be * r0 * r1 + ga * r1 * r1 == 0
 
 
-def _flint(coefficients: Sequence[int]) -> "flint.fmpz_poly":
-    return flint.fmpz_poly(list(reversed(coefficients)))
-
-
-def _coefficients(poly: "flint.fmpz_poly") -> Coefficients:
-    coeffs = [int(c) for c in reversed(poly.coeffs())]
-    return normalize(coeffs) if coeffs else (0,)
-
-
-def _shift(poly: "flint.fmpz_poly", s: int) -> "flint.fmpz_poly":
-    """$f(n + s)$."""
-    return poly(flint.fmpz_poly([s, 1])) if poly.degree() > 0 else poly
-
-
 def _exact(numerator: "flint.fmpz_poly", denominator: "flint.fmpz_poly") -> Coefficients:
     quotient, remainder = divmod(numerator, denominator)
     if remainder != 0:  # pragma: no cover - the factors were read off the input
         raise AssertionError("canonical form: inexact division")
-    return _coefficients(quotient)
+    return from_flint(quotient)
 
 
 def _constant_factor(ca: int, cb: int) -> int:
@@ -302,7 +289,7 @@ def natural_roots(coefficients: Coefficients) -> list[int]:
     if len(coefficients) < 2 or all(c == 0 for c in coefficients):
         return []
     roots = set()
-    for factor, _ in _flint(coefficients).factor()[1]:
+    for factor, _ in to_flint(coefficients).factor()[1]:
         if factor.degree() == 1:
             v, u = (int(c) for c in factor.coeffs())  # u n + v
             if v % u == 0 and -v // u >= 0:
@@ -320,7 +307,7 @@ def _orbit_position(base: "flint.fmpz_poly", h: "flint.fmpz_poly") -> int | None
     if h_c[d] != u:
         return None
     k, r = divmod(int(h_c[d - 1] - g_c[d - 1]), int(u) * d)
-    if r or _shift(base, k) != h:
+    if r or shift_flint(base, k) != h:
         return None
     return k
 
@@ -368,123 +355,10 @@ def _polynomial_factor(A: "flint.fmpz_poly", B: "flint.fmpz_poly", b_zero: bool,
         for k in range(lo, hi + 2):
             move = alpha.get(k, 0) - best.get(k, 0)
             if move > 0:
-                numerator *= _shift(base, k) ** move
+                numerator *= shift_flint(base, k) ** move
             elif move < 0:
-                denominator *= _shift(base, k) ** (-move)
-    return _coefficients(numerator), _coefficients(denominator)
-
-
-# --- Möbius maps between values ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Mobius:
-    r"""The map $x \mapsto (c_0 + c_1 x)/(c_2 + c_3 x)$ with integer coefficients, primitive,
-    and the denominator's leading coefficient ($c_3$, else $c_2$) positive.
-
-    The coefficients are in the project's Möbius form (the order of ``confirm``'s
-    ``mobius``). ``relation`` is the same map as an integer relation among
-    $[y, 1, x, x y]$ for $y$ the image.
-
-    >>> m = Mobius.of(-1, 5, 0, 1)       # 5 - 1/x
-    >>> m.apply(Fraction(1, 2)), m.inverse().apply(Fraction(3))
-    (Fraction(3, 1), Fraction(1, 2))
-    >>> m.text("x")
-    '(-1 + 5x)/x'
-    """
-
-    c0: int
-    c1: int
-    c2: int
-    c3: int
-
-    @classmethod
-    def of(cls, c0: int | Fraction, c1: int | Fraction, c2: int | Fraction, c3: int | Fraction) -> "Mobius":
-        """Normalised from rational coefficients (a common factor does not change the map)."""
-        values = [Fraction(c) for c in (c0, c1, c2, c3)]
-        lcm = 1
-        for v in values:
-            lcm = lcm * v.denominator // math.gcd(lcm, v.denominator)
-        ints = [int(v * lcm) for v in values]
-        g = math.gcd(*ints)
-        if g == 0:
-            raise ValueError("a Möbius map needs a non-zero coefficient")
-        ints = [v // g for v in ints]
-        lead = ints[3] if ints[3] != 0 else ints[2]
-        if lead < 0:
-            ints = [-v for v in ints]
-        return cls(*ints)
-
-    @classmethod
-    def identity(cls) -> "Mobius":
-        return cls(0, 1, 1, 0)
-
-    @classmethod
-    def from_matrix(cls, m00: int | Fraction, m01: int | Fraction, m10: int | Fraction, m11: int | Fraction) -> "Mobius":
-        r"""$x \mapsto (m_{00} x + m_{01})/(m_{10} x + m_{11})$: the projective action of a 2×2 matrix."""
-        return cls.of(m01, m00, m11, m10)
-
-    def matrix(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        """The 2×2 matrix whose projective action is this map."""
-        return (self.c1, self.c0), (self.c3, self.c2)
-
-    @property
-    def determinant(self) -> int:
-        """$c_1 c_2 - c_0 c_3$; zero for a degenerate (constant) map."""
-        return self.c1 * self.c2 - self.c0 * self.c3
-
-    @property
-    def relation(self) -> tuple[int, int, int, int]:
-        r"""$y = m(x)$ as the integer relation $c_2 y - c_0 - c_1 x + c_3 x y = 0$."""
-        return self.c2, -self.c0, -self.c1, self.c3
-
-    def apply(self, x: Any) -> Any:
-        """$m(x)$ for a Fraction (exactly), an mpf or a float."""
-        return (self.c0 + self.c1 * x) / (self.c2 + self.c3 * x)
-
-    def inverse(self) -> "Mobius":
-        """The inverse map (for a non-degenerate map)."""
-        if self.determinant == 0:
-            raise ValueError(f"{self.text()} is degenerate: it has no inverse")
-        return Mobius.of(-self.c0, self.c2, self.c1, -self.c3)
-
-    def compose(self, inner: "Mobius") -> "Mobius":
-        r"""$x \mapsto$ ``self(inner(x))``."""
-        (a, b), (c, d) = self.matrix()
-        (e, f), (g, h) = inner.matrix()
-        return Mobius.from_matrix(a * e + b * g, a * f + b * h, c * e + d * g, c * f + d * h)
-
-    def log10_derivative(self, x: Any) -> float:
-        r"""$\log_{10} |m'(x)|$, with $m'(x) = \det / (c_2 + c_3 x)^2$: the digits the map costs at $x$."""
-        import mpmath
-
-        det = self.determinant
-        if det == 0:
-            return -math.inf
-        return float(mpmath.log10(abs(det)) - 2 * mpmath.log10(abs(self.c2 + self.c3 * x)))
-
-    def text(self, x: str = "x") -> str:
-        """The map as text over the variable ``x``."""
-
-        def linear(constant: int, slope: int) -> str:
-            parts = []
-            if constant:
-                parts.append(str(constant))
-            if slope:
-                coeff = "" if slope == 1 else "-" if slope == -1 else str(slope)
-                term = f"{coeff}{x}"
-                parts.append(term if not parts else (f"- {term[1:]}" if term.startswith("-") else f"+ {term}"))
-            return " ".join(parts) or "0"
-
-        top, bottom = linear(self.c0, self.c1), linear(self.c2, self.c3)
-        if bottom == "1":
-            return top
-        top = f"({top})" if " " in top else top
-        bottom = bottom if bottom.lstrip("-").isdigit() or bottom == x else f"({bottom})"
-        return f"{top}/{bottom}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"coefficients": [self.c0, self.c1, self.c2, self.c3], "map": self.text()}
+                denominator *= shift_flint(base, k) ** (-move)
+    return from_flint(numerator), from_flint(denominator)
 
 
 # --- shift equivalence ------------------------------------------------------------------
@@ -509,7 +383,7 @@ def shift_mobius(pcf: PCF, s: int) -> Mobius | None:
     the fraction stops there, and the two values are not related.
 
     >>> shift_mobius(PCF.parse("34n^3+51n^2+27n+5", "-n^6"), 1).text()
-    '(-1 + 5x)/x'
+    '(5x - 1)/x'
     """
     if s == 0:
         return Mobius.identity()
@@ -587,7 +461,7 @@ def shift_relation(p: PCF, q: PCF) -> Mobius | None:
     :func:`shift_mobius`), and the two are then related by their canonical forms.
 
     >>> shift_relation(PCF.parse("34n^3+51n^2+27n+5", "-n^6"), PCF.parse("(2n+3)(17n^2+51n+39)", "-(n+1)^6")).text()
-    '(-1 + 5x)/x'
+    '(5x - 1)/x'
     """
     cp, cq = shift_class(p), shift_class(q)
     if cp.class_key != cq.class_key:
@@ -609,10 +483,10 @@ def _normalizing_shift(pcf: PCF, canonical_pcf: PCF) -> int:
     if pcf.a == (0,):
         candidates: list[Coefficients] = [canonical_pcf.a, canonical_pcf.b]
     else:
-        a = _flint(pcf.a)
-        num, den = a * _shift(a, -1), _flint(pcf.b)
+        a = to_flint(pcf.a)
+        num, den = a * shift_flint(a, -1), to_flint(pcf.b)
         g = num.gcd(den)
-        candidates = [_coefficients(num // g), _coefficients(den // g), canonical_pcf.a, canonical_pcf.b]
+        candidates = [from_flint(num // g), from_flint(den // g), canonical_pcf.a, canonical_pcf.b]
     for f in candidates:
         if len(f) >= 2:
             d, u, second = len(f) - 1, f[0], f[1]

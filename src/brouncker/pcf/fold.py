@@ -34,7 +34,8 @@ from ..cmf.companion import trajectory_pcf
 from ..cmf.trajectory import TrajectoryMatrix
 from ..errors import FieldError, FoldError
 from ..limits import FOLD
-from .canonical import Mobius, natural_roots
+from .canonical import natural_roots
+from .mobius import Mobius
 from .fraction import PCF
 from .polynomial import Coefficients, normalize
 from .walk import walk

@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar, overload
 
 import flint
 
@@ -47,8 +47,21 @@ def degree(coefficients: Coefficients) -> int:
     return -1 if coeffs == (0,) else len(coeffs) - 1
 
 
-def evaluate(coefficients: Coefficients, n: int) -> int:
-    """Evaluate at an integer by Horner's rule, exactly."""
+@overload
+def evaluate(coefficients: Sequence[int], n: int) -> int: ...
+@overload
+def evaluate(coefficients: Sequence[Any], n: Any) -> Any: ...
+
+
+def evaluate(coefficients: Sequence[Any], n: Any) -> Any:
+    """$f(n)$ by Horner's rule: exactly for integers and Fractions, at the working precision
+    for an mpf; the one evaluation of a coefficient tuple.
+
+    >>> from fractions import Fraction
+    >>> from mpmath import mpf
+    >>> evaluate((2, 0, -1), 3), evaluate((Fraction(1, 2), 1), 3), evaluate((1, 1), mpf(1) / 4)
+    (17, Fraction(5, 2), mpf('1.25'))
+    """
     value = 0
     for c in coefficients:
         value = value * n + c
@@ -90,16 +103,25 @@ def power(f: Coefficients, k: int) -> Coefficients:
     return out
 
 
+def compose(f: Coefficients, g: Coefficients) -> Coefficients:
+    """$f(g(n))$, exactly (Horner in polynomial arithmetic).
+
+    >>> compose((1, 0, 0), (2, 1))
+    (4, 4, 1)
+    """
+    out: Coefficients = (0,)
+    for c in f:
+        out = add(multiply(out, g), (c,))
+    return out
+
+
 def shift(f: Coefficients, s: int) -> Coefficients:
-    """$f(n + s)$, exactly (Horner in polynomial arithmetic).
+    """$f(n + s)$, exactly.
 
     >>> shift((1, 0, 0), -1)
     (1, -2, 1)
     """
-    out: Coefficients = (0,)
-    for c in f:
-        out = add(multiply(out, (1, s)), (c,))
-    return out
+    return compose(f, (1, s))
 
 
 def keeps_sign_beyond(f: Coefficients, start: int) -> bool:
@@ -116,12 +138,58 @@ def keeps_sign_beyond(f: Coefficients, start: int) -> bool:
 
 def content(f: Coefficients) -> int:
     """The gcd of the coefficients (0 for the zero polynomial)."""
-    from math import gcd
+    return math.gcd(*f)
 
-    g = 0
-    for c in f:
-        g = gcd(g, c)
-    return g
+
+def primitive(values: Sequence[int], leading: Sequence[int] | None = None) -> Coefficients:
+    """The primitive part: ``values`` divided by the gcd of all of them, signed so that the
+    first non-zero entry is positive; ``leading`` names the positions to look at for it, in
+    order (default: all of them, left to right). The one "divide by the gcd and fix the
+    sign" of polynomials, relations, Möbius maps and lattice directions.
+
+    >>> primitive((-4, 0, 0, 2)), primitive((2, -4, 0, 6), leading=(3, 0)), primitive((0, 0))
+    ((2, 0, 0, -1), (1, -2, 0, 3), (0, 0))
+    """
+    r = [int(c) for c in values]
+    g = math.gcd(*r)
+    if g == 0:
+        return tuple(r)
+    r = [c // g for c in r]
+    order = range(len(r)) if leading is None else leading
+    first = next((r[i] for i in order if r[i]), next((c for c in r if c), 1))
+    return tuple(-c for c in r) if first < 0 else tuple(r)
+
+
+# --- the bridge to python-flint ------------------------------------------------------
+
+
+def to_flint(coefficients: Sequence[int]) -> flint.fmpz_poly:
+    """The polynomial as ``flint.fmpz_poly`` (which stores the lowest degree first).
+
+    >>> to_flint((2, 0, -1))
+    2*x^2 + (-1)
+    """
+    return flint.fmpz_poly(list(reversed(coefficients)))
+
+
+def from_flint(poly: flint.fmpz_poly) -> Coefficients:
+    """The coefficients of a ``flint.fmpz_poly`` (or an integral ``fmpq_poly``), highest degree
+    first; the zero polynomial is ``(0,)``.
+
+    >>> from_flint(flint.fmpz_poly([-1, 0, 2])), from_flint(flint.fmpz_poly([]))
+    ((2, 0, -1), (0,))
+    """
+    coeffs = [int(c) for c in reversed(poly.coeffs())]
+    return normalize(coeffs) if coeffs else (0,)
+
+
+def shift_flint(poly: flint.fmpz_poly, s: int) -> flint.fmpz_poly:
+    """$f(n + s)$ of a ``flint.fmpz_poly``.
+
+    >>> shift_flint(to_flint((1, 0, 0)), -1)
+    x^2 + (-2)*x + 1
+    """
+    return poly(flint.fmpz_poly([s, 1])) if poly.degree() > 0 else poly
 
 
 ROOT_SCAN = 64  # up to this many candidates n are tried one by one; beyond, flint finds the integer roots

@@ -283,7 +283,7 @@ def _vector(values: Sequence[Any]) -> str:
 
 
 def _mobius_text(coefficients: Sequence[int]) -> str:
-    from ..pcf.canonical import Mobius
+    from ..pcf.mobius import Mobius
 
     return Mobius(*(int(c) for c in coefficients)).text("L")
 

@@ -58,13 +58,13 @@ def link_records(explanation: Explanation, search_id: int) -> list[CMFLinkRecord
                                 "expression": link.target.expression, "contraction": link.contraction}
         if form is not None:
             data.update({"solution": form.solution, "ratio": form.ratio,
-                         "ratio_mobius": [form.mobius.c0, form.mobius.c1, form.mobius.c2, form.mobius.c3]})
+                         "ratio_mobius": list(form.mobius.coefficients)})
         m = link.to_limit
         records.append(CMFLinkRecord(
             search_id=search_id, canonical_key=canonical(link.target.pcf).key, class_key=link.class_key, field=link.field,
             parameters={k: rational_text(v) for k, v in link.parameters}, trajectory=link.trajectory,
             start=tuple(rational_text(v) for v in link.start), method=LinkMethod(link.method),
-            mobius=None if m is None else (m.c0, m.c1, m.c2, m.c3), closed_form=None if form is None else form.expression,
+            mobius=None if m is None else m.coefficients, closed_form=None if form is None else form.expression,
             digits=None if form is None else form.digits, conjecture_id=link.target.conjecture_id,
             cluster_id=link.target.cluster_id, data=data,
         ))

@@ -323,7 +323,7 @@ class _Shard(ShardRun[CMFSpec]):
         if tp is not None:
             key, a, b = tp.key, tp.pcf.a, tp.pcf.b
             assert tp.mobius is not None
-            data.update({"class_key": shift_class(tp.pcf).class_key, "mobius": [tp.mobius.c0, tp.mobius.c1, tp.mobius.c2, tp.mobius.c3],
+            data.update({"class_key": shift_class(tp.pcf).class_key, "mobius": list(tp.mobius.coefficients),
                          "value_map": f"limit = {tp.mobius.text('V')}, V = PCF(a, b)", "offset": tp.offset})
             self._pcf(key, a, b)
         with mp.workdps(deep):
