@@ -177,3 +177,22 @@ def test_a_deep_chain_of_unary_signs_costs_no_stack():
 def test_failing_expressions_are_refused_at_parse_time_with_the_part_at_fault(text, error, fragment):
     with pytest.raises(error, match=re.escape(fragment)):
         parse_constant(text)
+
+
+
+@given(st.integers(5, 40))
+def test_a_mobius_image_near_a_convergent_parses_and_evaluates(length):
+    """(p' pi - 7)/(q pi - p) with p/q a convergent of pi of ``length`` digits: the
+    denominator is about 10^-length, from terms of about 10^length that 30 digits alone
+    would cancel to zero."""
+    with mpmath.workdps(4 * length + 40):
+        pi = +mpmath.pi
+        x, p0, p1, q0, q1 = pi, 1, 3, 0, 1  # convergents p1/q1 of pi, from its partial quotients
+        x = 1 / (x - 3)
+        while len(str(q1)) < length:
+            a = int(mpmath.floor(x))
+            x = 1 / (x - a)
+            p0, p1, q0, q1 = p1, a * p1 + p0, q1, a * q1 + q0
+        expected = (p0 * pi - 7) / (q1 * pi - p1)
+        value = parse_constant(f"({p0}*pi - 7)/({q1}*pi - {p1})").value(30)
+        assert abs(value - expected) <= abs(expected) * mpmath.mpf(10) ** -29

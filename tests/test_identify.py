@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from brouncker.cli import app
 from brouncker.constants import BANK, constant_value, parse_constant
 from brouncker.errors import BrounckerError, InconclusiveError, ParseError, UnknownConstantError
+from brouncker.identification import relations
 from brouncker.identification.identify import confirm, cost, identify, identify_pcf, parse_decimal
 from brouncker.pcf.value import pcf_limit
 
@@ -257,12 +258,17 @@ def test_cli_identify_inconclusive_exits_3():
 FALSE_PAIR = "8.8799487971707315706650321868012932340500303393380"  # a random number
 
 
-def test_a_random_number_has_no_two_constant_relation():
+def test_a_random_number_has_no_two_constant_relation(monkeypatch):
     """With every pair of the bank (1,612 relations tried) a random 50-digit number gets no
-    relation; a fixed margin of 12 digits would have given it one with 8-digit coefficients."""
+    relation; a fixed margin of 12 digits and no limit on the coefficients' share of the
+    evidence would have given it one with 8-digit coefficients. Each guard refuses it alone."""
+    lenient_margin = 12 - math.log10(1612)
     assert identify(FALSE_PAIR, 50, pairs=True) is None
-    lenient = identify(FALSE_PAIR, 50, pairs=True, margin=12 - math.log10(1612))
-    assert lenient is not None and len(lenient.constants) == 2  # the fluke the margin now refuses
+    assert identify(FALSE_PAIR, 50, pairs=True, margin=lenient_margin) is None  # the share refuses it
+    monkeypatch.setattr(relations, "COEFFICIENT_SHARE", 1.0)  # the margin alone
+    assert identify(FALSE_PAIR, 50, pairs=True) is None  # the look-elsewhere margin refuses it
+    lenient = identify(FALSE_PAIR, 50, pairs=True, margin=lenient_margin)
+    assert lenient is not None and len(lenient.constants) == 2  # the fluke both guards refuse
     assert 12 <= lenient.excess_digits < 15
 
 

@@ -418,11 +418,18 @@ class _Guarded:
 
 @dataclass(frozen=True)
 class ConstantExpression:
-    """A checked constant expression: its text, the bank names it uses, and its tree."""
+    """A checked constant expression: its text, the bank names it uses, and its tree.
+
+    ``cancellation`` is the digits its sums may cancel, evaluated with that many more: twice
+    the longest integer in it. A Möbius image of a constant with $L$-digit coefficients, such
+    as a tail of a continued fraction, has a denominator $c_2 + c_3 K$ of about $10^{-L}$
+    computed from terms of about $10^{L}$.
+    """
 
     text: str
     names: tuple[str, ...]
     tree: ast.Expression = field(repr=False, compare=False)
+    cancellation: int = field(default=0, compare=False)
 
     def value(self, dps: int) -> mpf:
         """The value to ``dps`` decimal digits; a pole, an overflow or a value that is not
@@ -435,7 +442,7 @@ class ConstantExpression:
         ...
         brouncker.errors.ParseError: cannot evaluate '2*gamma(0)': 'gamma(0)' is undefined (gamma function pole)
         """
-        with mp.workdps(dps + CONSTANT_GUARD_DIGITS):
+        with mp.workdps(dps + CONSTANT_GUARD_DIGITS + self.cancellation):
             result = _fold(self.tree, _Guarded(self).visit)
         if isinstance(result, mpmath.mpc):
             if abs(result.imag) > mpf(10) ** (-dps):
@@ -508,6 +515,6 @@ def _parse_constant(text: str, large: bool) -> ConstantExpression:
         raise ParseError(f"cannot parse {quoted}: {reason}") from None
     _check(tree, stripped)
     _exact_decimals(tree, source)
-    expression = ConstantExpression(text=stripped, names=tuple(_names(tree)), tree=tree)
+    expression = ConstantExpression(text=stripped, names=tuple(_names(tree)), tree=tree, cancellation=2 * longest)
     expression.value(CHECK_DIGITS)
     return expression

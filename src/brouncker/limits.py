@@ -217,6 +217,9 @@ def walk_bytes(a: Sequence[int], b: Sequence[int], depth: int) -> float:
 # --- formulas: verify, identify, metrics, canonical -----------------------------------
 
 DIGITS = Limit("digits of a value, a verification or an identification", "--digits", 100_000, 10_000_000)
+# `identify --a --b` without --digits looks with 50 digits, then twice as many while nothing is found
+# and the PCF converges fast enough, up to this (its limit to twice as many: well under a second)
+IDENTIFY_RAISE_DIGITS = 2_000
 DEPTH = Limit("depth of a walk (metrics --depth, verify --max-depth)", "--depth", 1_000_000, 100_000_000)
 POLYNOMIAL_DEGREE = Limit("degree of a polynomial", "--a/--b", 64, 1_024, 0)
 # the canonical form factors the content of a and b: 50 digits factor within a second (60 take seconds,

@@ -22,13 +22,19 @@ RECHECK_FACTOR = 2
 """A relation found with D digits must hold again on a value with about RECHECK_FACTOR * D
 digits: fresh digits that took no part in finding it."""
 
-MAX_COEFFICIENT = 10**9
-"""Largest coefficient of an acceptable relation: 12-digit coefficients can pass the margin at
-45 digits, but they are not a formula."""
+COEFFICIENT_SHARE = 0.5
+"""Share of the evidence beyond the margin that a relation's coefficients may take: found with
+D digits and checked on E >= D, its cost may be at most min(D - m, COEFFICIENT_SHARE * (E - m))
+(``relations.allowed_cost``). Without a deeper value (E = D) a relation must leave the margin
+plus half of the rest unexplained, so few digits allow only small coefficients (12-digit ones
+fit 45 digits of 0.123456789101112... with 22 digits to spare, and are not a formula), while
+many digits allow large ones (a tail of Brouncker's fraction at 300 digits). A re-check at
+RECHECK_FACTOR * D fresh digits is evidence enough for any cost the margin leaves."""
 
 SEARCH_MARGIN = 15
-"""Digits beyond the largest acceptable cost that the lattice is given: LLL finds every
-relation under the coefficient cap from that many digits; the rest only check it."""
+"""Digits beyond the largest acceptable cost that the lattice is given when a caller caps the
+coefficients: LLL finds every relation under that cap from that many digits; the rest only
+check it."""
 
 RELATION_GUARD_DIGITS = 10
 """Working digits beyond those compared, so that sums and products of values (x*y, x*K)

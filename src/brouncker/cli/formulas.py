@@ -7,7 +7,7 @@ import typer
 from ..convergence.dynamics import DEFAULT_DEPTH
 from ..convergence.verify import DEFAULT_MAX_DEPTH, MAX_DEPTH_PER_DIGIT
 from ..errors import BrounckerError
-from ..limits import DEPTH, DIGITS, allow_large
+from ..limits import DEPTH, DIGITS, IDENTIFY_RAISE_DIGITS, allow_large
 from .app import ALLOW_LARGE_HELP, DB_OPTION_HELP, EXIT_CODES, EXIT_INCONCLUSIVE, EXIT_NEGATIVE, POLYNOMIAL_HELP, app
 from .output import emit, err_console
 
@@ -98,7 +98,9 @@ def identify_command(
     a: str | None = typer.Option(None, "--a", help="Partial denominators a(n) of a PCF to identify."),
     b: str | None = typer.Option(None, "--b", help="Partial numerators b(n) of a PCF to identify."),
     digits: int | None = typer.Option(
-        None, "--digits", help=f"Digits used to find a relation (default: those of --value less one; 50 for a PCF, re-checked at twice as many; {DIGITS.help})."
+        None, "--digits",
+        help=f"Digits used to find a relation (default: those of --value less one; for a PCF 50, then twice as many while nothing is "
+             f"found and it converges fast, up to {IDENTIFY_RAISE_DIGITS:,}; a PCF's are re-checked at twice as many; {DIGITS.help}).",
     ),
     constants: str | None = typer.Option(
         None, "--constants", help="Comma-separated bank names (default: the whole bank; two-constant relations among listed ones)."
@@ -119,9 +121,7 @@ def _identify(value: str | None, a: str | None, b: str | None, digits: int | Non
     import mpmath
 
     from ..errors import InconclusiveError
-    from ..identification.identify import DEFAULT_DIGITS, RECHECK_FACTOR, identify, identify_pcf, parse_decimal
-    from ..pcf.value import pcf_limit
-    from ..precision import LIMIT_GUARD_DIGITS
+    from ..identification.identify import DEFAULT_DIGITS, identify, identify_pcf_attempt, parse_decimal
 
     if value is not None and (a is not None or b is not None):
         raise BrounckerError("give either --value or --a and --b, not both")
@@ -138,10 +138,10 @@ def _identify(value: str | None, a: str | None, b: str | None, digits: int | Non
             result = identify(value, found_digits, constants, pairs=pairs)
         else:
             assert a is not None and b is not None
-            found_digits = digits or DEFAULT_DIGITS
-            limit = pcf_limit(a, b, RECHECK_FACTOR * found_digits + LIMIT_GUARD_DIGITS)
-            shown = mpmath.nstr(limit.value, found_digits, strip_zeros=False)
-            result = identify_pcf(a, b, found_digits, constants, pairs=pairs, limit=limit)
+            top = digits or max(DEFAULT_DIGITS, IDENTIFY_RAISE_DIGITS)  # without --digits: raised while nothing is found
+            attempt = identify_pcf_attempt(a, b, digits or DEFAULT_DIGITS, constants, pairs=pairs, max_digits=top)
+            found_digits, result = attempt.digits, attempt.found
+            shown = mpmath.nstr(attempt.limit.value, found_digits, strip_zeros=False)
     except InconclusiveError as exc:
         err_console.print(f"inconclusive: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INCONCLUSIVE) from None

@@ -9,13 +9,17 @@ A value $x$ known to $D$ digits is matched, in this order, against
   relation among $[x, 1, K_1, K_2, x K_1, x K_2]$.
 
 Relations are found and accepted by :mod:`brouncker.identification.relations`: LLL (PSLQ
-with ``method="pslq"``), coefficients at most :data:`~brouncker.precision.MAX_COEFFICIENT`,
-$D - \text{cost}$ at least the margin plus $\log_{10}$ of the relations tried so far on
-this value (so ``--pairs``, which tries hundreds of lattices, asks for about 3 digits more
-evidence than one constant), a residual at the noise of the last digit, and a re-check on
-a deeper value when one is given (always in :func:`identify_pcf` and :func:`confirm`, which
-compute it themselves). Among accepted relations the cheapest wins; a rational before a
-single constant before two. Bank values are cached per precision.
+with ``method="pslq"``), $D - \text{cost}$ at least the margin plus $\log_{10}$ of the
+relations tried so far on this value (so ``--pairs``, which tries hundreds of lattices, asks
+for about 3 digits more evidence than one constant), a cost within a share of the evidence
+(:func:`~brouncker.identification.relations.allowed_cost`: coefficients may be as large as
+the digits support, such as those of a Möbius image of $4/\pi$ with 10-digit coefficients
+at 300 digits), a residual at the noise of the last digit, and a re-check on a deeper value
+when one is given (always in :func:`identify_pcf` and :func:`confirm`, which compute it
+themselves). Among accepted relations the cheapest wins; a rational before a single
+constant before two. Bank values are cached per precision. :func:`identify_pcf` with
+``max_digits`` raises the digits of a fast-converging PCF when a first pass finds nothing,
+so that large coefficients come within reach.
 
 >>> identify("1.2732395447351626861510701069801148962756771659236515899813387524711743810738122807", 80).expression
 '4/pi'
@@ -39,16 +43,17 @@ import mpmath
 from mpmath import mp, mpf
 
 from ..constants import BANK, VALUE_EXPONENT, constant_value, parse_constant
-from ..errors import BrounckerError, ParseError, UnknownConstantError
+from ..errors import BrounckerError, InconclusiveError, ParseError, UnknownConstantError
 from ..limits import DIGITS
-from ..pcf.value import MAX_DEPTH, Limit, pcf_limit
 from ..pcf.mobius import Mobius
 from ..pcf.polynomial import primitive
-from ..precision import LIMIT_GUARD_DIGITS, MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR
+from ..pcf.value import MAX_DEPTH, Limit, pcf_limit, reachable
+from ..precision import LIMIT_GUARD_DIGITS, MARGIN, RECHECK_FACTOR
 from ..printing import linear_ratio
 from .relations import (
     Relation,
     accepted,
+    allowed_cost,
     candidates,
     cost,
     fixed_point,
@@ -294,8 +299,10 @@ def _candidates(
     margin: float,
     method: str,
     max_coefficient: int | None,
+    checked: int | None = None,
 ) -> list[_Candidate]:
-    """The cheapest accepted relation of each group of constants (empty group: rational)."""
+    """The cheapest accepted relation of each group of constants (empty group: rational),
+    to be re-checked on ``checked`` digits."""
     out: list[_Candidate] = []
     for order, names in enumerate(groups):
         columns = _columns(x_scaled, s, names)
@@ -309,9 +316,9 @@ def _candidates(
         # several independent relations, whose sums and differences may cost less than any
         # row: keep the cheapest valid one of the group
         found = [r for r in candidates(search, s - drop, method, max_coefficient)
-                 if accepted(r, digits, margin, columns, max_coefficient)]
+                 if accepted(r, digits, margin, columns, max_coefficient, checked)]
         for relation in with_combinations(found):
-            if not accepted(relation, digits, margin, columns, max_coefficient):
+            if not accepted(relation, digits, margin, columns, max_coefficient, checked):
                 continue
             form = _read(relation, names, columns)
             if form is not None:
@@ -343,7 +350,7 @@ def identify(
     squares: bool = False,
     deeper: mpf | str | None = None,
     deeper_digits: int | None = None,
-    max_coefficient: int | None = MAX_COEFFICIENT,
+    max_coefficient: int | None = None,
 ) -> Identification | None:
     r"""The simplest accepted relation for ``value`` (known to ``digits`` digits), or None.
 
@@ -355,10 +362,11 @@ def identify(
     stage asks for ``margin + log10(relations tried so far)``. ``deeper`` (with
     ``deeper_digits``, by default inferred from decimal text, else ``2 * digits``) is a more
     precise value on which the relation must hold as well; without it only the margin
-    guards against chance. ``max_coefficient`` caps every coefficient (default
-    :data:`~brouncker.precision.MAX_COEFFICIENT`): a relation with 12-digit coefficients may
-    pass the margin at 45 digits, but it is not a formula (``0.123456789101112…2829``
-    agrees with 60499999499/490050000000 to 48 digits).
+    and the share of the evidence that the coefficients may take guard against chance
+    (:func:`~brouncker.identification.relations.allowed_cost`): a relation with 12-digit
+    coefficients passes the margin at 45 digits, but not the share, and it is not a formula
+    (``0.123456789101112…2829`` agrees with 60499999499/490050000000 to 48 digits).
+    ``max_coefficient`` caps every coefficient on purpose (default: no cap).
 
     >>> identify("0.58197670686932642438500200510901155854686930107539613626678", 55).expression
     '1/(e - 1)'
@@ -403,7 +411,8 @@ def identify(
             continue
         relations_tried += sum(tried(_size(names), method) for names in stage)
         need = required_margin(relations_tried, margin)
-        found = _candidates(x_scaled, s, digits, stage, need, method, max_coefficient)
+        found = _candidates(x_scaled, s, digits, stage, need, method, max_coefficient,
+                            None if deeper_value is None else int(deeper_digits or 0))
         for candidate in sorted(found, key=lambda c: (c.cost, c.order)):
             if deeper_value is not None and not _holds(candidate.form, deeper_value, int(deeper_digits or 0)):
                 continue
@@ -440,7 +449,8 @@ def identify_pcf(
     method: str = "lll",
     pairs: bool | None = None,
     max_depth: int = MAX_DEPTH,
-    max_coefficient: int | None = MAX_COEFFICIENT,
+    max_coefficient: int | None = None,
+    max_digits: int | None = None,
     limit: Limit | None = None,
 ) -> Identification | None:
     r"""Identify the limit of PCF(a, b): found with ``digits`` digits, re-checked on a
@@ -448,19 +458,77 @@ def identify_pcf(
 
     Raises :class:`InconclusiveError` when the walk cannot reach the digits by ``max_depth``.
     ``limit`` reuses a limit from :func:`pcf_limit` with at least ``2 * digits`` digits.
+    ``max_digits`` lets a fast-converging PCF try again with more digits when nothing is
+    found (:func:`identify_pcf_attempt`).
 
     >>> identify_pcf("n+3", "-n", digits=30).expression
     'e'
     """
+    return identify_pcf_attempt(
+        a, b, digits, constants, margin=margin, method=method, pairs=pairs, max_depth=max_depth,
+        max_coefficient=max_coefficient, max_digits=max_digits, limit=limit,
+    ).found
+
+
+RAISE_FACTOR = 2  # each further pass of identify_pcf_attempt uses this many times the digits of the last
+
+
+@dataclass(frozen=True, slots=True)
+class PCFAttempt:
+    """How the identification of a PCF's limit ended: what was found (or None), with how
+    many digits the last pass looked, and the limit it used (with at least twice as many)."""
+
+    found: Identification | None
+    digits: int
+    limit: Limit
+
+
+def identify_pcf_attempt(
+    a: Sequence[int] | str,
+    b: Sequence[int] | str,
+    digits: int = DEFAULT_DIGITS,
+    constants: Sequence[str] | str | None = None,
+    *,
+    margin: float = MARGIN,
+    method: str = "lll",
+    pairs: bool | None = None,
+    max_depth: int = MAX_DEPTH,
+    max_coefficient: int | None = None,
+    max_digits: int | None = None,
+    limit: Limit | None = None,
+) -> PCFAttempt:
+    r"""Identify the limit of PCF(a, b) with ``digits`` digits (re-checked at twice as many)
+    and, while nothing is found and the walk converges fast enough to give them within
+    ``max_depth`` (:func:`~brouncker.pcf.value.reachable`), again with :data:`RAISE_FACTOR`
+    times the digits, up to ``max_digits`` (default: ``digits``, one pass).
+
+    Coefficients may take a share of the digits (:func:`~brouncker.identification.relations.allowed_cost`),
+    so more digits reach larger ones: the tail of Brouncker's $4/\pi$ from $n = 40$ is a
+    Möbius image of $\pi$ with 35-digit coefficients, found at 200 digits.
+
+    >>> attempt = identify_pcf_attempt("2n+81", "(n+40)^2", max_digits=2000)
+    >>> attempt.digits, attempt.found.constants, attempt.found.checked_digits
+    (200, ('pi',), 400)
+    """
     DIGITS.check(digits)
     check_digits(digits)
-    deep = RECHECK_FACTOR * digits
-    if limit is None or limit.digits < deep:
-        limit = pcf_limit(a, b, deep + LIMIT_GUARD_DIGITS, max_depth)
-    return identify(
-        limit.value, digits, constants, margin=margin, method=method, pairs=pairs,
-        deeper=limit.value, deeper_digits=deep, max_coefficient=max_coefficient,
-    )
+    top = digits if max_digits is None else max(digits, DIGITS.check(max_digits, "the digits of an identification"))
+    while True:
+        deep = RECHECK_FACTOR * digits
+        if limit is None or limit.digits < deep:
+            limit = pcf_limit(a, b, deep + LIMIT_GUARD_DIGITS, max_depth)
+        found = identify(
+            limit.value, digits, constants, margin=margin, method=method, pairs=pairs,
+            deeper=limit.value, deeper_digits=deep, max_coefficient=max_coefficient,
+        )
+        more = min(top, RAISE_FACTOR * digits)
+        if found is not None or more <= digits or not reachable(limit, RECHECK_FACTOR * more + LIMIT_GUARD_DIGITS, max_depth):
+            return PCFAttempt(found, digits, limit)
+        try:
+            deeper = pcf_limit(a, b, RECHECK_FACTOR * more + LIMIT_GUARD_DIGITS, max_depth)
+        except InconclusiveError:  # the rate promised more than the walk gave: keep what was found
+            return PCFAttempt(found, digits, limit)
+        digits, limit = more, deeper
 
 
 def confirm(
@@ -495,7 +563,7 @@ def confirm(
     if mobius is None:
         return identify(limit.value, digits, [name], margin=margin, pairs=False, deeper=limit.value, deeper_digits=deep)
     form = _read(Mobius(*(int(c) for c in mobius)).relation("y,1,x,xy"), (name,))  # over [x, 1, K, xK]
-    if form is None or digits - cost(form.relation) < required_margin(1, margin):
+    if form is None or cost(form.relation) > allowed_cost(digits, required_margin(1, margin), deep):
         return None
     if not (_holds(form, limit.value, digits) and _holds(form, limit.value, deep)):
         return None

@@ -6,13 +6,18 @@ $(e_i, \lfloor 10^s v_i \rceil)$ (mpmath's PSLQ is the slower cross-check), writ
 primitive (:func:`~brouncker.pcf.polynomial.primitive`), priced by :func:`cost`, the digits its coefficients take,
 $\sum_{r_i \ne 0} \log_{10} |r_i|$, and **accepted** when
 
-1. no coefficient exceeds :data:`~brouncker.precision.MAX_COEFFICIENT`;
-2. $D - \text{cost} \ge$ :func:`required_margin`: :data:`~brouncker.precision.MARGIN`
-   digits of evidence, plus $\log_{10} N$ when $N$ relations were tried on the same value
-   (the chance of a fluke grows with the number of places one looks);
-3. it vanishes on the values to the noise of their last digit (:func:`residual_ok`);
-4. it holds again on a deeper value, at about :data:`~brouncker.precision.RECHECK_FACTOR`
+1. its cost is within :func:`allowed_cost`: $D - \text{cost} \ge m$, the margin of
+   :func:`required_margin` (:data:`~brouncker.precision.MARGIN` digits of evidence, plus
+   $\log_{10} N$ when $N$ relations were tried on the same value: the chance of a fluke
+   grows with the number of places one looks), and the cost takes at most
+   :data:`~brouncker.precision.COEFFICIENT_SHARE` of the $E - m$ digits it is checked on,
+   so the coefficients may grow with the evidence and with nothing else;
+2. it vanishes on the values to the noise of their last digit (:func:`residual_ok`);
+3. it holds again on a deeper value, at about :data:`~brouncker.precision.RECHECK_FACTOR`
    times the digits, when one is at hand (:func:`holds`).
+
+A caller may still cap every coefficient on purpose (``max_coefficient``, e.g. to look for
+small formulas only); the rule itself has no cap but what an expression can hold.
 
 >>> from mpmath import mp
 >>> with mp.workdps(60):
@@ -29,8 +34,9 @@ import flint
 import mpmath
 from mpmath import mp, mpf
 
+from ..limits import NUMBER_DIGITS
 from ..pcf.polynomial import primitive
-from ..precision import MARGIN, MAX_COEFFICIENT, RECHECK_FACTOR, RELATION_GUARD_DIGITS, RESIDUAL_SLACK, SEARCH_MARGIN
+from ..precision import COEFFICIENT_SHARE, MARGIN, RECHECK_FACTOR, RELATION_GUARD_DIGITS, RESIDUAL_SLACK, SEARCH_MARGIN
 
 Relation = tuple[int, ...]
 
@@ -60,16 +66,41 @@ def required_margin(tried: int, margin: float = MARGIN) -> float:
     return float(margin) + math.log10(max(1, int(tried)))
 
 
-def within_cap(relation: Sequence[int], max_coefficient: int | None = MAX_COEFFICIENT) -> bool:
-    """No coefficient beyond ``max_coefficient`` (``None``: no cap)."""
-    return max_coefficient is None or max(abs(int(r)) for r in relation) <= max_coefficient
+WRITABLE = 10**NUMBER_DIGITS.large
+"""Coefficients below this can be written in an expression that reads back (and printed:
+Python's int-to-text conversion stops at 4,300 digits)."""
+
+
+def within_cap(relation: Sequence[int], max_coefficient: int | None = None) -> bool:
+    """No coefficient beyond ``max_coefficient`` (``None``: none beyond what an expression holds)."""
+    cap = WRITABLE if max_coefficient is None else min(max_coefficient, WRITABLE)
+    return max(abs(int(r)) for r in relation) <= cap
+
+
+def allowed_cost(digits: int, margin: float, checked: int | None = None) -> float:
+    r"""The largest cost of an acceptable relation found with ``digits`` digits ($D$) and
+    checked on ``checked`` digits ($E$, default $D$; a re-check on a deeper value counts):
+    $\min(D - m, s\,(E - m))$ with $s$ = :data:`~brouncker.precision.COEFFICIENT_SHARE`.
+
+    It must pass the margin $m$ where it was found, and leave half of the evidence beyond the
+    margin unexplained: a coefficient cap that follows the digits. Without a re-check, 30
+    digits allow 9 digits of coefficients and 300 allow 144; with a re-check at twice the
+    digits the margin alone decides.
+
+    >>> allowed_cost(30, 12), allowed_cost(300, 12), allowed_cost(50, 12, checked=100)
+    (9.0, 144.0, 38.0)
+    """
+    evidence = digits if checked is None else max(digits, checked)
+    return float(min(digits - margin, COEFFICIENT_SHARE * (evidence - margin)))
 
 
 def accepted(relation: Sequence[int], digits: int, margin: float, columns: Sequence[int],
-             max_coefficient: int | None = MAX_COEFFICIENT) -> bool:
-    """The acceptance rule (module docstring, points 1-3) for a relation of values known to
-    ``digits`` digits, given as fixed-point ``columns`` (see :func:`fixed_point`)."""
-    return within_cap(relation, max_coefficient) and digits - cost(relation) >= margin and residual_ok(relation, columns)
+             max_coefficient: int | None = None, checked: int | None = None) -> bool:
+    """The acceptance rule (module docstring, points 1-2) for a relation of values known to
+    ``digits`` digits, given as fixed-point ``columns`` (see :func:`fixed_point`), that will
+    be checked on ``checked`` digits (:func:`allowed_cost`)."""
+    return (within_cap(relation, max_coefficient) and cost(relation) <= allowed_cost(digits, margin, checked)
+            and residual_ok(relation, columns))
 
 
 # --- fixed point ------------------------------------------------------------------------
@@ -169,10 +200,11 @@ def pslq_relation(values: Sequence[mpf], digits: int, max_coefficient: int) -> R
 def search_digits(digits: int, size: int, max_coefficient: int | None) -> int:
     r"""Digits the lattice needs to find every relation that can be accepted.
 
-    With coefficients capped at $10^h$, a relation among ``size`` values costs at most
-    ``size`` $\cdot h$ digits, and LLL finds it once the values carry
+    With coefficients capped at $10^h$ by the caller, a relation among ``size`` values costs
+    at most ``size`` $\cdot h$ digits, and LLL finds it once the values carry
     :data:`~brouncker.precision.SEARCH_MARGIN` digits more; the full ``digits`` then only
-    check it (fresh digits for the candidates). This halves the lattice's bits at 100 digits.
+    check it (fresh digits for the candidates). Without a cap, :func:`allowed_cost` lets a
+    single coefficient take a share of all the digits, and the lattice gets every one.
 
     >>> search_digits(100, 4, 10**9), search_digits(30, 4, 10**9), search_digits(100, 4, None)
     (51, 30, 100)
@@ -184,7 +216,7 @@ def search_digits(digits: int, size: int, max_coefficient: int | None) -> int:
 
 
 def candidates(columns: Sequence[int], exponent: int, method: str = "lll",
-               max_coefficient: int | None = MAX_COEFFICIENT) -> list[Relation]:
+               max_coefficient: int | None = None) -> list[Relation]:
     """Relations of the fixed-point values ``columns`` (at scale ``10^exponent``) within the
     coefficient cap, cheapest first: every reduced row of LLL, or PSLQ's one relation."""
     if method == "lll":
@@ -231,10 +263,11 @@ def tried(size: int, method: str = "lll") -> int:
 
 
 def mobius_relation(x: mpf, y: mpf, digits: int, margin: float = MARGIN,
-                    max_coefficient: int | None = MAX_COEFFICIENT) -> Relation | None:
+                    max_coefficient: int | None = None, checked: int | None = None) -> Relation | None:
     r"""The cheapest accepted relation $r_0 + r_1 x + r_2 y + r_3 xy = 0$ among
     $[1, x, y, xy]$ at ``digits`` digits, i.e. $y = -(r_0 + r_1 x)/(r_2 + r_3 x)$, that is a
-    genuine Möbius map ($r_0 r_3 \ne r_1 r_2$); primitive, or None.
+    genuine Möbius map ($r_0 r_3 \ne r_1 r_2$); primitive, or None. ``checked``: the digits
+    the caller will re-check it on (:func:`allowed_cost`).
 
     >>> with mp.workdps(60):
     ...     mobius_relation(+mp.e, (2 * mp.e - 1) / (mp.e + 3), 50)
@@ -245,7 +278,7 @@ def mobius_relation(x: mpf, y: mpf, digits: int, margin: float = MARGIN,
         columns, exponent = fixed_point_vector([mpf(1), x, y, x * y], digits)
     need = required_margin(tried(4), margin)
     for r in candidates(columns, exponent, "lll", max_coefficient):
-        if r[0] * r[3] != r[1] * r[2] and accepted(r, digits, need, columns, max_coefficient):
+        if r[0] * r[3] != r[1] * r[2] and accepted(r, digits, need, columns, max_coefficient, checked):
             return r
     return None
 
@@ -264,10 +297,10 @@ def relate(x: mpf, x_digits: int, y: mpf, y_digits: int, digits: int,
     recheck = RECHECK_FACTOR * digits if recheck is None else recheck
     if min(x_digits, y_digits) < digits:
         return None, False
-    relation = mobius_relation(x, y, digits)
+    depth = min(recheck, x_digits, y_digits)
+    relation = mobius_relation(x, y, digits, checked=depth if depth >= recheck else None)
     if relation is None:
         return None, False
-    depth = min(recheck, x_digits, y_digits)
     if depth < recheck:
         return relation, False
     with mp.workdps(depth + RELATION_GUARD_DIGITS):

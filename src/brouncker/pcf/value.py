@@ -121,6 +121,22 @@ def next_depth(depth: int, digits: int, reached: float, max_depth: int) -> int:
     return min(max_depth, max(predicted, 2 * depth))
 
 
+def reachable(limit: Limit, digits: int, max_depth: int = MAX_DEPTH) -> bool:
+    """Whether a plain walk should give ``digits`` digits within ``max_depth``, at the rate
+    (digits per term) that ``limit`` shows: a finite fraction always, a convergent where the
+    rate predicts it, an extrapolated (slow) limit never.
+
+    >>> lim = pcf_limit("2n+1", "n^2", 30)
+    >>> reachable(lim, 3000), reachable(lim, 10**6), reachable(pcf_limit("1", "n^2", 20), 40)
+    (True, False, False)
+    """
+    if limit.method == "exact":
+        return True
+    if limit.method != "convergent" or limit.digits <= 0:
+        return False
+    return next_depth(limit.depth, digits, limit.digits, max_depth + 1) <= max_depth
+
+
 def limit_at(a: Coefficients, b: Coefficients, depth: int, digits: int, max_depth: int | None = None) -> Limit | None:
     """The best honest value from one walk to ``depth``; ``None`` when there is none there.
 
