@@ -29,6 +29,7 @@ from gmpy2 import mpz
 from mpmath import mp, mpf
 
 from ..constants import ConstantExpression, parse_constant
+from ..display import Displayed
 from ..errors import BrounckerError
 from ..limits import DEPTH, DIGITS, check_memory, walk_bytes
 from ..pcf.fraction import PCF
@@ -41,6 +42,7 @@ from ..precision import (
     SETTLE_SLACK,
     VERIFY_EXTRA_DIGITS,
 )
+from ..printing import cfrac_formula_latex
 
 INITIAL_DEPTH = 128  # first depth walked; the digits per term measured there predict the next
 DEFAULT_MAX_DEPTH = 100_000  # depth budget, raised to MAX_DEPTH_PER_DIGIT * digits for long verifications
@@ -48,7 +50,7 @@ MAX_DEPTH_PER_DIGIT = 10
 
 
 @dataclass(frozen=True, slots=True)
-class Verification:
+class Verification(Displayed):
     """The outcome of :func:`verify`; ``as_dict`` gives the JSON fields of the command line."""
 
     a: str
@@ -66,11 +68,10 @@ class Verification:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
-    def _repr_latex_(self) -> str:
-        """The formula and the verdict, typeset in a notebook."""
-        from ..display import verification_display
-
-        return verification_display(self)
+    def latex(self) -> tuple[str, str]:
+        """The formula verified, and the verdict with its digits and depth."""
+        verdict = rf"\text{{{self.verdict} to {self.digits_requested} digits ({self.digits_agreed} agree at depth {self.depth})}}"
+        return cfrac_formula_latex(self.constant, self.a, self.b), verdict
 
 
 def default_max_depth(digits: int) -> int:
