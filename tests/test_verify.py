@@ -1,4 +1,4 @@
-"""Verification to N digits: the formulas of the issue, refutations, budgets and δ."""
+"""Verification to N digits: known formulas against mpmath, refutations, budgets and δ."""
 
 import math
 
