@@ -37,6 +37,7 @@ from typing import Any, TypeAlias
 import flint
 import sympy as sp
 
+from ..display import Displayed
 from ..errors import FieldError
 
 TRAJECTORY_SYMBOL = sp.Symbol("n")  # the step counter of a trajectory matrix; no axis or parameter may use it
@@ -49,7 +50,7 @@ RationalMatrix: TypeAlias = tuple[PolyMatrix, Poly]  # (N, d): the matrix N / d
 
 
 @dataclass(frozen=True, slots=True)
-class CMF:
+class CMF(Displayed):
     r"""A matrix field: one square sympy matrix per axis, in axis order.
 
     Built from a mapping ``{axis: matrix}`` (axes as sympy symbols or names, matrices as
@@ -121,9 +122,6 @@ class CMF:
         r"""The matrices as LaTeX, one per axis: ``M_{x} = \begin{pmatrix}…``."""
         parts = [rf"M_{{{sp.latex(a)}}} = {sp.latex(sp.Matrix(m).applyfunc(sp.factor))}" for a, m in zip(self.axes, self.matrices)]
         return r",\quad ".join(parts)
-
-    def _repr_latex_(self) -> str:
-        return f"${self.latex()}$"
 
     def __str__(self) -> str:
         body = ", ".join(f"{a}: {m.tolist()}" for a, m in zip(self.axes, self.matrices))
