@@ -80,7 +80,7 @@ def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) ->
 def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Sequence[ConjectureDetail],
            points: Sequence[PCFFeatures], top: int = 6, links: Sequence[CMFLinkRow] = ()) -> tuple[str, int]:
     """The HTML text and the number of images in it (pure: all data is given); the page
-    itself is the template ``report/templates/report.html``."""
+    itself is the template ``report/templates/page.html``."""
     labels = {c.id: c.label for c in clusters}
     pcf_conj = [c for c in conjectures if c.conjecture.kind is ConjectureKind.PCF and c.conjecture.a and c.conjecture.b
                 and c.conjecture.expression is not None]

@@ -62,5 +62,5 @@ def environment() -> Environment:
 
 
 def page(**context: Any) -> str:
-    """The whole document (``report.html``) from its context."""
-    return environment().get_template("report.html").render(**context) + "\n"
+    """The whole document (the template ``page.html``) from its context."""
+    return environment().get_template("page.html").render(**context) + "\n"
