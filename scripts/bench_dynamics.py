@@ -2,8 +2,8 @@
 """Time the full dynamics record over PCFs drawn from the degree-2 space, on one core.
 
 The space: a and b each of degree at most 2 with coefficients in [-5, 5], neither
-identically 0 (issue 3 asks for the median, p95 and max at N = 2000 over 2,000 PCFs;
-target: median at most 10 ms). Wall clock and the thread's CPU time are both shown: on a
+identically 0 (shown: the median, p95 and max at N = 2000 over 2,000 PCFs; target: median
+at most 10 ms). Wall clock and the thread's CPU time are both shown: on a
 shared machine the CPU time is the figure that other processes do not inflate.
 
     python scripts/bench_dynamics.py [--count 2000] [--depth 2000] [--seed 2412] [--profile]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the search engine on the Blind-Delta degree-2 space (issue 5).
+"""Benchmark of the search engine on the Blind-Delta degree-2 space (arXiv 2412.16818).
 
 The space: a(n), b(n) of degree 2, every coefficient in [-5, 5], neither a = 0 nor
 b = 0: 1,768,900 PCFs (``searches/unsupervised-deg2.toml``). Measured:

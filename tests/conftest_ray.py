@@ -2,7 +2,8 @@
 
 One private Ray instance for the whole session: starting Ray takes seconds, so every Ray
 test shares it. ``ray.init(address="local")`` starts a fresh instance on free ports and
-never joins a cluster left over in ``/tmp/ray`` (DESIGN.md, pitfalls). Executors built
+never joins a cluster left over in ``/tmp/ray`` (a plain ``ray.init()`` would, even a dead
+one). Executors built
 while it runs reuse it and leave it running.
 """
 

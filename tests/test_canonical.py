@@ -63,7 +63,7 @@ b_polys = st.lists(small, min_size=1, max_size=6).map(normalize)
 factors = st.lists(st.integers(-4, 4), min_size=1, max_size=3).map(normalize).filter(no_root_at_naturals)
 
 
-# --- the facts of the issue ------------------------------------------------------------
+# --- inflations of known fractions share their key --------------------------------------
 
 
 def test_constant_inflation_of_the_apery_like_fraction_shares_the_key():

@@ -19,7 +19,9 @@ def test_verified_exit_0_with_contract_json():
     out = run("verify", "--a", "34n^3+51n^2+27n+5", "--b", "-n^6", "--constant", "6/zeta(3)", "--digits", "3000", "--json")
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout)
-    assert record["verdict"] == "verified" and record["digits_agreed"] >= 3000
+    assert list(record)[:10] == ["a", "b", "constant", "digits_requested", "digits_agreed", "depth", "digits_per_term", "delta",
+                                 "seconds", "verdict"]
+    assert record["verdict"] == "verified" and record["digits_agreed"] >= 3000 and record["seconds"] > 0
     # δ against 6/ζ(3) near depth 1000 is Apéry's δ ≈ 0.086 (→ 0.0805 as the depth grows)
     assert record["depth"] >= 980 and 0.08 < record["delta"] < 0.1
     # the eigenvalue ratio of Apéry's recurrence is (1+√2)^8: 8 log10(1+√2) ≈ 3.06 digits per term

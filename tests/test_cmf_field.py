@@ -13,7 +13,7 @@ import pickle
 import pytest
 import sympy as sp
 
-from brouncker.cmf.field import CMF, coboundary, conservation, dual, sub_field, substitute
+from brouncker.cmf.field import CMF, coboundary, conservation, dual, substitute
 from brouncker.cmf.hypergeometric import pfq
 from brouncker.cmf.known import c0, c1, c2, c3, ffbar, known_field, known_fields, x, y
 from brouncker.cmf.trajectory import symbolic_trajectory_matrix, trajectory_matrix
@@ -101,17 +101,6 @@ def test_coboundary_conserves_and_is_what_it_says():
         assert (expected - sp.Matrix(g.matrix(axis))).applyfunc(sp.cancel) == sp.zeros(2, 2)
     with pytest.raises(FieldError, match="singular"):
         coboundary(field, sp.Matrix([[1, x], [1, x]]))
-
-
-def test_sub_field_along_a_basis_walks_like_the_field():
-    field = known_field("zeta3")
-    sub = sub_field(field, {"u": (1, 1), "v": (1, 0)})
-    assert [str(a) for a in sub.axes] == ["u", "v"] and conservation(sub).conserves
-    # along u from (1, 0) the sub-field visits (1, 1) + k (1, 1): the ζ(3) diagonal from (1, 1)
-    mine, theirs = trajectory_matrix(sub, (1, 0), (1, 0)), trajectory_matrix(field, (1, 1), (1, 1))
-    assert (mine.numerator, mine.scale) == (theirs.numerator, theirs.scale)
-    with pytest.raises(FieldError, match="not linearly independent"):
-        sub_field(field, {"u": (1, 1), "v": (2, 2)})
 
 
 def test_symbolic_trajectory_matrix_is_the_product_along_the_path():

@@ -1,9 +1,9 @@
 """Exact walks along trajectories: the product tree equals the step-by-step product, the
-known fields reach the limits of the issue (against mpmath), the hypergeometric fields
+known fields reach their published limits (against mpmath), the hypergeometric fields
 are the contiguous relations of mpmath's pFq, and δ on the ζ(3) diagonal is Apéry's.
 
 Limits use ramanujantools' projection, W[0, -1] / W[1, -1] of M(s) M(s + t) ⋯, so the
-facts of the issue hold as stated.
+published limits hold as stated.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_segments_chain():
     assert [[sum(left[r][k] * right[k][c] for k in range(2)) for c in range(2)] for r in range(2)] == whole
 
 
-# --- the facts of the issue ---------------------------------------------------------------
+# --- the known fields' limits -------------------------------------------------------------
 
 
 FACTS = [

@@ -4,6 +4,8 @@ that MathML conversion reads; query rows become a DataFrame in one call."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
 from fractions import Fraction
 
@@ -13,10 +15,10 @@ from hypothesis import strategies as st
 from latex2mathml.converter import convert
 
 import brouncker
-from brouncker.display import fraction_latex, inflation_latex
+from brouncker import display, printing
 from brouncker.pcf.canonical import canonical, inflate
 from brouncker.pcf.fraction import PCF
-from brouncker.printing import latex_expression, latex_polynomial
+from brouncker.printing import latex_expression, latex_fraction, latex_polynomial
 from brouncker.records import ConjectureRecord, PCFRecord
 
 pytest_plugins = ["tests.conftest_store"]
@@ -52,8 +54,8 @@ def test_a_canonical_form_displays_the_inflation_back_to_the_input() -> None:
     assert relation == r"c(n) = 2,\quad \text{value} = 2 \cdot \text{canonical value}"
     (alone,) = _displays(canonical(PCF.parse("2n+1", "n^2"))._repr_latex_())
     assert "the input is canonical" in alone
-    assert inflation_latex(brouncker.Inflation(-1, 3, (2, 1), (1, 1))) == r"\frac{-3\left(2n + 1\right)}{n + 1}"
-    assert [fraction_latex(Fraction(p, q)) for p, q in ((6, 4), (-1, 3), (7, 1))] == [r"\frac{3}{2}", r"-\frac{1}{3}", "7"]
+    assert brouncker.Inflation(-1, 3, (2, 1), (1, 1)).latex() == r"\frac{-3\left(2n + 1\right)}{n + 1}"
+    assert [latex_fraction(Fraction(p, q)) for p, q in ((6, 4), (-1, 3), (7, 1))] == [r"\frac{3}{2}", r"-\frac{1}{3}", "7"]
 
 
 def test_verification_identification_and_dynamics_display_their_numbers() -> None:
@@ -84,6 +86,23 @@ def test_stored_rows_display_their_formula_and_candidates_their_digits(store) ->
     value, _ = _displays(store.get_conjecture(candidate.id)._repr_latex_())
     # PCF(n, 1) = 1/(1 + 1/(2 + …)) = I1(2)/I0(2), a value the test bank is not told about
     assert value.startswith(r"0.697774657964007982006790592551\ldots = 0 + \cfrac{1}{1 + \cfrac{1}{2")
+    assert _displays(candidate._repr_latex_())[0] == value  # the query row carries the same value
+
+
+def test_the_presentation_layer_imports_no_type_above_it() -> None:
+    """display and printing import (even inside a function) only the printer, polynomials,
+    constants and errors: each type brings its own latex(), and display knows none of them."""
+    for module, allowed in ((display, {"brouncker.printing"}),
+                            (printing, {"brouncker.pcf.polynomial", "brouncker.constants", "brouncker.errors"})):
+        imported = set()
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                package = module.__name__.rsplit(".", node.level)[0]
+                imported.add(f"{package}.{node.module}")
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                imported.update(n for n in names if n and n.startswith("brouncker"))
+        assert imported <= allowed, (module.__name__, imported - allowed)
 
 
 def test_expressions_are_set_with_the_bank_symbols() -> None:

@@ -1,4 +1,5 @@
-"""Convergence dynamics: the facts of issue 3, against closed forms and mpmath."""
+"""Convergence dynamics: δ, factorial reduction and the convergence rate of known PCFs, against
+closed forms and mpmath."""
 
 import json
 import math
@@ -62,7 +63,7 @@ def tail_value(a, b, depth: int, dps: int) -> mpmath.mpf | None:
         return +x
 
 
-# --- the facts of the issue ----------------------------------------------------------
+# --- Apéry, Brouncker and other known fractions ---------------------------------------
 
 
 def test_apery_has_factorial_reduction_and_delta_fr_near_0_08():

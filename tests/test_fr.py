@@ -64,7 +64,7 @@ def reduced_q_by_hand(a: tuple[int, ...], b: tuple[int, ...], depths: list[int])
 # --- the test -----------------------------------------------------------------------------------
 
 
-def test_the_facts_of_the_issue() -> None:
+def test_zeta_fractions_reduce_and_their_inflations_share_a_key() -> None:
     for a, b in (APERY, APERY_4, ZETA2, EULER_ZETA3):
         assert factorial_reduction(a, b).fr, (a, b)
         assert dynamics(a, b, 2000).fr, (a, b)  # and the re-check at the dynamics depth holds

@@ -127,3 +127,19 @@ def test_report_lists_candidate_values(small_dynamics_db, tmp_path):
     text = (tmp_path / "r.html").read_text(encoding="utf-8")
     section = text[text.index("Candidate values"):]
     assert value in section and "n + 7" in section and result.conjectures >= 1
+
+
+def test_report_text_is_escaped_and_empty_tables_say_none() -> None:
+    """The page is rendered from templates with autoescape: text from the database never
+    becomes markup, and a section with no rows says so."""
+    from brouncker.records import SearchStatus
+    from brouncker.report import render
+    from brouncker.store.rows import SearchRow
+
+    search = SearchRow(7, "<script>alert(1)</script> & co", SearchStatus.DONE, "h", {"pcfs": 3}, {}, None, None)
+    text, images = render(search, [], [], [])
+    assert text.startswith("<!DOCTYPE html>") and "<script" not in text
+    assert "brouncker report: search 7 (&lt;script&gt;alert(1)&lt;/script&gt; &amp; co)</h1>" in text
+    assert text.count('src="data:image/png;base64,') == images  # the plane plots and the convergence plot, all embedded
+    assert '<td>PCFs screened</td><td class="num">3</td>' in text
+    assert "(none: run brouncker cmf explain SEARCH_ID)" in text and '<p class="muted">(none)</p>' in text

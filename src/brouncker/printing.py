@@ -29,8 +29,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 
-from .pcf.polynomial import normalize
+from .pcf.polynomial import evaluate, normalize, parse
+
+FRACTION_TERMS = 2
+"""Levels of a continued fraction written out before its general term."""
+
+SHOWN_DIGITS = 30
+"""Digits of a value shown next to a formula (the record holds all of them)."""
 
 DISPLAY = {"zeta2": "zeta(2)", "zeta3": "zeta(3)", "zeta4": "zeta(4)", "zeta5": "zeta(5)"}
 """Bank names written as a function call in expressions; both forms parse to the same constant."""
@@ -208,6 +215,16 @@ def format_polynomial(coefficients: Sequence[int], variable: str = "n") -> str:
     return join_terms(polynomial_terms(normalize(coefficients), variable))
 
 
+def polynomial_text(coefficients: Sequence[int] | None) -> str | None:
+    """Stored coefficients (any integers) as polynomial text, as the command line prints them;
+    None stays None.
+
+    >>> polynomial_text([2, 1]), polynomial_text(None)
+    ('2n + 1', None)
+    """
+    return None if coefficients is None else format_polynomial(tuple(int(c) for c in coefficients))
+
+
 def latex_polynomial(coefficients: Sequence[int], variable: str = "n") -> str:
     """LaTeX such as ``34n^{3} + 51n^{2} + 27n + 5``.
 
@@ -291,25 +308,6 @@ def _linear_terms(coefficients: Sequence[int], factors: Sequence[str], sign: str
         else:
             terms.append(str(coefficients[0]))
     return terms
-
-
-def linear_form(coefficients: Sequence[int], names: Sequence[str]) -> str:
-    r"""$c_0 + c_1 K_1 + \dots$ as expression text.
-
-    >>> linear_form((0, 6, 0, -1), ("zeta3", "pi", "e"))
-    '6*zeta(3) - e'
-    """
-    return join_terms(linear_terms(coefficients, names))
-
-
-def polynomial_form(coefficients: Sequence[Sequence[int]], names: Sequence[str], variable: str = "k") -> str:
-    r"""$P_0 + P_1 S_1 + \dots$ where the $P_i$ are polynomials in ``variable`` and the factors
-    $S_i$ are written as given; the same order as :func:`linear_terms`.
-
-    >>> polynomial_form([(-1, -1), (1,)], ["y(k)"]), polynomial_form([(2, 0), (-1, 3)], ["y(k)"])
-    ('y(k) - k - 1', '(-k + 3)*y(k) + 2k')
-    """
-    return join_terms(_polynomial_form_terms(coefficients, names, variable))
 
 
 def _polynomial_form_terms(coefficients: Sequence[Sequence[int]], names: Sequence[str], variable: str) -> list[str]:
@@ -450,15 +448,89 @@ def escape_latex(text: str) -> str:
     return "".join(special.get(ch, ch) for ch in text)
 
 
+def latex_pcf(a: Sequence[int], b: Sequence[int]) -> str:
+    r"""``PCF(a, b)`` in LaTeX, both polynomials written out: the one LaTeX of the call form.
+
+    >>> latex_pcf((2, 1), (1, 0, 0))
+    '\\mathrm{PCF}\\left(2n + 1,\\ n^{2}\\right)'
+    """
+    return rf"\mathrm{{PCF}}\left({latex_polynomial(a)},\ {latex_polynomial(b)}\right)"
+
+
+def latex_cfrac(a: Sequence[int], b: Sequence[int], terms: int = FRACTION_TERMS) -> str:
+    r"""PCF(a, b) as a continued fraction, written out for ``terms`` levels, then its general term.
+
+    >>> latex_cfrac((2, 1), (1, 0, 0))
+    '1 + \\cfrac{1}{3 + \\cfrac{4}{5 + \\ddots + \\cfrac{n^{2}}{2n + 1 + \\ddots}}}'
+    """
+    a, b = normalize(a), normalize(b)
+    parts = [str(evaluate(a, 0))]
+    for n in range(1, terms + 1):
+        parts.append(rf" + \cfrac{{{evaluate(b, n)}}}{{{evaluate(a, n)}")
+    general = rf"\ddots + \cfrac{{{latex_polynomial(b)}}}{{{latex_polynomial(a)} + \ddots}}"
+    text = parts[0] + "".join(parts[1:]) + " + " + general + "}" * terms
+    return text.replace("+ -", "- ")
+
+
+def latex_fraction(value: Fraction) -> str:
+    r"""A rational number in LaTeX.
+
+    >>> latex_fraction(Fraction(-3, 4)), latex_fraction(Fraction(5))
+    ('-\\frac{3}{4}', '5')
+    """
+    if value.denominator == 1:
+        return str(value.numerator)
+    sign = "-" if value < 0 else ""
+    return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+
+
+def latex_number(value: float | None, places: int = 4) -> str:
+    r"""A measured number in LaTeX to ``places`` significant digits; a dash when there is none.
+
+    >>> latex_number(0.0811263), latex_number(None), latex_number(float("-inf"))
+    ('0.08113', '\\text{--}', '-\\infty')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return r"\text{--}"
+    if isinstance(value, float) and math.isinf(value):
+        return r"\infty" if value > 0 else r"-\infty"
+    return f"{value:.{places}g}"
+
+
+def leading_digits(value: str, shown: int = SHOWN_DIGITS) -> str:
+    """The beginning of a decimal text: its first ``shown`` + 2 characters (``0.`` and
+    ``shown`` digits), of its digits, point and sign only.
+
+    >>> leading_digits("0.58197670686932642438", 5), leading_digits("")
+    ('0.58197', '?')
+    """
+    text = "".join(ch for ch in str(value) if ch.isdigit() or ch in ".-")
+    return text[: shown + 2] or "?"
+
+
 def formula_latex(expression: str, a: str | Sequence[int], b: str | Sequence[int]) -> str:
     r"""``expression = PCF(a, b)`` in LaTeX (mathtext understands it).
 
     >>> formula_latex("4/pi", "2n+1", "n^2")
     '\\frac{4}{\\pi} = \\mathrm{PCF}\\left(2n + 1,\\ n^{2}\\right)'
     """
-    from .pcf.polynomial import parse
+    return f"{latex_expression(expression)} = {latex_pcf(parse(a), parse(b))}"
 
-    return (
-        f"{latex_expression(expression)} = "
-        rf"\mathrm{{PCF}}\left({latex_polynomial(parse(a))},\ {latex_polynomial(parse(b))}\right)"
-    )
+
+def cfrac_formula_latex(expression: str | None, a: str | Sequence[int], b: str | Sequence[int], value: str | None = None,
+                        terms: int = FRACTION_TERMS) -> str:
+    r"""``expression = fraction`` in LaTeX (for MathJax and MathML: mathtext has no ``\cfrac``);
+    a value no constant explains (``expression`` None) is shown by its digits, ``value``, as
+    ``1.2345… = …``, or as ``x`` when unknown.
+
+    >>> cfrac_formula_latex(None, "1", "n", value="1.5251352761609812091")[:29]
+    '1.5251352761609812091\\ldots ='
+    >>> cfrac_formula_latex(None, "1", "n")[:4]
+    'x = '
+    """
+    fraction = latex_cfrac(parse(a), parse(b), terms)
+    if expression is not None:
+        return f"{latex_expression(expression)} = {fraction}"
+    if value:
+        return rf"{leading_digits(value)}\ldots = {fraction}"
+    return f"x = {fraction}"

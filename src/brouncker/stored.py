@@ -6,6 +6,7 @@ The command line (``brouncker verify ID``) and the web app's "Verify to N digits
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from .errors import BrounckerError
@@ -33,15 +34,18 @@ def verifiable(detail: ConjectureDetail | None, conjecture_id: int) -> Conjectur
     return row
 
 
-def verify_and_record(store: Store, row: ConjectureRow, digits: int, max_depth: int | None = None) -> tuple[Verification, int]:
+def verify_and_record(store: Store, row: ConjectureRow, digits: int, max_depth: int | None = None) -> tuple[Verification, float, int]:
     """Verify ``row`` (from :func:`verifiable`) to ``digits`` digits and record the
-    verification; the result and the id of the verification row."""
+    verification with the seconds it took; the result, those seconds and the id of the
+    verification row."""
     from .convergence.verify import verify
 
     assert row.a is not None and row.b is not None and row.expression is not None  # verifiable() says so
+    started = time.perf_counter()
     result = verify(row.a, row.b, row.expression, digits, max_depth=max_depth)
+    seconds = time.perf_counter() - started
     verification_id = store.record_verification(
         row.id, digits_requested=digits, digits_agreed=result.digits_agreed,
-        depth=result.depth, seconds=result.seconds, verdict=result.verdict,
+        depth=result.depth, seconds=seconds, verdict=result.verdict,
     )
-    return result, verification_id
+    return result, seconds, verification_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from ..clustering.labels import CHECK_SAMPLE
@@ -33,12 +35,17 @@ def cluster_command(
         points = clustering_points(store, search_id)
         if not points:
             raise BrounckerError(f"search {search_id} has no dynamics records: run it with mode = \"dynamics\"")
-        say = None if json_ else (lambda msg: err_console.print(msg, markup=False, highlight=False))
-        clustering = cluster_points(points, check_sample=check_sample, families=families, progress=say)
+        started = time.perf_counter()
+
+        def say(msg: str) -> None:
+            err_console.print(f"{msg} ({time.perf_counter() - started:.0f} s)", markup=False, highlight=False)
+
+        clustering = cluster_points(points, check_sample=check_sample, families=families, progress=None if json_ else say)
+        seconds = round(time.perf_counter() - started, 3)
         saved = save_clustering(store, search_id, clustering, points)
     ids = saved.cluster_ids
     if json_:
-        data = clustering.as_dict()
+        data = {**clustering.as_dict(), "seconds": seconds}
         for c, cid in zip(data["clusters"], ids):
             c["id"] = cid
             c.pop("members", None)
@@ -54,7 +61,7 @@ def cluster_command(
     summary = {"points": clustering.points, "clusterable": clustering.clusterable, "clusters": len(ids),
                "noise": len(clustering.noise), "plane": next((p.plane for p in clustering.planes if p.kept), None),
                "families": len(clustering.families), "conjectures_added": saved.conjectures_added,
-               "seconds": clustering.seconds}
+               "seconds": seconds}
     emit(summary, False, title="summary")
 
 

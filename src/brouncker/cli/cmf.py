@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -260,12 +261,17 @@ def explain_command(
         if not targets:
             what = "candidate values" if candidates else "formulas with a continued fraction"
             err_console.print(f"search {search_id} has no {what} to explain", markup=False, highlight=False)
-        say = None if json_ else (lambda msg: err_console.print(msg, markup=False, highlight=False))
+        started = time.perf_counter()
+
+        def say(msg: str) -> None:
+            err_console.print(f"{msg} ({time.perf_counter() - started:.1f} s)", markup=False, highlight=False)
+
         hypergeometric = any(g.field in HYPERGEOMETRIC_FIELDS for g in grids)  # closed forms are trajectories of these
-        explanation = explain(targets, grids, closed_forms=closed_forms and hypergeometric, digits=digits, progress=say)
+        explanation = explain(targets, grids, closed_forms=closed_forms and hypergeometric, digits=digits, progress=None if json_ else say)
+        seconds = round(time.perf_counter() - started, 3)
         written = store.write_cmf_links(link_records(explanation, search_id))
     if json_:
-        emit({"search_id": search_id, **explanation.as_dict(), "written": written}, True)
+        emit({"search_id": search_id, **explanation.as_dict(), "seconds": seconds, "written": written}, True)
     else:
         rows = [_link_row(link.as_dict()) for link in explanation.links]
         emit_rows(rows[:MAX_LINKS_SHOWN], title=f"formulas of search {search_id} explained by known fields", columns=LINK_COLUMNS)
@@ -277,7 +283,7 @@ def explain_command(
         console.print(f"search {search_id}: {explanation.explained} of {explanation.targets} formulas explained; links per field: "
                       + (", ".join(f"{f} {n}" for f, n in counts.items()) or "none")
                       + f"; {closed} hypergeometric closed forms of {explanation.closed_forms_tried} tried; {written} links stored "
-                      f"in {explanation.seconds:.1f} s", highlight=False)
+                      f"in {seconds:.1f} s", highlight=False)
     raise typer.Exit(EXIT_OK if explanation.links else EXIT_NEGATIVE)
 
 

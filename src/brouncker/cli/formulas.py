@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import TYPE_CHECKING, Any
+
 import typer
 
 from ..convergence.dynamics import DEFAULT_DEPTH
@@ -10,6 +13,9 @@ from ..errors import BrounckerError
 from ..limits import DEPTH, DIGITS, IDENTIFY_RAISE_DIGITS, allow_large
 from .app import ALLOW_LARGE_HELP, DB_OPTION_HELP, EXIT_CODES, EXIT_INCONCLUSIVE, EXIT_NEGATIVE, POLYNOMIAL_HELP, app
 from .output import emit, err_console
+
+if TYPE_CHECKING:
+    from ..convergence.verify import Verification
 
 
 @app.command("verify")
@@ -43,15 +49,28 @@ def _verify(conjecture_id: int | None, a: str | None, b: str | None, constant: s
             raise BrounckerError("give either a stored conjecture ID or --a/--b/--constant, not both")
         from .store import verify_stored
 
-        result = verify_stored(conjecture_id, digits, max_depth, db)
+        result, seconds = verify_stored(conjecture_id, digits, max_depth, db)
     else:
         missing = [name for name, value in (("--a", a), ("--b", b), ("--constant", constant)) if value is None]
         if missing:
             raise BrounckerError(f"missing {', '.join(missing)} (or give a stored conjecture ID)")
         assert a is not None and b is not None and constant is not None
+        started = time.perf_counter()
         result = verify(a, b, constant, digits, max_depth=max_depth)
-    emit(result, json_, title="verification")
+        seconds = time.perf_counter() - started
+    emit(verification_json(result, seconds), json_, title="verification")
     raise typer.Exit(EXIT_CODES[result.verdict])
+
+
+def verification_json(result: Verification, seconds: float) -> dict[str, Any]:
+    """The command line's fields of a verification: the result's, with the wall-clock
+    ``seconds`` it took just before the verdict."""
+    out: dict[str, Any] = {}
+    for key, value in result.as_dict().items():
+        if key == "verdict":
+            out["seconds"] = seconds
+        out[key] = value
+    return out
 
 
 METRICS_TABLE_LIMIT_CHARS = 60  # the table shows this much of the limit; --json prints all of it

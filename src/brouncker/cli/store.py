@@ -20,15 +20,16 @@ if TYPE_CHECKING:
     from ..convergence.verify import Verification
 
 
-def verify_stored(conjecture_id: int, digits: int, max_depth: int | None, db: str | None) -> Verification:
-    """Verify a stored PCF conjecture and record the verification in the store."""
+def verify_stored(conjecture_id: int, digits: int, max_depth: int | None, db: str | None) -> tuple[Verification, float]:
+    """Verify a stored PCF conjecture and record the verification in the store; the result
+    and the seconds it took."""
     from ..store import open_store
     from ..stored import verifiable, verify_and_record
 
     with open_store(db, create=False) as store:
         row = verifiable(store.get_conjecture(conjecture_id), conjecture_id)
-        result, _ = verify_and_record(store, row, digits, max_depth)
-    return result
+        result, seconds, _ = verify_and_record(store, row, digits, max_depth)
+    return result, seconds
 
 
 @db_app.command("upgrade")

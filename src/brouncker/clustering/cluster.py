@@ -17,7 +17,6 @@ the choices made are in ``docs/clustering.md``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,6 @@ class Clustering:
     noise: tuple[str, ...]
     families: tuple[Family, ...] = ()
     check_sample: int = CHECK_SAMPLE  # members of each cluster checked against its reference
-    seconds: float = 0.0
     walks: int = 0
 
     def assignments(self) -> dict[str, int | None]:
@@ -67,7 +65,7 @@ class Clustering:
             "labels": self.labelled(),
             "candidates": [c.index for c in self.clusters if c.is_candidate],
             "families": [f.as_dict() for f in self.families],
-            "check_sample": self.check_sample, "seconds": self.seconds, "walks": self.walks,
+            "check_sample": self.check_sample, "walks": self.walks,
         }
 
 
@@ -91,7 +89,6 @@ def cluster_points(
     """
     if isinstance(check_sample, bool) or not isinstance(check_sample, int) or check_sample < 0:
         raise BrounckerError(f"check_sample must be a count of members (0 or more), got {check_sample!r}")
-    started = time.perf_counter()
     say = progress or (lambda _msg: None)
     ordered = sorted(points, key=lambda p: p.key)
     if len({p.key for p in ordered}) != len(ordered):
@@ -101,13 +98,13 @@ def cluster_points(
     plane_index, labels, summaries = choose_plane(usable, planes, max_clusters, **plane_options)
     for summary in summaries:
         say(f"plane {summary.plane}: {summary.sampled} sampled of {summary.points}, {summary.clusters} clusters"
-            f"{' (kept)' if summary.kept else ''} ({time.perf_counter() - started:.0f} s)")
+            f"{' (kept)' if summary.kept else ''}")
     drafts: list[Draft] = []
     groups = clusters_of(usable, labels)
     for i, members in enumerate(groups, start=1):
         drafts.extend(label_cluster(members, plane_index, planes, values, check_sample, identify_constants, plane_options))
         if i % 25 == 0 or i == len(groups):
-            say(f"labelled {i}/{len(groups)} clusters ({values.walks} walks, {time.perf_counter() - started:.0f} s)")
+            say(f"labelled {i}/{len(groups)} clusters ({values.walks} walks)")
     name_unknowns(drafts, values)
     clusters = tuple(
         Cluster(
@@ -128,5 +125,5 @@ def cluster_points(
         say(f"{len(found)} families")
     return Clustering(
         points=len(ordered), clusterable=len(usable), planes=tuple(summaries), clusters=clusters, noise=noise,
-        families=found, check_sample=check_sample, seconds=round(time.perf_counter() - started, 3), walks=values.walks,
+        families=found, check_sample=check_sample, walks=values.walks,
     )

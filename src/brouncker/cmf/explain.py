@@ -39,8 +39,7 @@ values, for values that no constant of the bank explains.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -136,7 +135,6 @@ class FieldIndex:
     hits: dict[str, Hit]
     counts: dict[str, int]  # trajectories that were singular, gave no PCF, collapsed, or were indexed
     alternatives: dict[str, int]  # further trajectories in the same class
-    seconds: float
 
 
 def _field(name: str, parameters: tuple[tuple[str, Fraction], ...], cache: dict[Any, CMF]) -> CMF:
@@ -148,7 +146,6 @@ def _field(name: str, parameters: tuple[tuple[str, Fraction], ...], cache: dict[
 
 def field_index(grid: FieldGrid) -> FieldIndex:
     """Every enumerated trajectory's PCF and class key; the first in the space's order wins a class."""
-    started = time.perf_counter()
     hits: dict[str, Hit] = {}
     alternatives: dict[str, int] = {}
     counts = dict.fromkeys(("trajectories", "singular", "no_pcf", "collapsed", "indexed"), 0)
@@ -173,7 +170,7 @@ def field_index(grid: FieldGrid) -> FieldIndex:
             alternatives[key] = alternatives.get(key, 0) + 1
         else:
             hits[key] = Hit(grid.field, item, tp, key)
-    return FieldIndex(grid.field, hits, counts, alternatives, round(time.perf_counter() - started, 3))
+    return FieldIndex(grid.field, hits, counts, alternatives)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +235,6 @@ class Explanation:
     indexes: tuple[FieldIndex, ...]
     closed_forms_tried: int
     inconclusive: int
-    seconds: float
     unexplained: tuple[Target, ...] = field(default=())
 
     @property
@@ -253,10 +249,9 @@ class Explanation:
             "closed_forms": sum(1 for link in self.links if link.closed_form is not None),
             "closed_forms_tried": self.closed_forms_tried,
             "inconclusive": self.inconclusive,
-            "fields": {i.field: {**i.counts, "classes": len(i.hits), "seconds": i.seconds,
+            "fields": {i.field: {**i.counts, "classes": len(i.hits),
                                  "links": sum(1 for link in self.links if link.field == i.field)} for i in self.indexes},
             "links": [link.as_dict() for link in self.links],
-            "seconds": self.seconds,
         }
 
 
@@ -344,14 +339,13 @@ def explain(
     >>> explain([], [FieldGrid.of("pi")]).as_dict()["targets"]
     0
     """
-    started = time.perf_counter()
     if not targets:
-        return Explanation(0, (), (), 0, 0, time.perf_counter() - started)
+        return Explanation(0, (), (), 0, 0)
     say = progress or (lambda _msg: None)
     indexes = []
     for grid in grids:
         index = field_index(grid)
-        say(f"{grid.field}: {index.counts['trajectories']:,} trajectories, {len(index.hits):,} shift classes ({index.seconds:.1f} s)")
+        say(f"{grid.field}: {index.counts['trajectories']:,} trajectories, {len(index.hits):,} shift classes")
         indexes.append(index)
     links: list[Link] = []
     tried = inconclusive = 0
@@ -380,10 +374,5 @@ def explain(
                 explained.add(i)
     unexplained = tuple(t for i, t in enumerate(targets) if i not in explained)
     say(f"{len(explained):,} of {len(targets):,} formulas explained")
-    return Explanation(len(targets), tuple(links), tuple(indexes), tried, inconclusive, round(time.perf_counter() - started, 3), unexplained)
+    return Explanation(len(targets), tuple(links), tuple(indexes), tried, inconclusive, unexplained)
 
-
-def default_grids(fields: Iterable[str] | None = None, max_norm: int | None = None) -> list[FieldGrid]:
-    """The grids of ``fields`` (default: every field of :data:`DEFAULT_GRIDS`)."""
-    names = list(DEFAULT_GRIDS) if fields is None else list(fields)
-    return [FieldGrid.of(name, max_norm=max_norm) for name in names]

@@ -1,5 +1,5 @@
 r"""Conservative matrix fields: the definition, the conservation check, and the
-transformations that keep a field conservative (parameters, dual, coboundary, sub-field).
+transformations that keep a field conservative (parameters, dual, coboundary).
 
 A CMF of rank $r$ and dimension $d$ is one $r \times r$ matrix $M_i(x)$ per axis
 $x_1, \dots, x_d$, with entries rational in the axes and in free parameters, such that for
@@ -37,6 +37,7 @@ from typing import Any, TypeAlias
 import flint
 import sympy as sp
 
+from ..display import Displayed
 from ..errors import FieldError
 
 TRAJECTORY_SYMBOL = sp.Symbol("n")  # the step counter of a trajectory matrix; no axis or parameter may use it
@@ -49,7 +50,7 @@ RationalMatrix: TypeAlias = tuple[PolyMatrix, Poly]  # (N, d): the matrix N / d
 
 
 @dataclass(frozen=True, slots=True)
-class CMF:
+class CMF(Displayed):
     r"""A matrix field: one square sympy matrix per axis, in axis order.
 
     Built from a mapping ``{axis: matrix}`` (axes as sympy symbols or names, matrices as
@@ -121,9 +122,6 @@ class CMF:
         r"""The matrices as LaTeX, one per axis: ``M_{x} = \begin{pmatrix}…``."""
         parts = [rf"M_{{{sp.latex(a)}}} = {sp.latex(sp.Matrix(m).applyfunc(sp.factor))}" for a, m in zip(self.axes, self.matrices)]
         return r",\quad ".join(parts)
-
-    def _repr_latex_(self) -> str:
-        return f"${self.latex()}$"
 
     def __str__(self) -> str:
         body = ", ".join(f"{a}: {m.tolist()}" for a, m in zip(self.axes, self.matrices))
@@ -455,40 +453,6 @@ def coboundary(field: CMF, u: Any) -> CMF:
         m = compose(alg.forward[i], lift, ctx)
         out[axis] = matrix_to_sympy(multiply(multiply(u_inverse, m), compose(u_flint, gens, ctx)), symbols)
     return CMF(out, name=f"coboundary({field.name})" if field.name else "")
-
-
-def sub_field(field: CMF, basis: Mapping[sp.Symbol | str, Sequence[int]], origin: Sequence[Rational] | None = None) -> CMF:
-    r"""The field along a lattice basis: one new axis $u_k$ per vector $b_k$ of ``basis``, with
-    $M'_k(u)$ the trajectory matrix of $b_k$ at the point ``origin`` $+ \sum_j u_j b_j$.
-
-    The vectors must be linearly independent (over the rationals).
-    """
-    vectors = [tuple(int(v) for v in vec) for vec in basis.values()]
-    for vec in vectors:
-        if len(vec) != field.dim:
-            raise FieldError(f"basis vector {vec} has {len(vec)} entries; {field.label} has {field.dim} axes")
-    if sp.Matrix(vectors).rank() < len(vectors):
-        raise FieldError(f"the basis {vectors} is not linearly independent")
-    new_axes = [sp.Symbol(a) if isinstance(a, str) else a for a in basis]
-    clash = {str(a) for a in new_axes} & {str(p) for p in field.parameters}
-    if clash:
-        raise FieldError(f"new axis names clash with parameters: {', '.join(sorted(clash))}")
-    origin_values = [Fraction(0)] * field.dim if origin is None else [Fraction(v) for v in origin]
-    symbols = tuple(new_axes) + field.parameters
-    ctx = context([str(s) for s in symbols])
-    gens = ctx.gens()
-    position = []
-    for k in range(field.dim):
-        coordinate = ctx.from_dict({}) + flint.fmpq(origin_values[k].numerator, origin_values[k].denominator)
-        for j, vec in enumerate(vectors):
-            if vec[k]:
-                coordinate = coordinate + vec[k] * gens[j]
-        position.append(coordinate)
-    params = list(gens[len(new_axes):])
-    out = {}
-    for j, axis in enumerate(new_axes):
-        out[axis] = matrix_to_sympy(path_product(field, vectors[j], position, params, ctx), symbols)
-    return CMF(out, name=f"{field.name}[{', '.join(map(str, vectors))}]" if field.name else "")
 
 
 # --- products along paths --------------------------------------------------------------

@@ -32,13 +32,14 @@ from typing import Any
 import flint
 import sympy as sp
 
+from ..display import Displayed
 from ..errors import FieldError
 from ..pcf.polynomial import Coefficients, evaluate, from_flint
 from .field import CMF, TRAJECTORY_SYMBOL, Poly, Rational, context, matrix_to_sympy, path_product
 
 
 @dataclass(frozen=True, slots=True)
-class TrajectoryMatrix:
+class TrajectoryMatrix(Displayed):
     r"""$M_{t,s}(n) = \frac{g(n)}{h(n)} N(n)$, exactly, with integer polynomials
     (coefficients highest degree first): ``numerator`` is $N$, ``scale`` is $(g, h)$.
 
@@ -73,9 +74,6 @@ class TrajectoryMatrix:
     def latex(self) -> str:
         """The matrix as LaTeX."""
         return str(sp.latex(self.sympy()))
-
-    def _repr_latex_(self) -> str:
-        return f"${self.latex()}$"
 
     def as_dict(self) -> dict[str, Any]:
         return {

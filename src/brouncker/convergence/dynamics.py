@@ -43,12 +43,14 @@ import gmpy2
 import numpy as np
 from gmpy2 import mpz
 
+from ..display import Displayed
 from ..errors import BrounckerError
 from ..limits import DEPTH, check_memory, walk_bytes
 from ..pcf.value import tail_log10_error
 from ..pcf.polynomial import Coefficients, add, degree, evaluate, keeps_sign_beyond, multiply, normalize, scale
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
 from ..precision import TEXT_ROUNDING
+from ..printing import latex_number, leading_digits
 
 DEFAULT_DEPTH = 2000  # N of arXiv 2412.16818
 MIN_DEPTH = 16  # m = 8 still gives five distinct sample depths {1, 2, 4, 6, 8}
@@ -68,7 +70,7 @@ _LN10 = math.log(10.0)
 
 
 @dataclass(frozen=True, slots=True)
-class Dynamics:
+class Dynamics(Displayed):
     """The convergence-dynamics record of PCF(a, b) at one depth (see the module docstring)."""
 
     depth: int  # N; the sample depths go up to m = N // 2
@@ -95,11 +97,14 @@ class Dynamics:
         """Plain JSON types (every undefined number is ``None``)."""
         return asdict(self)
 
-    def _repr_latex_(self) -> str:
-        """The limit, δ and convergence, typeset in a notebook."""
-        from ..display import dynamics_display
-
-        return dynamics_display(self)
+    def latex(self) -> tuple[str, str]:
+        """The limit and the measures of convergence."""
+        limit = r"\text{none}" if self.limit is None else leading_digits(self.limit) + r"\ldots"
+        return (
+            rf"L = {limit}\quad\text{{({self.digits} digits at depth {self.depth}; {self.convergence}{', FR' if self.fr else ''})}}",
+            rf"\delta_{{\mathrm{{FR}}}} = {latex_number(self.delta_fr)},\quad \delta = {latex_number(self.delta_naive)},\quad "
+            rf"\frac{{\text{{digits}}}}{{\text{{term}}}} = {latex_number(self.digits_per_term)}",
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Dynamics":
@@ -374,7 +379,8 @@ def _design(basis: Callable[[np.ndarray], list[np.ndarray]], ns: tuple[int, ...]
     return design
 
 
-def _fit(ns: Sequence[int], ys: Sequence[float], basis: Callable[[np.ndarray], list[np.ndarray]]) -> tuple[tuple[float | None, ...], float | None]:
+def _fit(ns: Sequence[int], ys: Sequence[float],
+         basis: Callable[[np.ndarray], list[np.ndarray]]) -> tuple[tuple[float | None, ...], float | None]:
     """Linear least squares over the finite points; ``None`` when there are too few."""
     width = len(basis(np.ones(1)))
     kept = [(n, y) for n, y in zip(ns, ys) if math.isfinite(y)]

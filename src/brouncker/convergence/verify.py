@@ -22,13 +22,13 @@ and why they are safe are in ``docs/dynamics.md``.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass
 
 from gmpy2 import mpz
 from mpmath import mp, mpf
 
 from ..constants import ConstantExpression, parse_constant
+from ..display import Displayed
 from ..errors import BrounckerError
 from ..limits import DEPTH, DIGITS, check_memory, walk_bytes
 from ..pcf.fraction import PCF
@@ -41,6 +41,7 @@ from ..precision import (
     SETTLE_SLACK,
     VERIFY_EXTRA_DIGITS,
 )
+from ..printing import cfrac_formula_latex
 
 INITIAL_DEPTH = 128  # first depth walked; the digits per term measured there predict the next
 DEFAULT_MAX_DEPTH = 100_000  # depth budget, raised to MAX_DEPTH_PER_DIGIT * digits for long verifications
@@ -48,8 +49,9 @@ MAX_DEPTH_PER_DIGIT = 10
 
 
 @dataclass(frozen=True, slots=True)
-class Verification:
-    """The outcome of :func:`verify`; ``as_dict`` gives the JSON fields of the command line."""
+class Verification(Displayed):
+    """The outcome of :func:`verify`; ``as_dict`` gives the JSON fields of the command line
+    but ``seconds``: the wall-clock time is measured by the caller, not by the mathematics."""
 
     a: str
     b: str
@@ -59,18 +61,16 @@ class Verification:
     depth: int
     digits_per_term: float
     delta: float | None
-    seconds: float
     verdict: str  # verified | refuted | inconclusive
     message: str
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
-    def _repr_latex_(self) -> str:
-        """The formula and the verdict, typeset in a notebook."""
-        from ..display import verification_display
-
-        return verification_display(self)
+    def latex(self) -> tuple[str, str]:
+        """The formula verified, and the verdict with its digits and depth."""
+        verdict = rf"\text{{{self.verdict} to {self.digits_requested} digits ({self.digits_agreed} agree at depth {self.depth})}}"
+        return cfrac_formula_latex(self.constant, self.a, self.b), verdict
 
 
 def default_max_depth(digits: int) -> int:
@@ -118,7 +118,6 @@ def verify(
     >>> verify("34n^3+51n^2+27n+5", "-n^6", "7/zeta(3)", digits=100).verdict
     'refuted'
     """
-    started = time.perf_counter()
     DIGITS.check(digits)
     if max_depth is not None:
         DEPTH.check(max_depth, "--max-depth")
@@ -139,7 +138,7 @@ def verify(
         return Verification(
             a=pcf.a_text, b=pcf.b_text, constant=expression.text, digits_requested=digits,
             digits_agreed=shown, depth=conv.depth, digits_per_term=dpt, delta=d,
-            seconds=time.perf_counter() - started, verdict=verdict, message=message,
+            verdict=verdict, message=message,
         )
 
     def distance(x: mpf) -> float:

@@ -43,13 +43,14 @@ import mpmath
 from mpmath import mp, mpf
 
 from ..constants import BANK, VALUE_EXPONENT, constant_value, parse_constant
+from ..display import Displayed
 from ..errors import BrounckerError, InconclusiveError, ParseError, UnknownConstantError
 from ..limits import DIGITS
 from ..pcf.mobius import Mobius
 from ..pcf.polynomial import primitive
 from ..pcf.value import MAX_DEPTH, Limit, pcf_limit, reachable
 from ..precision import LIMIT_GUARD_DIGITS, MARGIN, RECHECK_FACTOR
-from ..printing import linear_ratio
+from ..printing import latex_expression, leading_digits, linear_ratio
 from .relations import (
     Relation,
     accepted,
@@ -71,7 +72,7 @@ _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,6})?")
 
 
 @dataclass(frozen=True, slots=True)
-class Identification:
+class Identification(Displayed):
     r"""An accepted integer relation and the closed form it gives for $x$.
 
     ``relation`` holds the integer coefficients over ``basis`` (``x`` stands for the
@@ -101,11 +102,11 @@ class Identification:
             "method": self.method,
         }
 
-    def _repr_latex_(self) -> str:
-        """``value = expression``, typeset in a notebook."""
-        from ..display import identification_display
-
-        return identification_display(self)
+    def latex(self) -> tuple[str, str]:
+        """``value = expression``, and how far the relation is trusted."""
+        checked = "" if self.checked_digits is None else f", re-checked at {self.checked_digits}"
+        note = rf"\text{{found with {self.digits} digits{checked}; {self.excess_digits} digits to spare}}"
+        return rf"{leading_digits(self.value)}\ldots = {latex_expression(self.expression)}", note
 
 
 # --- values --------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from typing import Any
 
 import flint
 
-from ..printing import format_polynomial
+from ..display import Displayed
+from ..printing import format_polynomial, latex_fraction, latex_pcf, latex_polynomial
 from .fraction import PCF
 from .mobius import Mobius
 from .polynomial import Coefficients, evaluate, from_flint, normalize, shift_flint, to_flint
@@ -82,6 +83,20 @@ class Inflation:
             out += f"/({format_polynomial(self.denominator)})"
         return out
 
+    def latex(self) -> str:
+        r"""$c(n)$ in LaTeX.
+
+        >>> Inflation(-1, 2, (2, 1)).latex(), Inflation(-1, 3, (2, 1), (1, 1)).latex()
+        ('-2\\left(2n + 1\\right)', '\\frac{-3\\left(2n + 1\\right)}{n + 1}')
+        """
+        k = self.sign * self.constant
+        numerator = "" if self.numerator == (1,) else rf"\left({latex_polynomial(self.numerator)}\right)"
+        head = str(k) if not numerator or abs(k) != 1 else ("-" if k < 0 else "")
+        text = head + numerator
+        if self.denominator != (1,):
+            text = rf"\frac{{{text}}}{{{latex_polynomial(self.denominator)}}}"
+        return text
+
     def as_dict(self) -> dict[str, Any]:
         factor = self.value_factor
         return {
@@ -96,7 +111,7 @@ class Inflation:
 
 
 @dataclass(frozen=True, slots=True)
-class Canonical:
+class Canonical(Displayed):
     """The canonical PCF of an input, its key, and the inflation that relates them."""
 
     pcf: PCF
@@ -106,11 +121,14 @@ class Canonical:
     def as_dict(self) -> dict[str, Any]:
         return {"a": self.pcf.a_text, "b": self.pcf.b_text, "key": self.key, "scale": self.scale.as_dict()}
 
-    def _repr_latex_(self) -> str:
-        """The canonical PCF and the inflation to the input, typeset in a notebook."""
-        from ..display import canonical_display
-
-        return canonical_display(self)
+    def latex(self) -> tuple[str, ...]:
+        r"""The canonical PCF, and how the input relates to it: the input is the canonical PCF
+        inflated by $c(n)$, and its value is $c(0)$ times the canonical one."""
+        head = latex_pcf(self.pcf.a, self.pcf.b)
+        if self.scale.trivial:
+            return (head + r"\quad\text{(the input is canonical)}",)
+        factor = latex_fraction(self.scale.value_factor)
+        return head, rf"c(n) = {self.scale.latex()},\quad \text{{value}} = {factor} \cdot \text{{canonical value}}"
 
 
 def canonical_key(a: Coefficients, b: Coefficients) -> str:

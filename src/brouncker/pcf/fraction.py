@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..printing import format_pcf, format_polynomial, latex_polynomial
+from ..display import Displayed
+from ..printing import FRACTION_TERMS, format_pcf, format_polynomial, latex_cfrac
 from .polynomial import Coefficients, degree, evaluate, normalize, parse
 from .walk import Convergent, walk
 
 
 @dataclass(frozen=True, slots=True)
-class PCF:
+class PCF(Displayed):
     """PCF(a, b), immutable and hashable; equal when the coefficients are equal."""
 
     a: Coefficients
@@ -63,24 +64,14 @@ class PCF:
     def __str__(self) -> str:
         return format_pcf(self.a, self.b)
 
-    def latex(self, terms: int = 2) -> str:
-        r"""The fraction written out for ``terms`` levels, then the general term.
+    def latex(self, terms: int = FRACTION_TERMS) -> str:
+        r"""The fraction written out for ``terms`` levels, then the general term (what a
+        notebook displays).
 
         >>> PCF((2, 1), (1, 0, 0)).latex()
         '1 + \\cfrac{1}{3 + \\cfrac{4}{5 + \\ddots + \\cfrac{n^{2}}{2n + 1 + \\ddots}}}'
         """
-        parts = [str(self.a_at(0))]
-        for n in range(1, terms + 1):
-            parts.append(rf" + \cfrac{{{self.b_at(n)}}}{{{self.a_at(n)}")
-        general = rf"\ddots + \cfrac{{{latex_polynomial(self.b)}}}{{{latex_polynomial(self.a)} + \ddots}}"
-        text = parts[0] + "".join(parts[1:]) + " + " + general + "}" * terms
-        return text.replace("+ -", "- ")
+        return latex_cfrac(self.a, self.b, terms)
 
     def as_dict(self) -> dict[str, str]:
         return {"a": self.a_text, "b": self.b_text}
-
-    def _repr_latex_(self) -> str:
-        """The fraction typeset in a notebook (see :mod:`brouncker.display`)."""
-        from ..display import pcf_display
-
-        return pcf_display(self)

@@ -79,29 +79,70 @@ def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) ->
 
 def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Sequence[ConjectureDetail],
            points: Sequence[PCFFeatures], top: int = 6, links: Sequence[CMFLinkRow] = ()) -> tuple[str, int]:
-    """The HTML text and the number of images in it (pure: all data is given)."""
+    """The HTML text and the number of images in it (pure: all data is given); the page
+    itself is the template ``report/templates/page.html``."""
     labels = {c.id: c.label for c in clusters}
-    images = 0
-    sections: list[str] = []
-
-    # summary
-    converging = sum(1 for p in points if p.delta_fr is not None)
     pcf_conj = [c for c in conjectures if c.conjecture.kind is ConjectureKind.PCF and c.conjecture.a and c.conjecture.b
                 and c.conjecture.expression is not None]
     from_cluster = [c for c in pcf_conj if _source(c) == "cluster"]
     unexplained = [c for c in conjectures if c.conjecture.candidate]
-    per_label: dict[str, int] = {}
-    for cl in clusters:
-        label = cl.label
-        if label.startswith("unknown-"):
-            label = "unknown (candidate discovery)" if cl.is_candidate else "unknown (unlabelled)"
-        per_label[label] = per_label.get(label, 0) + 1
-    counters = search.counters
-    summary_rows = [
+    scatter = [h.Image(png, f"plane {name}") for name, png in plots.planes_pngs([p.as_dict() for p in points], labels)]
+    constants = _constant_groups(pcf_conj, labels)
+    convergence = h.Image(plots.convergence_png(_convergence_series(_top(pcf_conj, top))), "log error against depth")
+    source_rows = [(c.conjecture.id, s.line, s.a, s.b, s.value or "", s.verdict or "", s.source or "")
+                   for c in conjectures for s in c.sources]
+    text = h.page(
+        title=f"brouncker report: search {search.id} ({search.name})",
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        summary_rows=_summary_rows(search, clusters, points, pcf_conj, from_cluster, unexplained),
+        label_rows=_label_rows(clusters),
+        planes_used=sorted({cl.plane for cl in clusters}),
+        scatter=scatter,
+        cluster_rows=[(cl.id, cl.plane, cl.label, cl.size, (cl.description or {}).get("anchors", ""),
+                       (cl.description or {}).get("checked", ""), (cl.description or {}).get("related", ""),
+                       _center(cl.description or {}), "yes" if cl.is_candidate else "", cl.anchor or "") for cl in clusters],
+        constants=constants,
+        convergence=convergence,
+        family_rows=[(cl.label, f"a = {f['a']}", f"b = {f['b']}", f["recurrence_text"], f"y({f['anchor_k']}) = {f['anchor_expression']}",
+                      ", ".join(map(str, f["k_values"])), ", ".join(map(str, f["verified_k"])), f["status"])
+                     for cl in clusters for f in (cl.description or {}).get("families") or []],
+        unknown_rows=[(cl.id, cl.label, cl.size, cl.plane, _center(cl.description or {}), (cl.description or {}).get("reference") or "",
+                       (cl.description or {}).get("related", ""), (cl.description or {}).get("source", ""))
+                      for cl in clusters if cl.is_candidate],
+        unlabelled_rows=[(cl.id, cl.label, cl.size, cl.plane, _center(cl.description or {}), (cl.description or {}).get("checked", ""),
+                          (cl.description or {}).get("related", "")) for cl in clusters if _unlabelled(cl)],
+        new_rows=[(c.conjecture.id, c.conjecture.expression, c.conjecture.a, c.conjecture.b, _delta_text(c.conjecture),
+                   _cluster_label(c.conjecture, labels)) for c in from_cluster][:ROWS_PER_CONSTANT],
+        value_rows=[(c.conjecture.id, c.conjecture.a or "", c.conjecture.b or "", c.limit or "", c.conjecture.digits,
+                     _delta_text(c.conjecture)) for c in unexplained][:ROWS_PER_CONSTANT],
+        source_rows=source_rows[:SOURCE_ROWS],
+        source_more=len(source_rows) - SOURCE_ROWS,
+        fields=field_groups(conjectures, links, labels),
+    )
+    images = len(scatter) + 1 + sum(isinstance(cell, h.Image) for group in constants for row in group.rows for cell in row)
+    return text, images
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A titled table of the report: its first rows, and how many more there are."""
+
+    name: str
+    count: int
+    rows: list[tuple[Any, ...]]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.rows)
+
+
+def _summary_rows(search: SearchRow, clusters: Sequence[ClusterRow], points: Sequence[PCFFeatures], pcf_conj: Sequence[ConjectureDetail],
+                  from_cluster: Sequence[ConjectureDetail], unexplained: Sequence[ConjectureDetail]) -> list[tuple[str, Any]]:
+    return [
         ("search", f"{search.name} (id {search.id}, {search.status})"),
-        ("PCFs screened", counters.get("pcfs", "")),
+        ("PCFs screened", search.counters.get("pcfs", "")),
         ("PCFs with a dynamics record", len(points)),
-        ("converging (clustered)", converging),
+        ("converging (clustered)", sum(1 for p in points if p.delta_fr is not None)),
         ("clusters", len(clusters)),
         ("labelled clusters (a bank constant, or rational)", sum(1 for cl in clusters if not cl.label.startswith("unknown-"))),
         ("candidate discoveries (unknown value shared by related members)", sum(1 for cl in clusters if cl.is_candidate)),
@@ -110,56 +151,47 @@ def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Seque
         ("of which found by clustering", len(from_cluster)),
         ("candidate values (no bank constant explains them)", len(unexplained)),
     ]
-    sections.append(h.section("Summary", h.table(("", "value"), summary_rows),
-                              h.table(("label", "clusters"), sorted(per_label.items(), key=lambda kv: (-kv[1], kv[0])))))
 
-    # clusters per plane
-    scatter = plots.planes_pngs([p.as_dict() for p in points], labels)
-    images += len(scatter)
-    plane_used = sorted({cl.plane for cl in clusters})
-    cluster_rows = []
+
+def _label_rows(clusters: Sequence[ClusterRow]) -> list[tuple[str, int]]:
+    """Clusters per label, the unknown ones as candidate discoveries or unlabelled; most first."""
+    per_label: dict[str, int] = {}
     for cl in clusters:
-        d = cl.description or {}
-        cluster_rows.append((cl.id, cl.plane, cl.label, cl.size, d.get("anchors", ""), d.get("checked", ""), d.get("related", ""),
-                             _center(d), "yes" if cl.is_candidate else "", cl.anchor or ""))
-    sections.append(h.section(
-        "Clusters",
-        h.paragraph("Planes used: " + (", ".join(plane_used) or "none") + ". Grey points are noise; the largest clusters are named."),
-        '<div class="plots">' + "".join(h.figure(png, f"plane {name}") for name, png in scatter) + "</div>",
-        h.table(("id", "plane", "label", "size", "anchors", "checked", "related", "center", "candidate", "anchor"), cluster_rows),
-    ))
+        label = cl.label
+        if label.startswith("unknown-"):
+            label = "unknown (candidate discovery)" if cl.is_candidate else "unknown (unlabelled)"
+        per_label[label] = per_label.get(label, 0) + 1
+    return sorted(per_label.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    # conjectures per constant
+
+def _constant_groups(pcf_conj: Sequence[ConjectureDetail], labels: Mapping[int, str]) -> list[Group]:
+    """The formulas of each constant (most formulas first), highest δ first; the first
+    :data:`FORMULA_IMAGES_PER_CONSTANT` of each typeset as images where mathtext can."""
     by_constant: dict[str, list[ConjectureDetail]] = {}
     for c in pcf_conj:
         key = ", ".join(c.constants) if c.constants else "rational"
         by_constant.setdefault(key, []).append(c)
-    parts: list[str] = []
+    groups = []
     for name in sorted(by_constant, key=lambda k: (-len(by_constant[k]), k)):
         ranked = sorted(by_constant[name], key=_rank)
-        table_rows = []
+        table_rows: list[tuple[Any, ...]] = []
         for i, c in enumerate(ranked[:ROWS_PER_CONSTANT]):
             row = c.conjecture
             text = f"{row.expression} = PCF({row.a}, {row.b})"
-            formula = h.escape(text)
+            formula: str | h.Image = text
             if i < FORMULA_IMAGES_PER_CONSTANT:
                 try:
-                    formula = h.image(plots.formula_png(row.expression or "", row.a or "", row.b or ""), text, "formula")
-                    images += 1
+                    formula = h.Image(plots.formula_png(row.expression or "", row.a or "", row.b or ""), text)
                 except (ValueError, BrounckerError):
                     pass  # mathtext cannot typeset it: the text stays
             table_rows.append((row.id, formula, row.expression, _delta_text(row), row.digits, row.status, _source(c),
-                               labels.get(row.cluster, "") if row.cluster is not None else ""))
-        more = len(ranked) - len(table_rows)
-        parts.append(h.section(f"{name} ({len(ranked)})",
-                               h.table(("id", "formula", "expression", "δ", "digits", "status", "found by", "cluster"),
-                                       table_rows, raw=(False, True) + (False,) * 6),
-                               h.paragraph(f"… and {more} more (brouncker query --constant …)", "muted") if more > 0 else "",
-                               level=3))
-    sections.append(h.section("Conjectures per constant", *parts) if parts else h.section("Conjectures per constant", h.paragraph("(none)")))
+                               _cluster_label(row, labels)))
+        groups.append(Group(name, len(ranked), table_rows))
+    return groups
 
-    # convergence
-    chosen = _top(pcf_conj, top)
+
+def _convergence_series(chosen: Sequence[ConjectureDetail]) -> list[tuple[str, list[int], list[float]]]:
+    """The error against depth of each chosen conjecture whose value can be computed."""
     series = []
     for c in chosen:
         row = c.conjecture
@@ -170,68 +202,12 @@ def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Seque
         except BrounckerError:
             continue
         series.append((f"#{row.id} {row.expression}", depths, errors))
-    conv = plots.convergence_png(series)
-    images += 1
-    sections.append(h.section("Convergence of the top conjectures",
-                              h.paragraph("log10 of |p(n)/q(n) − L| against the depth n, L the conjectured value to more digits than any convergent shown."),
-                              '<div class="plots">' + h.figure(conv, "log error against depth") + "</div>"))
-
-    # families
-    family_rows = []
-    for cl in clusters:
-        for f in (cl.description or {}).get("families") or []:
-            family_rows.append((cl.label, f"a = {f['a']}", f"b = {f['b']}", f["recurrence_text"],
-                                f"y({f['anchor_k']}) = {f['anchor_expression']}", ", ".join(map(str, f["k_values"])),
-                                ", ".join(map(str, f["verified_k"])), f["status"]))
-    sections.append(h.section("Families", h.paragraph("PCFs of one cluster on a line in coefficient space whose consecutive limits are related by one Möbius map polynomial in k; checked by exact walks at new k."),
-                              h.table(("constant", "a(n)", "b(n)", "recurrence", "anchor", "k in cluster", "k verified", "status"), family_rows)))
-
-    # candidate discoveries
-    unknown_rows = []
-    for cl in clusters:
-        if not cl.is_candidate:
-            continue
-        d = cl.description or {}
-        unknown_rows.append((cl.id, cl.label, cl.size, cl.plane, _center(d), d.get("reference") or "", d.get("related", ""),
-                             d.get("source", "")))
-    unlabelled_rows = [(cl.id, cl.label, cl.size, cl.plane, _center(cl.description or {}), (cl.description or {}).get("checked", ""),
-                        (cl.description or {}).get("related", ""))
-                       for cl in clusters if _unlabelled(cl)]
-    new_rows = [(c.conjecture.id, c.conjecture.expression, c.conjecture.a, c.conjecture.b, _delta_text(c.conjecture),
-                 labels.get(c.conjecture.cluster, "") if c.conjecture.cluster is not None else "") for c in from_cluster]
-    value_rows = [(c.conjecture.id, c.conjecture.a or "", c.conjecture.b or "", c.limit or "", c.conjecture.digits,
-                   _delta_text(c.conjecture)) for c in unexplained]
-    sections.append(h.section(
-        "Candidate discoveries",
-        h.paragraph("Clusters whose members match no constant of the bank but are related to each other (they share one unknown value):"),
-        h.table(("id", "label", "size", "plane", "center", "representative", "related", "source"), unknown_rows),
-        h.paragraph("Unlabelled clusters: no bank constant, and most checked members related to no other:"),
-        h.table(("id", "label", "size", "plane", "center", "checked", "related"), unlabelled_rows),
-        h.paragraph("Formulas found by relating members of a labelled cluster to its constant (not identified by the search itself):"),
-        h.table(("id", "expression", "a(n)", "b(n)", "δ", "cluster"), new_rows[:ROWS_PER_CONSTANT]),
-        h.paragraph("Candidate values: limits that no constant of the bank explains:"),
-        h.table(("id", "a(n)", "b(n)", "value", "digits", "δ"), value_rows[:ROWS_PER_CONSTANT]),
-        anchor="candidates",
-    ))
-    source_rows = [(c.conjecture.id, s.line, s.a, s.b, s.value or "", s.verdict or "", s.source or "")
-                   for c in conjectures for s in c.sources]
-    if source_rows:
-        sections.append(h.section(
-            "Sources",
-            h.paragraph("The rows of the imported file, as written there, and the verdict on each claimed value for the row's own PCF:"),
-            h.table(("id", "line", "a(n)", "b(n)", "claimed value", "verdict", "source"), source_rows[:SOURCE_ROWS]),
-            h.paragraph(f"… and {len(source_rows) - SOURCE_ROWS} more (brouncker show ID)", "muted") if len(source_rows) > SOURCE_ROWS else "",
-            anchor="sources",
-        ))
-    sections.append(field_section(conjectures, links, labels))
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    title = f"brouncker report: search {search.id} ({search.name})"
-    return h.page(title, sections, subtitle=f"generated {generated}"), images
+    return series
 
 
-def field_section(conjectures: Sequence[ConjectureDetail], links: Sequence[CMFLinkRow], cluster_labels: Mapping[int, str]) -> str:
-    """The formulas explained by each field: the links of ``cmf explain``, and the
-    trajectories a CMF search walked (each is explained by its own field)."""
+def field_groups(conjectures: Sequence[ConjectureDetail], links: Sequence[CMFLinkRow], cluster_labels: Mapping[int, str]) -> list[Group]:
+    """The formulas explained by each field (most formulas first): the links of ``cmf
+    explain``, and the trajectories a CMF search walked (each is explained by its own field)."""
     by_id = {c.conjecture.id: c for c in conjectures}
     per_field: dict[str, list[tuple[Any, ...]]] = {}
     for link in links:
@@ -257,20 +233,12 @@ def field_section(conjectures: Sequence[ConjectureDetail], links: Sequence[CMFLi
         per_field.setdefault(str(data["field"]), []).append(
             (f"#{row.id}", f"limit = {limit}", params, _vector(data.get("trajectory") or ()), _vector(data.get("start") or ()),
              "search", data.get("value_map", "") if row.a else "", "", row.digits))
-    parts = [h.paragraph("A formula is explained by a field when its PCF is, up to shift n → n + s and equivalence, the PCF of "
-                         "a trajectory of the field; value = m(L) with L the trajectory's limit W[0,-1]/W[1,-1]. Hypergeometric "
-                         "links come with a closed form, re-checked to the digits shown.")]
-    for name in sorted(per_field, key=lambda k: (-len(per_field[k]), k)):
-        rows = per_field[name]
-        parts.append(h.section(f"{name} ({len(rows)})",
-                               h.table(("id", "formula", "parameters", "trajectory", "start", "method", "value = m(L)", "closed form", "digits"),
-                                       rows[:ROWS_PER_CONSTANT]),
-                               h.paragraph(f"… and {len(rows) - ROWS_PER_CONSTANT} more (brouncker cmf explain --json)", "muted")
-                               if len(rows) > ROWS_PER_CONSTANT else "",
-                               level=3))
-    if not per_field:
-        parts.append(h.paragraph("(none: run brouncker cmf explain SEARCH_ID)", "muted"))
-    return h.section("Formulas explained by each field", *parts, anchor="fields")
+    return [Group(name, len(per_field[name]), per_field[name][:ROWS_PER_CONSTANT])
+            for name in sorted(per_field, key=lambda k: (-len(per_field[k]), k))]
+
+
+def _cluster_label(row: ConjectureRow, labels: Mapping[int, str]) -> str:
+    return labels.get(row.cluster, "") if row.cluster is not None else ""
 
 
 def _formula(expression: str | None, a: str | None, b: str | None) -> str:

@@ -110,8 +110,8 @@ class VerificationJobs:
         job.started = time.time()
         job.state = JobState.RUNNING
         try:
-            result, job.verification_id = verify_and_record(self.writer, row, job.digits)
-            job.verdict, job.digits_agreed, job.depth, job.seconds = result.verdict, result.digits_agreed, result.depth, result.seconds
+            result, job.seconds, job.verification_id = verify_and_record(self.writer, row, job.digits)
+            job.verdict, job.digits_agreed, job.depth = result.verdict, result.digits_agreed, result.depth
             job.message = result.message
             job.state = JobState.DONE
         except BrounckerError as exc:

@@ -1,4 +1,4 @@
-"""Formulas for the browser: LaTeX from :mod:`brouncker.display`, turned into MathML by
+"""Formulas for the browser: LaTeX from :mod:`brouncker.printing`, turned into MathML by
 latex2mathml on the server, so a page typesets with no script and nothing fetched.
 
 Only LaTeX that brouncker itself writes is converted: from parsed expressions and
@@ -19,10 +19,9 @@ import html
 
 from markupsafe import Markup
 
-from ..display import FRACTION_TERMS
 from ..errors import BrounckerError
 from ..pcf.fraction import PCF
-from ..printing import latex_expression, latex_polynomial
+from ..printing import FRACTION_TERMS, cfrac_formula_latex, latex_expression, latex_pcf
 
 TYPESET_CACHE = 4096  # formulas kept typeset (a page of 500 rows, many times over)
 UNSAFE = frozenset("<>&\"'")
@@ -58,16 +57,14 @@ def expression(text: str) -> Markup:
 @functools.lru_cache(maxsize=TYPESET_CACHE)
 def fraction(a: str, b: str, terms: int = FRACTION_TERMS) -> Markup:
     """PCF(a, b) written out as a continued fraction, displayed."""
-    return mathml(PCF.parse(a, b).latex(terms=terms), block=True)
+    return mathml(PCF.parse(a, b).latex(terms), block=True)
 
 
 def pcf_call(pcf: PCF) -> Markup:
     """``PCF(a(n), b(n))``, inline."""
-    return mathml(rf"\mathrm{{PCF}}\left({latex_polynomial(pcf.a)},\ {latex_polynomial(pcf.b)}\right)")
+    return mathml(latex_pcf(pcf.a, pcf.b))
 
 
 def formula(expression_text: str | None, a: str, b: str, value: str | None = None) -> Markup:
-    """``closed form = continued fraction``, displayed (see :func:`brouncker.display.cfrac_formula_latex`)."""
-    from ..display import cfrac_formula_latex
-
-    return mathml(cfrac_formula_latex(expression_text, PCF.parse(a, b), value=value), block=True)
+    """``closed form = continued fraction``, displayed (see :func:`brouncker.printing.cfrac_formula_latex`)."""
+    return mathml(cfrac_formula_latex(expression_text, a, b, value=value), block=True)

@@ -11,9 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import StoreError
+from ..printing import polynomial_text
 from ..records import ConjectureKind, json_safe
 from .base import DB_INT_MAX, StoreBase, chunks, cluster_t, conj_t, db_errors, in_range, metrics_t, new_id, pcf_t
-from .queries import cluster_row, poly_text
+from .queries import cluster_row
 from .rows import ClusterMember, ClusterRow, NewCluster, PCFConjecture, PCFDynamics, PCFFeatures
 
 STREAM_ROWS = 5000  # rows fetched at a time when a search's PCFs are streamed
@@ -110,7 +111,7 @@ class ClusterTables(StoreBase):
         out = []
         for p in pcfs:
             m = deepest.get(p.id)
-            out.append(ClusterMember(int(p.id), str(p.canonical_key), poly_text(p.a) or "", poly_text(p.b) or "",
+            out.append(ClusterMember(int(p.id), str(p.canonical_key), polynomial_text(p.a) or "", polynomial_text(p.b) or "",
                                      None if m is None else m.limit, None if m is None else m.delta_fr,
                                      None if m is None else m.convergence))
         return out

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from ..errors import BrounckerError, StoreError
-from ..printing import format_polynomial
+from ..printing import polynomial_text
 from ..records import ConjectureKind, ConjectureStatus, DeltaKind, Verdict
 from .base import (
     DB_INT_MAX,
@@ -59,15 +59,6 @@ FAMILY_KEY_PREFIX = "family:"
 """How the canonical key of a family conjecture begins (the key of its PCFs is ``a=…|b=…``)."""
 
 
-def poly_text(coeffs: Sequence[int] | None) -> str | None:
-    """Stored coefficients as polynomial text, as the command line prints them.
-
-    >>> poly_text([2, 1]), poly_text(None)
-    ('2n + 1', None)
-    """
-    return None if coeffs is None else format_polynomial(tuple(int(c) for c in coeffs))
-
-
 def constant_names(text: str) -> tuple[str, ...]:
     """Bank names in a ``--constant`` filter: ``zeta(3)`` means ``zeta3``; text that does
     not parse is matched literally (and so matches nothing).
@@ -89,8 +80,8 @@ def conjecture_row(r: Row[Any]) -> ConjectureRow:
     return ConjectureRow(
         id=r.id,
         kind=ConjectureKind(r.kind),
-        a=poly_text(r.a),
-        b=poly_text(r.b),
+        a=polynomial_text(r.a),
+        b=polynomial_text(r.b),
         expression=r.expression,
         digits=r.digits,
         delta=r.delta,
@@ -405,7 +396,8 @@ class ConjectureQueries(StoreBase):
         metrics: dict[int, list[MetricsRow]] = {}
         for chunk in chunks(pcf_ids):
             for p in conn.execute(sa.select(pcf_t).where(pcf_t.c.id.in_(chunk))):
-                pcfs[p.id] = PCFRow(p.id, p.canonical_key, poly_text(p.a) or "", poly_text(p.b) or "", p.deg_a, p.deg_b, p.first_search_id)
+                pcfs[p.id] = PCFRow(p.id, p.canonical_key, polynomial_text(p.a) or "", polynomial_text(p.b) or "", p.deg_a, p.deg_b,
+                                    p.first_search_id)
             stmt = sa.select(metrics_t.c.pcf_id, metrics_t.c.depth, metrics_t.c.dynamics).where(metrics_t.c.pcf_id.in_(chunk))
             for pid, depth, dyn in conn.execute(stmt.order_by(metrics_t.c.pcf_id, metrics_t.c.depth)):
                 metrics.setdefault(pid, []).append(MetricsRow(depth, dict(dyn or {})))

@@ -22,6 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
+from ..display import Displayed, conjecture_latex
 from ..records import ConjectureKind, ConjectureStatus, DeltaKind, LinkMethod, SearchStatus, ShardStatus, Verdict
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class ShardRow(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class ConjectureRow(_Row):
+class ConjectureRow(_Row, Displayed):
     """A conjecture as ``brouncker query`` lists it: the contract fields, then
     ``delta_kind``, ``candidate`` and ``limit`` (the value as decimal text, to ``digits``
     digits: what a candidate is known by). ``a`` and ``b`` are polynomial text; ``cluster``
@@ -141,11 +142,9 @@ class ConjectureRow(_Row):
     candidate: bool
     limit: str | None = None
 
-    def _repr_latex_(self) -> str:
-        """The formula, its status, digits and δ, typeset in a notebook."""
-        from ..display import conjecture_display
-
-        return conjecture_display(self)
+    def latex(self) -> tuple[str, str]:
+        """Shown by the presentation layer (:func:`brouncker.display.conjecture_latex`)."""
+        return conjecture_latex(self, self.limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +229,7 @@ class SourceRow(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class ConjectureDetail:
+class ConjectureDetail(Displayed):
     """Everything known about one conjecture: its row, its relation and data, its PCF,
     every metrics record of the PCF, every verification, and its cluster.
 
@@ -252,16 +251,15 @@ class ConjectureDetail:
     cluster: ClusterRow | None
     sources: tuple[SourceRow, ...] = ()  # the file rows of an imported formula
 
-    def _repr_latex_(self) -> str:
-        """The formula (a candidate by its digits), its status, digits and δ, typeset in a notebook."""
-        from ..display import detail_display
-
-        return detail_display(self)
+    def latex(self) -> tuple[str, str]:
+        """Shown by the presentation layer (:func:`brouncker.display.conjecture_latex`)."""
+        return conjecture_latex(self.conjecture, self.limit)
 
     def as_dict(self) -> dict[str, Any]:
         out = self.conjecture.as_dict()
         out["cluster"] = None if self.cluster is None else self.cluster.as_dict()
-        for name in ("value_key", "degree", "constants", "relation", "limit", "data", "created_at", "pcf", "metrics", "verifications", "sources"):
+        for name in ("value_key", "degree", "constants", "relation", "limit", "data", "created_at", "pcf", "metrics", "verifications",
+                     "sources"):
             out[name] = _plain(getattr(self, name))
         return out
 

@@ -30,6 +30,7 @@ rows it comes from (``conjecture_source``: line, texts as written, source, verdi
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,12 +229,14 @@ class _Shard(ShardRun[ImportSettings]):
         assert row.value is not None
         self.counts["claims"] += 1
         try:
+            started = time.perf_counter()
             v = verify(tuple(row.a), tuple(row.b), row.value, self.spec.digits, max_depth=self.spec.depth)
+            seconds = time.perf_counter() - started
         except BrounckerError as exc:  # memory: a walk this deep would not fit
             self.counts["claims_inconclusive"] += 1
             return {"verdict": Verdict.INCONCLUSIVE.value, "digits_agreed": None, "depth": None, "seconds": None, "message": str(exc)}
         self.counts[f"claims_{v.verdict}"] += 1
-        return {"verdict": v.verdict, "digits_agreed": v.digits_agreed, "depth": v.depth, "seconds": round(v.seconds, 4),
+        return {"verdict": v.verdict, "digits_agreed": v.digits_agreed, "depth": v.depth, "seconds": round(seconds, 4),
                 "message": v.message}
 
     def run(self, rows: tuple[ImportRow, ...]) -> None:
