@@ -25,9 +25,9 @@ from brouncker.equivalence import find
 from brouncker.equivalence.certificate import Certificate, parse_rational
 from brouncker.errors import InconclusiveError
 from brouncker.pcf.canonical import inflate, shift
-from brouncker.pcf.mobius import Mobius
 from brouncker.pcf.fold import fold
 from brouncker.pcf.fraction import PCF
+from brouncker.pcf.mobius import Mobius
 
 BROUNCKER = PCF.parse("2n+1", "n^2")
 APERY = PCF.parse("34n^3+51n^2+27n+5", "-n^6")

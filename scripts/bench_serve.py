@@ -148,7 +148,7 @@ def server(url: str) -> Iterator[tuple[str, int]]:
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise SystemExit(f"brouncker serve failed: {proc.stderr.read().decode()[-1000:] if proc.stderr else ''}")
+                    raise SystemExit(f"brouncker serve failed: {proc.stderr.read().decode()[-1000:] if proc.stderr else ''}") from None
                 time.sleep(0.2)
         yield base, proc.pid
     finally:

@@ -25,11 +25,11 @@ from brouncker.equivalence.find import find_certificate, fold_pairs, growth
 from brouncker.errors import CertificateError, FoldError, InconclusiveError
 from brouncker.limits import allow_large
 from brouncker.pcf.canonical import inflate, natural_roots, shift
-from brouncker.pcf.mobius import Mobius
 from brouncker.pcf.fold import fold
 from brouncker.pcf.fraction import PCF
-from brouncker.pcf.value import pcf_limit
+from brouncker.pcf.mobius import Mobius
 from brouncker.pcf.polynomial import evaluate
+from brouncker.pcf.value import pcf_limit
 from tests.test_cmf_explain import store_with
 
 pytest_plugins = ["tests.conftest_store"]

@@ -96,7 +96,7 @@ def test_coboundary_conserves_and_is_what_it_says():
     u = sp.Matrix([[1, x], [0, y + 1]])
     g = coboundary(field, u)
     assert conservation(g).conserves
-    for i, axis in enumerate(field.axes):
+    for axis in field.axes:
         expected = u.inv() * sp.Matrix(field.matrix(axis)) * u.subs(axis, axis + 1)
         assert (expected - sp.Matrix(g.matrix(axis))).applyfunc(sp.cancel) == sp.zeros(2, 2)
     with pytest.raises(FieldError, match="singular"):

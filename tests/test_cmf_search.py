@@ -148,7 +148,7 @@ def test_zeta3_search_finds_mobius_forms_of_zeta3(zeta3_search: tuple[str, int])
     assert (counters["walks"], counters["identified"], counters["inconclusive"], counters["candidates"]) == (20, 20, 0, 0)
     by_walk = {(tuple(d.data["trajectory"]), tuple(d.data["start"])): d for d in details}  # type: ignore[index]
     assert len(by_walk) == 20
-    for (t, s), d in by_walk.items():  # the field conserves: from one start every direction has one limit
+    for (_, s), d in by_walk.items():  # the field conserves: from one start every direction has one limit
         assert d.conjecture.expression == by_walk[(1, 1), s].conjecture.expression
     diagonal = by_walk[(1, 1), ("1", "1")]
     assert diagonal.conjecture.expression == "(1 - zeta(3))/zeta(3)"

@@ -23,8 +23,8 @@ from ..errors import InconclusiveError
 from ..identification.relations import relate
 from ..pcf.canonical import canonical
 from ..pcf.fraction import PCF
-from ..pcf.value import pcf_limit
 from ..pcf.polynomial import Coefficients, evaluate, normalize, primitive
+from ..pcf.value import pcf_limit
 from ..precision import RELATION_GUARD_DIGITS
 from ..printing import polynomial_in, polynomial_ratio_form
 from .labels import Cluster, MemberRelation

@@ -61,8 +61,8 @@ from ..errors import BrounckerError, FieldError
 from ..identification.identify import RECHECK_FACTOR
 from ..pcf.canonical import shift_class, shift_relation
 from ..pcf.fraction import PCF
-from ..pcf.value import MAX_DEPTH, Limit, pcf_limit
 from ..pcf.mobius import Mobius
+from ..pcf.value import MAX_DEPTH, Limit, pcf_limit
 from ..precision import LIMIT_GUARD_DIGITS
 from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF

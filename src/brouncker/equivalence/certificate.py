@@ -32,9 +32,9 @@ import flint
 
 from ..errors import BrounckerError, CertificateError, FoldError
 from ..pcf.canonical import natural_roots
-from ..pcf.mobius import Mobius
 from ..pcf.fold import Fold, fold
 from ..pcf.fraction import PCF
+from ..pcf.mobius import Mobius
 from ..pcf.polynomial import Coefficients, normalize, parse
 from ..printing import format_polynomial
 

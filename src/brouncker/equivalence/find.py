@@ -38,11 +38,11 @@ from mpmath import mp
 from ..errors import FoldError, InconclusiveError
 from ..identification.relations import relate
 from ..limits import CERTIFICATE_DEGREE, FOLD
-from ..pcf.mobius import Mobius
 from ..pcf.fold import Fold, check_finite_terms, fold
 from ..pcf.fraction import PCF
-from ..pcf.value import Limit, pcf_limit
+from ..pcf.mobius import Mobius
 from ..pcf.polynomial import degree
+from ..pcf.value import Limit, pcf_limit
 from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR, RELATE_DIGITS
 from .certificate import (
     Certificate,

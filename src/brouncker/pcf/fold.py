@@ -35,8 +35,8 @@ from ..cmf.trajectory import TrajectoryMatrix
 from ..errors import FieldError, FoldError
 from ..limits import FOLD
 from .canonical import natural_roots
-from .mobius import Mobius
 from .fraction import PCF
+from .mobius import Mobius
 from .polynomial import Coefficients, normalize
 from .walk import walk
 

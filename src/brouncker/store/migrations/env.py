@@ -49,7 +49,7 @@ def _main() -> None:
 
 
 try:
-    context.config
+    context.config  # noqa: B018 (a NameError outside Alembic is the test)
 except (NameError, AttributeError):  # imported outside Alembic (pytest --doctest-modules): nothing to run
     pass
 else:
