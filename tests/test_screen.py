@@ -99,9 +99,9 @@ def test_freezing_settled_columns_changes_no_verdict(monkeypatch):
     a, b = space.coefficients(0, len(space))
     pick = np.random.default_rng(3).choice(len(space), 4000, replace=False)
     a, b = a[pick], b[pick]
-    frozen = screen(a, b, depth=600)
+    frozen = screen(a, b, depth=600, engine="numpy")
     monkeypatch.setattr(module, "FREEZE_EVERY", 10**9)
-    full = screen(a, b, depth=600)
+    full = screen(a, b, depth=600, engine="numpy")
     assert frozen.status.tolist() == full.status.tolist()
     ok = full.converged
     assert np.allclose(frozen.limits[ok], full.limits[ok], rtol=1e-12, atol=0)

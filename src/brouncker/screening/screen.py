@@ -42,6 +42,8 @@ FREEZE_EVERY = 16  # steps between checks for columns that have stopped moving
 FREEZE_CHANGE = 4e-16  # relative change (two ulps) below which a column has settled in float64
 FREEZE_MIN_FRACTION = 0.05  # compact the arrays only when this share of the columns can go
 BLOCK = 32768  # PCFs per inner block: large enough to hide numpy's per-call overhead
+ENGINES = ("kernel", "parallel", "gpu", "numpy")  # how the walk runs (see :func:`screen`)
+DEFAULT_ENGINE = "kernel"
 
 CONVERGED, DIVERGENT, RATIONAL, NOT_CONVERGED = 0, 1, 2, 3
 STATUS_NAMES = ("converged", "divergent", "rational", "not_converged")
@@ -301,6 +303,22 @@ def _walk_block(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: in
     return limit, before, early
 
 
+def _walk_compiled(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: int, engine: str) -> tuple[np.ndarray, ...]:
+    """:func:`_walk_block`'s limits from a compiled engine, fed the same difference tables."""
+    order = max(a.shape[1], b.shape[1]) - 1
+    terms = np.concatenate([_differences(a, order).T, _differences(b, order).T], axis=1)
+    a0 = a[:, -1].astype(np.float64)
+    if engine == "gpu":
+        from .gpu import walk as gpu_walk  # numba.cuda: imported only when asked for
+
+        limit, before, early, _ = gpu_walk(terms, a0, depth, gap, interval)
+    else:
+        from .kernel import walk  # numba: imported on first use, not with brouncker
+
+        limit, before, early, _ = walk(terms, a0, depth, gap, interval, parallel=engine == "parallel")
+    return limit, before, early
+
+
 def screen(
     a: np.ndarray,
     b: np.ndarray,
@@ -308,11 +326,15 @@ def screen(
     tolerance: float = DEFAULT_TOLERANCE,
     max_denominator: int = DEFAULT_MAX_DENOMINATOR,
     gap: int | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Screening:
     r"""Screen PCFs given as coefficient rows (highest degree first), one PCF per row.
 
     ``a`` has shape (count, deg a + 1) and ``b`` (count, deg b + 1), integers with
     $|a(n)|, |b(n)| < 2^{53}$ up to ``depth`` so that the terms are exact in float64.
+    ``engine`` walks them: ``"kernel"`` (compiled, one PCF at a time, :mod:`.kernel`),
+    ``"parallel"`` (the same over every core), ``"gpu"`` (:mod:`.gpu`) or ``"numpy"``
+    (whole arrays, the reference the others are tested against).
     """
     a = np.atleast_2d(np.asarray(a, dtype=np.int64))
     b = np.atleast_2d(np.asarray(b, dtype=np.int64))
@@ -328,9 +350,14 @@ def screen(
     change = np.empty(count)
     finite = finite_fraction(b, depth)
     interval = _rescale_interval(a, b, depth)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown screen engine {engine!r}: one of {', '.join(ENGINES)}")
     for start in range(0, count, BLOCK):
         stop = min(start + BLOCK, count)
-        limit, before, early = _walk_block(a[start:stop], b[start:stop], depth, gap, interval)
+        if engine == "numpy":
+            limit, before, early = _walk_block(a[start:stop], b[start:stop], depth, gap, interval)
+        else:
+            limit, before, early = _walk_compiled(a[start:stop], b[start:stop], depth, gap, interval, engine)
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.abs(limit)
             change[start:stop] = np.maximum(np.abs(limit - before), np.abs(limit - early)) / scale

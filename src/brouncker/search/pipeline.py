@@ -52,7 +52,7 @@ from ..pcf.limit import pcf_limit
 from ..precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ..records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
 from ..screening.match import match, moebius_tables
-from ..screening.screen import DIVERGENCE_BOUND, NOT_CONVERGED, Screening, screen
+from ..screening.screen import DEFAULT_ENGINE, DIVERGENCE_BOUND, NOT_CONVERGED, Screening, screen
 from ..screening.slow import SLOW_CHANGE, accelerate
 from .kinds import Kind
 from .shards import Plan, Shard, ShardResult, ShardRun
@@ -291,7 +291,7 @@ def _survivors(spec: PCFSpec, a_rows: np.ndarray, b_rows: np.ndarray) -> tuple[S
     whose Richardson extrapolation settles (:func:`brouncker.screening.slow.accelerate`)."""
     screened = screen(
         a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
-        max_denominator=spec.screen.max_denominator,
+        max_denominator=spec.screen.max_denominator, engine="gpu" if spec.screen.device == "gpu" else DEFAULT_ENGINE,
     )
     converged = np.flatnonzero(screened.converged)
     with np.errstate(invalid="ignore"):

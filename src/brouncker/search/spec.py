@@ -357,11 +357,13 @@ class FRSettings(_Model):
 
 
 class ScreenSettings(_Model):
-    """Float64 screening: depth, and the relative change allowed between depths."""
+    """Float64 screening: depth, the relative change allowed between depths, and where the
+    walk runs (``"cpu"``: the compiled kernel; ``"gpu"``: the same kernel on a CUDA device)."""
 
     depth: int = Field(default=200, ge=10, le=100_000)
     tolerance: float = Field(default=1e-12, gt=0, le=1e-6)
     max_denominator: int = Field(default=1000, ge=1, le=10**6)  # rational limits p/q, q <= this
+    device: Literal["cpu", "gpu"] = "cpu"  # how, not what: left out of the spec's hash
 
 
 class MatchSettings(_Model):
@@ -400,7 +402,14 @@ class SearchSpec(_Model):
     def hash(self) -> str:
         """sha256 (hex) of the canonical JSON of :meth:`as_dict`, defaults included, limits
         left out: the same search is found again whatever limits a run allows."""
-        data = self.model_dump(mode="json", exclude=self.hash_excludes())
+        exclude: dict[str, Any] = {}
+        for key in self.hash_excludes():  # "screen.device" leaves out one key of a table
+            head, _, rest = key.partition(".")
+            if rest:
+                exclude.setdefault(head, {})[rest] = True
+            else:
+                exclude[head] = True
+        data = self.model_dump(mode="json", exclude=exclude)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -409,7 +418,7 @@ class PCFSpec(SearchSpec):
     """A search of PCFs from a box: validated, hashable, and turned into a :class:`Space`."""
 
     # PCF searches were stored before kinds existed: without `kind` their hashes stay as they were
-    HASH_EXCLUDES: ClassVar[frozenset[str]] = frozenset({"limits", "kind"})
+    HASH_EXCLUDES: ClassVar[frozenset[str]] = frozenset({"limits", "kind", "screen.device"})
 
     kind: Literal["pcf"] = "pcf"
     mode: Literal["identify", "dynamics", "fr"] = "identify"
