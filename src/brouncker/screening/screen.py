@@ -89,7 +89,7 @@ def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
     """
     rows, width = coefficients.shape
     weights = _power_differences(width, order)
-    if rows == 0 or sum(w * _largest(c) for w, c in zip(weights, coefficients.T)) < INT64_SAFE:
+    if _differences_fit(coefficients, order):
         return _exact_differences(coefficients, order)
     bound = np.zeros(rows)
     for w, c in zip(weights, coefficients.T):
@@ -100,6 +100,14 @@ def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
         if part.any():
             table[:, part] = _exact_differences(coefficients[part].astype(dtype), order)
     return table
+
+
+def _differences_fit(coefficients: np.ndarray, order: int) -> bool:
+    r"""Whether every $|\Delta^j f(1)|$, $j \le$ ``order``, of every row is bounded below
+    ``INT64_SAFE`` by the block's largest coefficients (then int64 arithmetic gives them exactly)."""
+    rows, width = coefficients.shape
+    weights = _power_differences(width, order)
+    return rows == 0 or sum(w * _largest(c) for w, c in zip(weights, coefficients.T)) < INT64_SAFE
 
 
 def _largest(x: np.ndarray) -> int:
@@ -306,6 +314,11 @@ def _walk_block(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: in
 def _walk_compiled(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: int, engine: str) -> tuple[np.ndarray, ...]:
     """:func:`_walk_block`'s limits from a compiled engine, fed the same difference tables."""
     order = max(a.shape[1], b.shape[1]) - 1
+    if engine != "gpu" and _differences_fit(a, order) and _differences_fit(b, order):
+        from .kernel import walk_coefficients  # numba: imported on first use, not with brouncker
+
+        limit, before, early, _ = walk_coefficients(a, b, order, depth, gap, interval, parallel=engine == "parallel")
+        return limit, before, early
     terms = np.concatenate([_differences(a, order).T, _differences(b, order).T], axis=1)
     a0 = a[:, -1].astype(np.float64)
     if engine == "gpu":
@@ -313,7 +326,7 @@ def _walk_compiled(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval:
 
         limit, before, early, _ = gpu_walk(terms, a0, depth, gap, interval)
     else:
-        from .kernel import walk  # numba: imported on first use, not with brouncker
+        from .kernel import walk
 
         limit, before, early, _ = walk(terms, a0, depth, gap, interval, parallel=engine == "parallel")
     return limit, before, early
