@@ -159,3 +159,18 @@ def test_gpu_kernel_source_runs_in_numbas_cuda_simulator():
     done = subprocess.run([sys.executable, "-c", script], check=False, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "same"
+
+
+finite_or_not = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                          st.tuples(st.integers(-5000, 5000), st.integers(1, 1100)).map(lambda f: f[0] / f[1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(finite_or_not, min_size=1, max_size=20), st.sampled_from([1, 10, 1000]), st.sampled_from([1e-14, 1e-11, 1e-7]))
+def test_the_kernels_small_rational_is_the_screens(x, max_denominator, rtol):
+    """The kernel decides each limit with the numpy test's own float operations."""
+    from brouncker.screening.kernel import _small_rational
+    from brouncker.screening.screen import small_rational
+
+    values = np.array(x, dtype=np.float64)
+    assert [_small_rational(v, max_denominator, rtol) for v in values.tolist()] == small_rational(values, max_denominator, rtol).tolist()

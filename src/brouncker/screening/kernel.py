@@ -28,7 +28,7 @@ import math
 import numba
 import numpy as np
 
-from .screen import FREEZE_CHANGE, FREEZE_EVERY
+from .screen import CONVERGED, DIVERGENCE_BOUND, DIVERGENT, FREEZE_CHANGE, FREEZE_EVERY, NOT_CONVERGED, RATIONAL, rational_tolerance
 
 SETTLE_WINDOW = FREEZE_EVERY  # steps between settle checks; the ratio is compared with the one a window earlier
 SETTLE_CHANGE = FREEZE_CHANGE  # relative change (two ulps) below which a ratio has settled in float64
@@ -199,18 +199,117 @@ def walk(terms: np.ndarray, a0: np.ndarray, depth: int, gap: int, interval: int,
     return _run(terms, none, none, np.ascontiguousarray(a0, dtype=np.float64), terms.shape[0], depth, gap, interval, parallel)
 
 
-def walk_coefficients(a: np.ndarray, b: np.ndarray, order: int, depth: int, gap: int, interval: int,
-                      parallel: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    r""":func:`walk` of PCFs given by their int64 coefficient rows, whose difference tables
-    of ``order`` are computed in the loop, one PCF at a time (no table in memory). The caller
-    guarantees what :func:`brouncker.screening.screen._differences` checks before its int64
-    path: every $|\Delta^j f(1)|$ bound below ``INT64_SAFE``.
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
+def _small_rational(x: float, max_denominator: int, rtol: float) -> bool:  # pragma: no cover
+    """:func:`brouncker.screening.screen.small_rational` of one number, the same float
+    operations in the same order."""
+    if not math.isfinite(x):
+        return False
+    y = x
+    y = 1.0 / (y - np.floor(y))  # np.floor: a float (math.floor gives an int in numba, wrong for inf)
+    k_prev = 0.0
+    k = 1.0
+    best = 1.0
+    for _ in range(64):
+        term = np.floor(y)
+        following = term * k
+        following += k_prev
+        if not following <= max_denominator:
+            break
+        best = following
+        k_prev = k
+        k = following
+        y -= term
+        y = 1.0 / y
+    scaled = x * best
+    return abs(scaled - np.rint(scaled)) <= rtol * abs(x) * best
 
-    >>> limit, *_ = walk_coefficients(np.array([[2, 1]]), np.array([[1, 0, 0]]), 2, 200, 50, 8)
-    >>> bool(abs(limit[0] - 4 / math.pi) < 1e-15)
-    True
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
+def _decide_range(b: np.ndarray, depth: int, tolerance: float, max_denominator: int, rtol: float, finite_top: int,
+                  finite: np.ndarray, start: int, stop: int, limit: np.ndarray, before: np.ndarray, early: np.ndarray,
+                  change: np.ndarray, status: np.ndarray) -> None:  # pragma: no cover
+    """The statuses of :func:`brouncker.screening.screen.screen`, one PCF at a time: the
+    fraction is finite when $b(n) = 0$ for some $1 \\le n \\le$ ``finite_top`` (int64
+    Horner, the caller has bounded the values), or where ``finite`` says so when that is 0."""
+    width = b.shape[1]
+    for i in range(start, stop):
+        x = limit[i]
+        d1 = abs(x - before[i])
+        d2 = abs(x - early[i])
+        c = math.nan if math.isnan(d1) or math.isnan(d2) else max(d1, d2)  # np.maximum: NaN wins
+        c = c / abs(x)
+        change[i] = c
+        if finite_top:
+            stops = False
+            for n in range(1, finite_top + 1):
+                v = 0
+                for m in range(width):
+                    v = v * n + b[i, m]
+                if v == 0:
+                    stops = True
+                    break
+        else:
+            stops = finite[i]
+        if stops or x == 0:
+            status[i] = RATIONAL
+        elif not math.isfinite(x) or abs(x) >= DIVERGENCE_BOUND:
+            status[i] = DIVERGENT
+        elif math.isfinite(c) and c <= tolerance:
+            status[i] = RATIONAL if _small_rational(x, max_denominator, rtol) else CONVERGED
+        else:
+            status[i] = NOT_CONVERGED
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
+def _screen_range(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: int, tolerance: float, max_denominator: int,
+                  rtol: float, finite_top: int, finite: np.ndarray, start: int, stop: int, limit: np.ndarray, before: np.ndarray,
+                  early: np.ndarray, steps: np.ndarray, change: np.ndarray, status: np.ndarray, levels: int) -> None:  # pragma: no cover
+    """Walk and decide PCFs ``start`` to ``stop`` (their tables computed from ``a, b``)."""
+    terms = np.zeros((0, 2 * levels))
+    _walk_range(terms, a, b, np.zeros(0), depth, gap, interval, start, stop, limit, before, early, steps)
+    _decide_range(b, depth, tolerance, max_denominator, rtol, finite_top, finite, start, stop, limit, before, early, change, status)
+
+
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=False)
+def _screen_parallel(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: int, tolerance: float, max_denominator: int,
+                     rtol: float, finite_top: int, finite: np.ndarray, limit: np.ndarray, before: np.ndarray, early: np.ndarray,
+                     steps: np.ndarray, change: np.ndarray, status: np.ndarray, levels: int) -> None:  # pragma: no cover
+    """:func:`_screen_range` over ``prange`` chunks of :data:`CHUNK` PCFs."""
+    count = a.shape[0]
+    for c in numba.prange((count + CHUNK - 1) // CHUNK):
+        _screen_range(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top, finite, c * CHUNK,
+                      min(count, (c + 1) * CHUNK), limit, before, early, steps, change, status, levels)
+
+
+def screen_rows(a: np.ndarray, b: np.ndarray, order: int, depth: int, gap: int, interval: int, tolerance: float,
+                max_denominator: int, finite_top: int, finite: np.ndarray,
+                parallel: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Limits, relative changes, statuses and exit depths of PCFs given by their int64
+    coefficient rows: :func:`brouncker.screening.screen.screen`'s arrays, with the
+    difference tables of ``order`` computed in the loop, one PCF at a time (no table in
+    memory), and every decision taken there too. The caller guarantees what
+    :func:`brouncker.screening.screen._differences` checks before its int64 path, and gives
+    ``finite_top`` (or 0 and the ``finite`` mask, see :func:`_decide_range`).
+
+    >>> limit, change, status, steps = screen_rows(np.array([[2, 1]]), np.array([[1, 0, 0]]), 2, 200, 50, 8, 1e-12, 1000, 1,
+    ...                                            np.zeros(0, dtype=bool))
+    >>> bool(abs(limit[0] - 4 / math.pi) < 1e-15), int(status[0]) == CONVERGED
+    (True, True)
     """
     a = np.ascontiguousarray(a, dtype=np.int64)
     b = np.ascontiguousarray(b, dtype=np.int64)
-    terms = np.zeros((0, 2 * (order + 1)))
-    return _run(terms, a, b, np.zeros(0), a.shape[0], depth, gap, interval, parallel)
+    finite = np.ascontiguousarray(finite, dtype=np.bool_)
+    count = a.shape[0]
+    limit, before, early, change = np.empty(count), np.empty(count), np.empty(count), np.empty(count)
+    steps = np.empty(count, dtype=np.int64)
+    status = np.empty(count, dtype=np.int8)
+    rtol = rational_tolerance(tolerance)
+    if count:
+        if parallel:
+            _screen_parallel(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top, finite,
+                             limit, before, early, steps, change, status, order + 1)
+        else:
+            _screen_range(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top, finite, 0, count,
+                          limit, before, early, steps, change, status, order + 1)
+    return limit, change, status, steps

@@ -64,6 +64,7 @@ COUNT_KEYS = (
     "matched", "classes", "elsewhere", "exact", "confirmed", "unconfirmed", "inconclusive",
     "fr_passed", "fr", "fr_rejected", "candidates", "slow",
 )
+SCREEN_ENGINES = {"cpu": DEFAULT_ENGINE, "gpu": "gpu", "numpy": "numpy"}  # [screen] device -> the screen's engine
 SLOW_MATCH_TOLERANCE = 1e-8  # a slow PCF's extrapolated float limit is good to about 1e-9 (relative)
 MIN_FR_DIGITS = 15  # an FR limit known to fewer than twice this many digits is only a candidate
 
@@ -291,7 +292,7 @@ def _survivors(spec: PCFSpec, a_rows: np.ndarray, b_rows: np.ndarray) -> tuple[S
     whose Richardson extrapolation settles (:func:`brouncker.screening.slow.accelerate`)."""
     screened = screen(
         a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
-        max_denominator=spec.screen.max_denominator, engine="gpu" if spec.screen.device == "gpu" else DEFAULT_ENGINE,
+        max_denominator=spec.screen.max_denominator, engine=SCREEN_ENGINES[spec.screen.device],
     )
     converged = np.flatnonzero(screened.converged)
     with np.errstate(invalid="ignore"):

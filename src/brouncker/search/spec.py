@@ -358,12 +358,13 @@ class FRSettings(_Model):
 
 class ScreenSettings(_Model):
     """Float64 screening: depth, the relative change allowed between depths, and where the
-    walk runs (``"cpu"``: the compiled kernel; ``"gpu"``: the same kernel on a CUDA device)."""
+    walk runs (``"cpu"``: the compiled kernel; ``"gpu"``: the same kernel on a CUDA device;
+    ``"numpy"``: the reference walk over whole arrays, slower, for comparison)."""
 
     depth: int = Field(default=200, ge=10, le=100_000)
     tolerance: float = Field(default=1e-12, gt=0, le=1e-6)
     max_denominator: int = Field(default=1000, ge=1, le=10**6)  # rational limits p/q, q <= this
-    device: Literal["cpu", "gpu"] = "cpu"  # how, not what: left out of the spec's hash
+    device: Literal["cpu", "gpu", "numpy"] = "cpu"  # how, not what: left out of the spec's hash
 
 
 class MatchSettings(_Model):
