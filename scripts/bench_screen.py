@@ -117,6 +117,41 @@ def engines(sample: int, repeat: int, gpu: bool) -> None:
     Console().print(table)
 
 
+def _screen_part(part: tuple[np.ndarray, np.ndarray, int]) -> int:
+    a, b, depth = part
+    return int(screen(a, b, depth).converged.sum())
+
+
+def threads_or_processes(depth: int, repeat: int) -> None:
+    """The whole Blind-Delta space screened at ``depth``: the serial kernel in one process,
+    the kernel over ``prange`` threads in one process, and the serial kernel in one process
+    per core (what Ray tasks are), each on tasks of the search's shard size (wall seconds)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from brouncker.search.space import Space
+
+    space = Space.box(2, (-5, 5), 2, (-5, 5))
+    parts = [(*space.coefficients(start, min(start + 100_000, len(space))), depth) for start in range(0, len(space), 100_000)]
+    cores = os.cpu_count() or 1
+    with ProcessPoolExecutor(cores) as pool:
+        list(pool.map(_screen_part, parts[:cores]))  # warm: every process has the kernel loaded
+        for part in parts[:2]:
+            screen(part[0], part[1], depth, engine="parallel")
+        runs = {
+            "serial kernel, 1 process": lambda: [_screen_part(p) for p in parts],
+            f"prange, {cores} threads": lambda: [int(screen(a, b, d, engine="parallel").converged.sum()) for a, b, d in parts],
+            f"{cores} processes": lambda: list(pool.map(_screen_part, parts)),
+        }
+        wall = interleaved(runs, repeat, time.perf_counter)
+    table = Table(title=f"{len(space):,} PCFs (the whole [-5, 5] degree-2 space) at depth {depth}, tasks of 100,000 (median wall of {repeat})")
+    for column in ("how", "seconds", "speed-up over 1 process", "load"):
+        table.add_column(column, justify="right")
+    base = wall["serial kernel, 1 process"]
+    for name, seconds in wall.items():
+        table.add_row(name, f"{seconds:.2f}", f"{base / seconds:.2f}x", loadavg())
+    Console().print(table)
+
+
 def search_run(spec_name: str, device: str, workers: int) -> tuple[float, frozenset[tuple[str, str]]]:
     """Wall seconds of ``brouncker search run`` with ``[screen] device``, and the formulas it found."""
     text = (ROOT / "searches" / f"{spec_name}.toml").read_text().replace("[screen]\n", f'[screen]\ndevice = "{device}"\n', 1)
@@ -165,6 +200,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.engines:
         engines(args.sample, args.repeat, args.gpu)
+        threads_or_processes(1000, args.repeat)
         if not args.skip_search:
             end_to_end("unsupervised-deg2", args.search_repeat)
         return

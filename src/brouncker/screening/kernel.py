@@ -38,20 +38,17 @@ CHUNK = 4096  # PCFs per prange chunk: enough work to hide the scheduling cost o
 @numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False, inline="always")
 def _walk_one(i: int, a_0: float, a_1: float, a_2: float, b_0: float, b_1: float, b_2: float, da: np.ndarray, db: np.ndarray,
               p1: float, depth: int, check: int, interval: int,
-              limit: np.ndarray, before: np.ndarray, early: np.ndarray, steps: np.ndarray) -> None:  # pragma: no cover
+              limit: np.ndarray, before: np.ndarray, early: np.ndarray, steps: np.ndarray,
+              n: int = 0, q1: float = 1.0, p2: float = 1.0, q2: float = 0.0, last: float = math.nan, have_last: bool = False,
+              early_i: float = math.nan) -> None:  # pragma: no cover
     """Walk PCF ``i`` from its first three differences ``a_j, b_j`` and, past order 2, the
     rest in ``da, db`` (empty for order <= 2, updated in place); write its results at ``i``.
-    Plain Python numba compiles for the CPU here and for CUDA in :mod:`.gpu`."""
+    The walk starts at step ``n`` (0: $p(0) = a(0)$, ``p1``) from the state given, which is
+    how :func:`_walk_pair` hands on the PCF that is still walking. Plain Python numba
+    compiles for the CPU here and for CUDA in :mod:`.gpu`."""
     extra = da.shape[0]
-    q1 = 1.0
-    p2 = 1.0
-    q2 = 0.0
-    last = math.nan
-    have_last = False
-    early_i = math.nan
-    next_rescale = interval
-    next_window = SETTLE_WINDOW
-    n = 0
+    next_rescale = (n // interval + 1) * interval
+    next_window = (n // SETTLE_WINDOW + 1) * SETTLE_WINDOW
     while n < depth:
         stop = min(min(next_rescale, next_window), depth)  # the next step with something to do
         if n < check:
@@ -106,6 +103,109 @@ def _walk_one(i: int, a_0: float, a_1: float, a_2: float, b_0: float, b_1: float
     steps[i] = depth
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False, inline="always")
+def _settled(ratio: float, previous: float, last: float) -> bool:  # pragma: no cover
+    """The settling rule: a finite ratio within :data:`SETTLE_CHANGE` (relative) of the ratio
+    a window earlier and of the previous step's."""
+    bound = SETTLE_CHANGE * abs(ratio)
+    return math.isfinite(ratio) and abs(ratio - last) <= bound and abs(ratio - previous) <= bound
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
+def _walk_pair(i: int, j: int, row_i: np.ndarray, row_j: np.ndarray, levels: int, pi: float, pj: float, depth: int, check: int,
+               interval: int, limit: np.ndarray, before: np.ndarray, early: np.ndarray, steps: np.ndarray) -> None:  # pragma: no cover
+    """Walk PCFs ``i`` and ``j`` of order at most 2 side by side, as :func:`_walk_one` walks
+    each (the same operations on each, so the same floats): one step's chain of a multiply
+    and an add leaves the core idle most of the time, and two independent chains fill it.
+    When one settles, the other goes on alone from where it is."""
+    ai0, ai1, ai2 = row_i[0], row_i[1] if levels > 1 else 0.0, row_i[2] if levels > 2 else 0.0
+    bi0, bi1, bi2 = row_i[levels], row_i[levels + 1] if levels > 1 else 0.0, row_i[levels + 2] if levels > 2 else 0.0
+    aj0, aj1, aj2 = row_j[0], row_j[1] if levels > 1 else 0.0, row_j[2] if levels > 2 else 0.0
+    bj0, bj1, bj2 = row_j[levels], row_j[levels + 1] if levels > 1 else 0.0, row_j[levels + 2] if levels > 2 else 0.0
+    pi1, qi1, pi2, qi2 = pi, 1.0, 1.0, 0.0
+    pj1, qj1, pj2, qj2 = pj, 1.0, 1.0, 0.0
+    last_i = last_j = math.nan
+    have_last = False
+    early_i = early_j = math.nan
+    next_rescale = interval
+    next_window = SETTLE_WINDOW
+    none = np.zeros(0)
+    n = 0
+    while n < depth:
+        stop = min(min(next_rescale, next_window), depth)
+        if n < check:
+            stop = min(stop, check)
+        for _ in range(stop - n):
+            pn = pi2 * bi0 + pi1 * ai0
+            qn = qi2 * bi0 + qi1 * ai0
+            pi2 = pi1
+            qi2 = qi1
+            pi1 = pn
+            qi1 = qn
+            pn = pj2 * bj0 + pj1 * aj0
+            qn = qj2 * bj0 + qj1 * aj0
+            pj2 = pj1
+            qj2 = qj1
+            pj1 = pn
+            qj1 = qn
+            ai0 += ai1
+            bi0 += bi1
+            ai1 += ai2
+            bi1 += bi2
+            aj0 += aj1
+            bj0 += bj1
+            aj1 += aj2
+            bj1 += bj2
+        n = stop
+        if n == next_rescale:
+            next_rescale += interval
+            _, exponent = math.frexp(max(max(abs(pi1), abs(qi1)), max(abs(pi2), abs(qi2))))
+            factor = math.ldexp(1.0, -exponent)
+            pi1 *= factor
+            qi1 *= factor
+            pi2 *= factor
+            qi2 *= factor
+            _, exponent = math.frexp(max(max(abs(pj1), abs(qj1)), max(abs(pj2), abs(qj2))))
+            factor = math.ldexp(1.0, -exponent)
+            pj1 *= factor
+            qj1 *= factor
+            pj2 *= factor
+            qj2 *= factor
+        if n == check:
+            early_i = pi1 / qi1
+            early_j = pj1 / qj1
+        if n == next_window:
+            next_window += SETTLE_WINDOW
+            if n < depth:
+                ratio_i = pi1 / qi1
+                ratio_j = pj1 / qj1
+                done_i = done_j = False
+                if have_last:
+                    previous_i = pi2 / qi2
+                    if _settled(ratio_i, previous_i, last_i):
+                        limit[i], before[i], early[i], steps[i] = ratio_i, previous_i, last_i if n < check else early_i, n
+                        done_i = True
+                    previous_j = pj2 / qj2
+                    if _settled(ratio_j, previous_j, last_j):
+                        limit[j], before[j], early[j], steps[j] = ratio_j, previous_j, last_j if n < check else early_j, n
+                        done_j = True
+                if done_i and done_j:
+                    return
+                if done_i:
+                    _walk_one(j, aj0, aj1, aj2, bj0, bj1, bj2, none, none, pj1, depth, check, interval, limit, before, early,
+                              steps, n, qj1, pj2, qj2, ratio_j, True, early_j)
+                    return
+                if done_j:
+                    _walk_one(i, ai0, ai1, ai2, bi0, bi1, bi2, none, none, pi1, depth, check, interval, limit, before, early,
+                              steps, n, qi1, pi2, qi2, ratio_i, True, early_i)
+                    return
+                last_i = ratio_i
+                last_j = ratio_j
+                have_last = True
+    limit[i], before[i], early[i], steps[i] = pi1 / qi1, pi2 / qi2, early_i, depth
+    limit[j], before[j], early[j], steps[j] = pj1 / qj1, pj2 / qj2, early_j, depth
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _differences_row(c: np.ndarray, i: int, order: int, values: np.ndarray, out: np.ndarray, offset: int) -> None:  # pragma: no cover
     """$\\Delta^j f(1)$, $j \\le$ ``order``, of row ``i`` of ``c`` into ``out[offset:]``: the
@@ -143,6 +243,16 @@ def _walk_range(terms: np.ndarray, a: np.ndarray, b: np.ndarray, a0: np.ndarray,
     values = np.zeros(levels, dtype=np.int64)
     computed = terms.shape[0] == 0
     check = depth - gap
+    if computed and extra == 0:  # order <= 2: two PCFs at a time
+        other = np.zeros(2 * levels)
+        for i in range(start, stop - 1, 2):
+            _differences_row(a, i, order, values, row, 0)
+            _differences_row(b, i, order, values, row, levels)
+            _differences_row(a, i + 1, order, values, other, 0)
+            _differences_row(b, i + 1, order, values, other, levels)
+            _walk_pair(i, i + 1, row, other, levels, float(a[i, a.shape[1] - 1]), float(a[i + 1, a.shape[1] - 1]), depth, check,
+                       interval, limit, before, early, steps)
+        start = stop - (stop - start) % 2
     for i in range(start, stop):
         if computed:
             _differences_row(a, i, order, values, row, 0)
