@@ -46,6 +46,7 @@ from ..convergence.dynamics import dynamics
 from ..convergence.factorial import factorial_reductions
 from ..errors import InconclusiveError
 from ..identification.identify import Identification, confirm, identify
+from ..limits import SCREEN_BLOCK
 from ..pcf.canonical import Canonical, canonical
 from ..pcf.fraction import PCF
 from ..pcf.limit import pcf_limit
@@ -211,30 +212,54 @@ def _run_fr(state: _Shard, space: Space | TemplateSpace, a_rows: np.ndarray, b_r
         state.record_fr(canon.pcf, canon.key, index, found, parameters)
 
 
-def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
-    """Screen, match, and do the exact work of one shard; see the module docstring."""
-    state = _Shard(spec, shard, search_id)
-    space = spec.space()
-    a_rows, b_rows = space.coefficients(shard.start, shard.stop)
-    if spec.mode == "fr":
-        state.counts["pcfs"] = len(shard)
-        _run_fr(state, space, a_rows, b_rows)
-        return state.result()
+def _screen_and_match(spec: PCFSpec, state: _Shard, a_rows: np.ndarray, b_rows: np.ndarray,
+                      offset: int, by_row: dict[int, list[str]]) -> np.ndarray:
+    """Screen one block of a shard (its rows start at ``offset`` in the shard), add its counts
+    to the shard's and the constants its limits match to ``by_row``; the block's survivors."""
     screened, survivors, limits, slow = _survivors(spec, a_rows, b_rows)
-    state.counts["pcfs"] = len(shard)
-    state.counts.update(screened.counts())
-    state.counts["slow"] = int(slow.sum())
+    for key, value in screened.counts().items():
+        state.counts[key] += value
+    state.counts["slow"] += int(slow.sum())
     tables = moebius_tables(tuple(spec.constants), spec.match.bound)
-    by_row: dict[int, list[str]] = {}
     for kept, tolerance in ((~slow, spec.match.tolerance), (slow, max(spec.match.tolerance, SLOW_MATCH_TOLERANCE))):
         for m in match(limits[kept], tables, tolerance, spec.screen.max_denominator):
-            names = by_row.setdefault(int(survivors[kept][m.index]), [])
+            names = by_row.setdefault(offset + int(survivors[kept][m.index]), [])
             if m.constant not in names:
                 names.append(m.constant)
-    state.counts["matched"] = len(by_row)
+    return survivors
 
-    rows = survivors.tolist() if spec.mode == "dynamics" else sorted(by_row)
-    found_pcfs = [PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row])) for row in rows]
+
+def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
+    """Screen, match, and do the exact work of one shard; see the module docstring.
+
+    In ``identify`` mode the shard is enumerated, screened and matched one block of
+    :data:`~brouncker.limits.SCREEN_BLOCK` PCFs at a time, keeping only the matched rows:
+    its memory is a block's, whatever the shard's size
+    (:meth:`brouncker.search.spec.PCFSpec.task_bytes`)."""
+    state = _Shard(spec, shard, search_id)
+    space = spec.space()
+    state.counts["pcfs"] = len(shard)
+    by_row: dict[int, list[str]] = {}
+    if spec.mode == "identify":
+        found_by_row: dict[int, PCF] = {}
+        for start in range(shard.start, shard.stop, SCREEN_BLOCK):
+            a_rows, b_rows = space.coefficients(start, min(start + SCREEN_BLOCK, shard.stop))
+            before = set(by_row)
+            _screen_and_match(spec, state, a_rows, b_rows, start - shard.start, by_row)
+            for row in set(by_row) - before:
+                local = row - (start - shard.start)
+                found_by_row[row] = PCF(_coefficients(a_rows[local]), _coefficients(b_rows[local]))
+        rows = sorted(by_row)
+        found_pcfs = [found_by_row[row] for row in rows]
+    else:
+        a_rows, b_rows = space.coefficients(shard.start, shard.stop)
+        if spec.mode == "fr":
+            _run_fr(state, space, a_rows, b_rows)
+            return state.result()
+        survivors = _screen_and_match(spec, state, a_rows, b_rows, 0, by_row)
+        rows = survivors.tolist()
+        found_pcfs = [PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row])) for row in rows]
+    state.counts["matched"] = len(by_row)
     canons = [canonical(f) for f in found_pcfs]
     skip = _done_elsewhere(spec, shard, rows, found_pcfs, canons, by_row) if spec.mode == "dynamics" else set()
     state.counts["elsewhere"] = len(skip)

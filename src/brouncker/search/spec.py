@@ -114,6 +114,7 @@ from ..limits import (
     MAX_SPEC_BYTES,
     MAX_TASK_SIZE,
     MAX_TEMPLATE_TEXT,
+    SCREEN_BLOCK,
     SCREEN_BYTES_PER_PCF,
     SCREEN_SECONDS_PER_PCF_STEP,
 )
@@ -470,11 +471,16 @@ class PCFSpec(SearchSpec):
         task = min(self.shard_size, total)
         if task > limits.max_task_size:
             raise ValueError(
-                f"shard_size = {number(task)} PCFs needs about {size(task * SCREEN_BYTES_PER_PCF)} per task, over "
+                f"shard_size = {number(task)} PCFs needs about {size(self.task_bytes(task))} per task, over "
                 f"limits.max_task_size = {number(limits.max_task_size)}: use a smaller shard_size, or raise max_task_size in [limits]"
             )
-        check_memory(f"a shard of {number(task)} PCFs", task * SCREEN_BYTES_PER_PCF)
+        check_memory(f"a shard of {number(task)} PCFs", self.task_bytes(task))
         return self
+
+    def task_bytes(self, task: int) -> int:
+        """Peak memory of a shard of ``task`` PCFs: identify mode screens it by blocks of
+        ``SCREEN_BLOCK``, the other modes hold the whole shard's arrays."""
+        return (min(task, SCREEN_BLOCK) if self.mode == "identify" else task) * SCREEN_BYTES_PER_PCF
 
     def space(self) -> Space | TemplateSpace:
         return self.family.space()
