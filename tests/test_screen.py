@@ -38,6 +38,8 @@ def test_screened_limits_equal_exact_convergents(pcfs):
         exact = walk(tuple(pa), tuple(pb), depth)
         assert exact.q != 0
         value = float(mpmath.mpf(int(exact.p)) / int(exact.q))
+        if abs(value) < 1e-12 and abs(result.limits[i]) < 1e-12:
+            continue  # a limit of 0 is rounding noise in float64 (PCF(n, -3n): 2e-24 for 3e-132); no constant matches it
         assert result.limits[i] == pytest.approx(value, rel=1e-12, abs=0)
 
 
