@@ -174,3 +174,28 @@ def test_the_kernels_small_rational_is_the_screens(x, max_denominator, rtol):
 
     values = np.array(x, dtype=np.float64)
     assert [_small_rational(v, max_denominator, rtol) for v in values.tolist()] == small_rational(values, max_denominator, rtol).tolist()
+
+
+@pytest.mark.skipif(gpu.available(), reason="a CUDA device is present: the refusal is for machines without one")
+def test_a_gpu_search_without_a_device_is_refused_before_anything_is_written(tmp_path):
+    spec = tmp_path / "gpu.toml"
+    spec.write_text('name = "gpu"\n[family.a]\ndegree = 1\nrange = [-2, 2]\n[family.b]\ndegree = 1\nrange = [-2, 2]\n'
+                    '[screen]\ndepth = 100\ndevice = "gpu"\n')
+    db = tmp_path / "run.db"
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    done = subprocess.run([sys.executable, "-m", "brouncker", "search", "run", str(spec), "--db", f"sqlite:///{db}", "--workers", "0"],
+                          check=False, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and 'device = "gpu"' in done.stderr
+    assert not db.exists() or "gpu" not in subprocess.run(
+        [sys.executable, "-m", "brouncker", "search", "list", "--db", f"sqlite:///{db}"], check=False, capture_output=True, text=True,
+        env=env, timeout=300).stdout
+
+
+def test_the_device_is_how_not_what():
+    """A spec's hash (how a search is found again) does not change with the device."""
+    from brouncker.search.spec import parse_spec
+
+    family = {"a": {"degree": 1, "range": [-2, 2]}, "b": {"degree": 1, "range": [-2, 2]}}
+    hashes = {parse_spec({"name": "x", "family": family, "screen": {"device": d}}).hash for d in ("cpu", "gpu", "numpy")}
+    assert hashes == {parse_spec({"name": "x", "family": family}).hash}
