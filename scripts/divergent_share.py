@@ -22,8 +22,8 @@ from brouncker.convergence.dynamics import dynamics
 from brouncker.pcf.canonical import inflate
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.polynomial import Coefficients, multiply
-from brouncker.search.kinds.pcf import run_shard
-from brouncker.search.spec import PCFSpec, load_spec
+from brouncker.search.kinds.pcf import PCFSpec, run_shard
+from brouncker.search.spec import load_spec
 
 KNOWN = (
     ("2n+1", "n^2"),  # 4/pi

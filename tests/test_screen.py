@@ -40,6 +40,8 @@ def test_screened_limits_equal_exact_convergents(pcfs):
         exact = walk(tuple(pa), tuple(pb), depth)
         assert exact.q != 0
         value = float(mpmath.mpf(int(exact.p)) / int(exact.q))
+        if abs(value) < 1e-12 and abs(result.limits[i]) < 1e-12:
+            continue  # a limit of 0 is rounding noise in float64 (PCF(n, -3n): 2e-24 for 3e-132); no constant matches it
         assert result.limits[i] == pytest.approx(value, rel=1e-12, abs=0)
 
 
@@ -114,9 +116,9 @@ def test_freezing_settled_columns_changes_no_verdict(monkeypatch):
     a, b = space.coefficients(0, len(space))
     pick = np.random.default_rng(3).choice(len(space), 4000, replace=False)
     a, b = a[pick], b[pick]
-    frozen = screen(a, b, depth=600)
+    frozen = screen(a, b, depth=600, engine="numpy")
     monkeypatch.setattr(module, "FREEZE_EVERY", 10**9)
-    full = screen(a, b, depth=600)
+    full = screen(a, b, depth=600, engine="numpy")
     assert frozen.status.tolist() == full.status.tolist()
     ok = full.converged
     assert np.allclose(frozen.limits[ok], full.limits[ok], rtol=1e-12, atol=0)

@@ -350,3 +350,20 @@ def test_the_cli_closes_the_store_on_every_path(tmp_path, monkeypatch, argv, tas
     result = CliRunner().invoke(app, argv)
     assert result.exit_code == code, result.output
     assert WatchedStore.closed == 1
+
+
+def test_identify_mode_by_blocks_finds_what_the_whole_shard_finds(monkeypatch):
+    """Enumerating, screening and matching a shard block by block (its memory a block's)
+    gives the records and counts of the shard taken whole, on either screen engine."""
+    from brouncker.search.kinds import pcf as pipeline
+
+    spec = small_spec()
+    whole_run = run_shard(spec, whole(spec))
+    monkeypatch.setattr(pipeline, "SCREEN_BLOCK", 37)
+    by_blocks = run_shard(spec, whole(spec))
+    reference = run_shard(small_spec(screen={"depth": 150, "device": "numpy"}), whole(spec))
+    for run in (by_blocks, reference):
+        assert [c.as_dict() for c in run.conjectures] == [c.as_dict() for c in whole_run.conjectures]
+        timing = {"seconds", "cpu_seconds"}
+        assert {k: v for k, v in run.counts.items() if k not in timing} == {k: v for k, v in whole_run.counts.items() if k not in timing}
+    assert whole_run.counts["confirmed"] > 0

@@ -210,7 +210,7 @@ def test_shard_count_and_task_size_have_limits():
     with pytest.raises(SpecError, match=f"makes 1,768,900 shards, over limits.max_shards = {MAX_SHARDS:,}: use a shard_size of at least 18"):
         parse_spec({"name": "x", "family": deg2, "shard_size": 1})
     with pytest.raises(SpecError, match="limits.max_task_size"):
-        parse_spec({"name": "x", "family": deg2, "shard_size": 1_500_000})
+        parse_spec({"name": "x", "family": deg2, "shard_size": 1_500_000, "limits": {"max_task_size": 1_000_000}})
     raised = parse_spec({"name": "x", "family": deg2, "shard_size": 1, "limits": {"max_shards": 2_000_000}})  # on purpose
     assert raised.limits.max_shards == 2_000_000 and raised.limits.max_space == MAX_SPACE
     with pytest.raises(SpecError, match="limits.max_space"):

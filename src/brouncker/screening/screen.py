@@ -44,6 +44,8 @@ FREEZE_EVERY = 16  # steps between checks for columns that have stopped moving
 FREEZE_CHANGE = 4e-16  # relative change (two ulps) below which a column has settled in float64
 FREEZE_MIN_FRACTION = 0.05  # compact the arrays only when this share of the columns can go
 BLOCK = 32768  # PCFs per inner block: large enough to hide numpy's per-call overhead
+ENGINES = ("kernel", "parallel", "gpu", "numpy")  # how the walk runs (see :func:`screen`)
+DEFAULT_ENGINE = "kernel"
 
 CONVERGED, DIVERGENT, RATIONAL, NOT_CONVERGED = 0, 1, 2, 3
 STATUS_NAMES = ("converged", "divergent", "rational", "not_converged")
@@ -89,7 +91,7 @@ def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
     """
     rows, width = coefficients.shape
     weights = _power_differences(width, order)
-    if rows == 0 or sum(w * _largest(c) for w, c in zip(weights, coefficients.T)) < INT64_SAFE:
+    if _differences_fit(coefficients, order):
         return _exact_differences(coefficients, order)
     bound = np.zeros(rows)
     for w, c in zip(weights, coefficients.T):
@@ -100,6 +102,14 @@ def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
         if part.any():
             table[:, part] = _exact_differences(coefficients[part].astype(dtype), order)
     return table
+
+
+def _differences_fit(coefficients: np.ndarray, order: int) -> bool:
+    r"""Whether every $|\Delta^j f(1)|$, $j \le$ ``order``, of every row is bounded below
+    ``INT64_SAFE`` by the block's largest coefficients (then int64 arithmetic gives them exactly)."""
+    rows, width = coefficients.shape
+    weights = _power_differences(width, order)
+    return rows == 0 or sum(w * _largest(c) for w, c in zip(weights, coefficients.T)) < INT64_SAFE
 
 
 def _largest(x: np.ndarray) -> int:
@@ -135,9 +145,11 @@ def _exact_object_differences(coefficients: np.ndarray, order: int) -> np.ndarra
 
 def _abs_sum(x: np.ndarray) -> float:
     r"""$\max_{row} \sum |c|$, in int64 where it cannot wrap, else in float64."""
-    if _largest(x) * x.shape[1] < INT64_SAFE:
-        return float(np.abs(x).sum(axis=1).max())
-    return float(np.abs(x.astype(np.float64)).sum(axis=1).max())
+    exact = _largest(x) * x.shape[1] < INT64_SAFE
+    total = np.zeros(x.shape[0], dtype=np.int64 if exact else np.float64)
+    for column in x.T:  # column by column: a sum over a short axis is slow in numpy
+        total += np.abs(column if exact else column.astype(np.float64))
+    return float(total.max())
 
 
 def _rescale_interval(a: np.ndarray, b: np.ndarray, depth: int) -> int:
@@ -167,14 +179,22 @@ def finite_fraction(b: np.ndarray, depth: int) -> np.ndarray:
     [True, False, True, False]
     """
     b = np.atleast_2d(np.asarray(b, dtype=np.int64))
-    count, width = b.shape
+    count = b.shape[0]
     if count == 0 or depth < 1:
         return np.zeros(count, dtype=bool)
-    largest = _largest(b)
-    top = min(depth, largest or 1)
-    if width * largest * top ** (width - 1) < INT64_SAFE:
+    top = _uniform_root_bound(b, depth)
+    if top:
         return _vanishes(b, np.full(count, top))
     return _finite_rows(b, depth)
+
+
+def _uniform_root_bound(b: np.ndarray, depth: int) -> int:
+    r"""$\min(depth, \max |c|)$, the last $n$ at which :func:`finite_fraction` tries every row
+    of ``b``, when every $|b(n)|$ up to there stays below ``INT64_SAFE``; else 0."""
+    width = b.shape[1]
+    largest = _largest(b)
+    top = min(depth, largest or 1)
+    return top if width * largest * top ** (width - 1) < INT64_SAFE else 0
 
 
 def _finite_rows(b: np.ndarray, depth: int) -> np.ndarray:
@@ -303,6 +323,23 @@ def _walk_block(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: in
     return limit, before, early
 
 
+def _walk_compiled(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: int, engine: str) -> tuple[np.ndarray, ...]:
+    """:func:`_walk_block`'s limits from a compiled engine, fed the same difference tables (the
+    GPU, and the rows whose tables need more than int64: the kernel computes the others itself)."""
+    order = max(a.shape[1], b.shape[1]) - 1
+    terms = np.concatenate([_differences(a, order).T, _differences(b, order).T], axis=1)
+    a0 = a[:, -1].astype(np.float64)
+    if engine == "gpu":
+        from .gpu import walk as gpu_walk  # numba.cuda: imported only when asked for
+
+        limit, before, early, _ = gpu_walk(terms, a0, depth, gap, interval)
+    else:
+        from .kernel import walk  # numba: imported on first use, not with brouncker
+
+        limit, before, early, _ = walk(terms, a0, depth, gap, interval, parallel=engine == "parallel")
+    return limit, before, early
+
+
 def screen(
     a: np.ndarray,
     b: np.ndarray,
@@ -310,11 +347,15 @@ def screen(
     tolerance: float = DEFAULT_TOLERANCE,
     max_denominator: int = DEFAULT_MAX_DENOMINATOR,
     gap: int | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Screening:
     r"""Screen PCFs given as coefficient rows (highest degree first), one PCF per row.
 
     ``a`` has shape (count, deg a + 1) and ``b`` (count, deg b + 1), integers with
     $|a(n)|, |b(n)| < 2^{53}$ up to ``depth`` so that the terms are exact in float64.
+    ``engine`` walks them: ``"kernel"`` (compiled, one PCF at a time, :mod:`.kernel`),
+    ``"parallel"`` (the same over every core), ``"gpu"`` (:mod:`.gpu`) or ``"numpy"``
+    (whole arrays, the reference the others are tested against).
     """
     a = np.atleast_2d(np.asarray(a, dtype=np.int64))
     b = np.atleast_2d(np.asarray(b, dtype=np.int64))
@@ -326,13 +367,27 @@ def screen(
     if not 1 <= gap < depth:
         raise ValueError(f"gap must lie in [1, depth), got {gap}")
     count = a.shape[0]
+    interval = _rescale_interval(a, b, depth)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown screen engine {engine!r}: one of {', '.join(ENGINES)}")
+    order = max(a.shape[1], b.shape[1]) - 1
+    if engine in ("kernel", "parallel") and _differences_fit(a, order) and _differences_fit(b, order):
+        from .kernel import screen_rows  # numba: imported on first use, not with brouncker
+
+        top = _uniform_root_bound(b, depth) if count else 1
+        finite = np.zeros(0, dtype=bool) if top else finite_fraction(b, depth)
+        limits, change, status, _ = screen_rows(a, b, order, depth, gap, interval, tolerance, max_denominator, top, finite,
+                                                parallel=engine == "parallel")
+        return Screening(limits=limits, change=change, status=status, depth=depth)
     limits = np.empty(count)
     change = np.empty(count)
     finite = finite_fraction(b, depth)
-    interval = _rescale_interval(a, b, depth)
     for start in range(0, count, BLOCK):
         stop = min(start + BLOCK, count)
-        limit, before, early = _walk_block(a[start:stop], b[start:stop], depth, gap, interval)
+        if engine == "numpy":
+            limit, before, early = _walk_block(a[start:stop], b[start:stop], depth, gap, interval)
+        else:
+            limit, before, early = _walk_compiled(a[start:stop], b[start:stop], depth, gap, interval, engine)
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.abs(limit)
             change[start:stop] = np.maximum(np.abs(limit - before), np.abs(limit - early)) / scale
@@ -342,11 +397,16 @@ def screen(
     status[settled] = CONVERGED
     status[~np.isfinite(limits)] = DIVERGENT
     status[limits == 0] = RATIONAL
-    near = small_rational(limits[settled], max_denominator, max(tolerance * 10, 1e-14))
+    near = small_rational(limits[settled], max_denominator, rational_tolerance(tolerance))
     idx = np.flatnonzero(settled)[near]
     status[idx] = RATIONAL
     status[finite] = RATIONAL
     return Screening(limits=limits, change=change, status=status, depth=depth)
+
+
+def rational_tolerance(tolerance: float) -> float:
+    """The relative distance to a small rational below which a settled limit counts as rational."""
+    return max(tolerance * 10, 1e-14)
 
 
 def small_rational(x: np.ndarray, max_denominator: int, rtol: float) -> np.ndarray:

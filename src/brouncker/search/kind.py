@@ -78,7 +78,14 @@ class SearchSpec(SpecModel):
     def hash(self) -> str:
         """sha256 (hex) of the canonical JSON of :meth:`as_dict`, defaults included, limits
         left out: the same search is found again whatever limits a run allows."""
-        data = self.model_dump(mode="json", exclude=self.hash_excludes())
+        exclude: dict[str, Any] = {}
+        for key in self.hash_excludes():  # "screen.device" leaves out one key of a table
+            head, _, rest = key.partition(".")
+            if rest:
+                exclude.setdefault(head, {})[rest] = True
+            else:
+                exclude[head] = True
+        data = self.model_dump(mode="json", exclude=exclude)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 

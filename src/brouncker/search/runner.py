@@ -22,6 +22,7 @@ went away (:attr:`SearchReport.interruption`).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -311,6 +312,18 @@ def stored_spec(store: Store, search_id: int) -> SearchSpec:
     return parse_spec(row.spec, f"search {search_id}")
 
 
+def _check_device(spec: SearchSpec) -> None:
+    """Refuse ``[screen] device = "gpu"`` up front when the search runs on this machine and it
+    has no CUDA device (on a cluster the workers' machines decide)."""
+    screen = getattr(spec, "screen", None)
+    if getattr(screen, "device", None) != "gpu":
+        return
+    from ..screening.gpu import available  # numba.cuda: imported only for a GPU spec
+
+    if not available():
+        raise BrounckerError('[screen] device = "gpu": numba sees no CUDA device on this machine; use device = "cpu"')
+
+
 def run_search(
     store: Store,
     spec: SearchSpec,
@@ -331,6 +344,8 @@ def run_search(
     (closed at the end); ``task_fn`` replaces the kind's task function (fault-injection tests).
     The caller owns ``store`` and closes it.
     """
+    if executor is None and not (address or os.environ.get("RAY_ADDRESS")):
+        _check_device(spec)
     plan = plan or plan_search(spec)
     if search_id is None:
         search_id = prepare_search(store, spec, plan)

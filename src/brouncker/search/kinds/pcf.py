@@ -61,6 +61,7 @@ from ...limits import (
     MAX_PCF_COEFFICIENT,
     MAX_PCF_DEGREE,
     MAX_TEMPLATE_TEXT,
+    SCREEN_BLOCK,
     SCREEN_BYTES_PER_PCF,
     SCREEN_SECONDS_PER_PCF_STEP,
     check_memory,
@@ -75,7 +76,7 @@ from ...pcf.value import pcf_limit
 from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ...records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
 from ...screening.match import match, moebius_tables
-from ...screening.screen import NOT_CONVERGED, Screening, screen
+from ...screening.screen import DEFAULT_ENGINE, NOT_CONVERGED, Screening, screen
 from ...screening.slow import SLOW_CHANGE, accelerate
 from ..kind import Kind, Limits, SearchSpec, SpecModel, known_constants, value_range
 from ..shards import Plan, Shard, ShardResult, ShardRun
@@ -248,11 +249,14 @@ class FRSettings(SpecModel):
 
 
 class ScreenSettings(SpecModel):
-    """Float64 screening: depth, and the relative change allowed between depths."""
+    """Float64 screening: depth, the relative change allowed between depths, and where the
+    walk runs (``"cpu"``: the compiled kernel; ``"gpu"``: the same kernel on a CUDA device;
+    ``"numpy"``: the reference walk over whole arrays, slower, for comparison)."""
 
     depth: int = Field(default=200, ge=10, le=100_000)
     tolerance: float = Field(default=1e-12, gt=0, le=1e-6)
     max_denominator: int = Field(default=1000, ge=1, le=10**6)  # rational limits p/q, q <= this
+    device: Literal["cpu", "gpu", "numpy"] = "cpu"  # how, not what: left out of the spec's hash
 
 
 class MatchSettings(SpecModel):
@@ -273,7 +277,7 @@ class PCFSpec(SearchSpec):
     """A search of PCFs from a box: validated, hashable, and turned into a :class:`Space`."""
 
     # PCF searches were stored before kinds existed: without `kind` their hashes stay as they were
-    HASH_EXCLUDES: ClassVar[frozenset[str]] = frozenset({"limits", "kind"})
+    HASH_EXCLUDES: ClassVar[frozenset[str]] = frozenset({"limits", "kind", "screen.device"})
 
     kind: Literal["pcf"] = "pcf"
     mode: Literal["identify", "dynamics", "fr"] = "identify"
@@ -319,14 +323,19 @@ class PCFSpec(SearchSpec):
         task = min(self.shard_size, total)
         if task > limits.max_task_size:
             raise ValueError(
-                f"shard_size = {number(task)} PCFs needs about {size(task * SCREEN_BYTES_PER_PCF)} per task, over "
+                f"shard_size = {number(task)} PCFs needs about {size(self.task_bytes(task))} per task, over "
                 f"limits.max_task_size = {number(limits.max_task_size)}: use a smaller shard_size, or raise max_task_size in [limits]"
             )
         try:
-            check_memory(task * SCREEN_BYTES_PER_PCF, f"a shard of {number(task)} PCFs", "use a smaller shard_size")
+            check_memory(self.task_bytes(task), f"a shard of {number(task)} PCFs", "use a smaller shard_size")
         except LimitError as exc:
             raise ValueError(str(exc)) from None
         return self
+
+    def task_bytes(self, task: int) -> int:
+        """Peak memory of a shard of ``task`` PCFs: identify mode screens it by blocks of
+        ``SCREEN_BLOCK``, the other modes hold the whole shard's arrays."""
+        return (min(task, SCREEN_BLOCK) if self.mode == "identify" else task) * SCREEN_BYTES_PER_PCF
 
     def space(self) -> Space | TemplateSpace:
         return self.family.space()
@@ -340,6 +349,7 @@ COUNT_KEYS = (
     "matched", "classes", "elsewhere", "exact", "confirmed", "unconfirmed", "inconclusive",
     "fr_passed", "fr", "fr_rejected", "candidates", "slow",
 )
+SCREEN_ENGINES = {"cpu": DEFAULT_ENGINE, "gpu": "gpu", "numpy": "numpy"}  # [screen] device -> the screen's engine
 SLOW_MATCH_TOLERANCE = 1e-8  # a slow PCF's extrapolated float limit is good to about 1e-9 (relative)
 MIN_FR_DIGITS = 15  # an FR limit known to fewer than twice this many digits is only a candidate
 
@@ -486,30 +496,53 @@ def _run_fr(state: _Shard, space: Space | TemplateSpace, a_rows: np.ndarray, b_r
         state.record_fr(canon.pcf, canon.key, index, found, parameters)
 
 
-def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
-    """Screen, match, and do the exact work of one shard; see the module docstring."""
-    state = _Shard(spec, shard, search_id)
-    space = spec.space()
-    a_rows, b_rows = space.coefficients(shard.start, shard.stop)
-    if spec.mode == "fr":
-        state.counts["pcfs"] = len(shard)
-        _run_fr(state, space, a_rows, b_rows)
-        return state.result()
+def _screen_and_match(spec: PCFSpec, state: _Shard, a_rows: np.ndarray, b_rows: np.ndarray,
+                      offset: int, by_row: dict[int, list[str]]) -> np.ndarray:
+    """Screen one block of a shard (its rows start at ``offset`` in the shard), add its counts
+    to the shard's and the constants its limits match to ``by_row``; the block's survivors."""
     screened, survivors, limits, slow = _survivors(spec, a_rows, b_rows)
-    state.counts["pcfs"] = len(shard)
-    state.counts.update(screened.counts())
-    state.counts["slow"] = int(slow.sum())
+    for key, value in screened.counts().items():
+        state.counts[key] += value
+    state.counts["slow"] += int(slow.sum())
     tables = moebius_tables(tuple(spec.constants), spec.match.bound)
-    by_row: dict[int, list[str]] = {}
     for kept, tolerance in ((~slow, spec.match.tolerance), (slow, max(spec.match.tolerance, SLOW_MATCH_TOLERANCE))):
         for m in match(limits[kept], tables, tolerance, spec.screen.max_denominator):
-            names = by_row.setdefault(int(survivors[kept][m.index]), [])
+            names = by_row.setdefault(offset + int(survivors[kept][m.index]), [])
             if m.constant not in names:
                 names.append(m.constant)
-    state.counts["matched"] = len(by_row)
+    return survivors
 
-    rows = survivors.tolist() if spec.mode == "dynamics" else sorted(by_row)
-    found_pcfs = [PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row])) for row in rows]
+
+def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
+    """Screen, match, and do the exact work of one shard; see the module docstring.
+
+    In ``identify`` mode the shard is enumerated, screened and matched one block of
+    :data:`~brouncker.limits.SCREEN_BLOCK` PCFs at a time, keeping only the matched rows:
+    its memory is a block's, whatever the shard's size (:meth:`PCFSpec.task_bytes`)."""
+    state = _Shard(spec, shard, search_id)
+    space = spec.space()
+    state.counts["pcfs"] = len(shard)
+    by_row: dict[int, list[str]] = {}
+    if spec.mode == "identify":
+        found_by_row: dict[int, PCF] = {}
+        for start in range(shard.start, shard.stop, SCREEN_BLOCK):
+            a_rows, b_rows = space.coefficients(start, min(start + SCREEN_BLOCK, shard.stop))
+            before = set(by_row)
+            _screen_and_match(spec, state, a_rows, b_rows, start - shard.start, by_row)
+            for row in set(by_row) - before:
+                local = row - (start - shard.start)
+                found_by_row[row] = PCF(_coefficients(a_rows[local]), _coefficients(b_rows[local]))
+        rows = sorted(by_row)
+        found_pcfs = [found_by_row[row] for row in rows]
+    else:
+        a_rows, b_rows = space.coefficients(shard.start, shard.stop)
+        if spec.mode == "fr":
+            _run_fr(state, space, a_rows, b_rows)
+            return state.result()
+        survivors = _screen_and_match(spec, state, a_rows, b_rows, 0, by_row)
+        rows = survivors.tolist()
+        found_pcfs = [PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row])) for row in rows]
+    state.counts["matched"] = len(by_row)
     canons = [canonical(f) for f in found_pcfs]
     skip = _done_elsewhere(spec, shard, rows, found_pcfs, canons, by_row) if spec.mode == "dynamics" else set()
     state.counts["elsewhere"] = len(skip)
@@ -567,7 +600,7 @@ def _survivors(spec: PCFSpec, a_rows: np.ndarray, b_rows: np.ndarray) -> tuple[S
     whose Richardson extrapolation settles (:func:`brouncker.screening.slow.accelerate`)."""
     screened = screen(
         a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
-        max_denominator=spec.screen.max_denominator,
+        max_denominator=spec.screen.max_denominator, engine=SCREEN_ENGINES[spec.screen.device],
     )
     converged = np.flatnonzero(screened.converged)
     with np.errstate(invalid="ignore"):
