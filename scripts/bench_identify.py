@@ -78,13 +78,25 @@ def main() -> None:
     for name, text in texts.items():
         rows.append((f"identify {name}, whole bank ({len(BANK)})", str(digits), median_ms(lambda: identify(text, digits), args.repeat)))
     five = ["pi", "e", "zeta3", "catalan", "ln2"]
-    rows.append(("identify random, pairs among 5 constants", str(digits), median_ms(lambda: identify(texts["random (no relation)"], digits, five), args.repeat)))
-    rows.append(("identify random, with all bank pairs", str(digits), median_ms(lambda: identify(texts["random (no relation)"], digits, pairs=True), 3)))
+    rows.append((
+        "identify random, pairs among 5 constants", str(digits),
+        median_ms(lambda: identify(texts["random (no relation)"], digits, five), args.repeat),
+    ))
+    rows.append((
+        "identify random, with all bank pairs", str(digits),
+        median_ms(lambda: identify(texts["random (no relation)"], digits, pairs=True), 3),
+    ))
     rows.append(("identify 4/pi, [pi] by LLL", str(digits), median_ms(lambda: identify(texts["4/pi"], digits, ["pi"]), args.repeat)))
-    rows.append(("identify 4/pi, [pi] by PSLQ", str(digits), median_ms(lambda: identify(texts["4/pi"], digits, ["pi"], method="pslq"), args.repeat)))
+    rows.append((
+        "identify 4/pi, [pi] by PSLQ", str(digits),
+        median_ms(lambda: identify(texts["4/pi"], digits, ["pi"], method="pslq"), args.repeat),
+    ))
     rows.append(("identify_pcf Apery (walk + bank)", "50", median_ms(lambda: identify_pcf("34n^3+51n^2+27n+5", "-n^6", 50), args.repeat)))
     rows.append(("confirm 2n+1, n^2 with pi (LLL)", "50", median_ms(lambda: confirm("2n+1", "n^2", "pi", 50), args.repeat)))
-    rows.append(("confirm 2n+1, n^2 with mobius (4,0,0,1)", "50", median_ms(lambda: confirm("2n+1", "n^2", "pi", 50, mobius=(4, 0, 0, 1)), args.repeat)))
+    rows.append((
+        "confirm 2n+1, n^2 with mobius (4,0,0,1)", "50",
+        median_ms(lambda: confirm("2n+1", "n^2", "pi", 50, mobius=(4, 0, 0, 1)), args.repeat),
+    ))
 
     with mp.workdps(170):
         x, y = +mp.pi, (3 * mp.pi - 1) / (2 * mp.pi + 5)

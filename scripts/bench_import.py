@@ -75,7 +75,10 @@ def main() -> None:
             median = statistics.median(times)
             reference = reference or median
             what = f"import, {workers} worker(s)" if workers else "import, serial (--workers 0)"
-            size = f"{report['formulas']:,} formulas ({report['identified']} identified, {report['claims_verified']}/{report['claims_refuted']} claims v/r)"
+            size = (
+                f"{report['formulas']:,} formulas ({report['identified']} identified, "
+                f"{report['claims_verified']}/{report['claims_refuted']} claims v/r)"
+            )
             table.add_row(what, size, f"{median:.1f}", f"{report['formulas'] / median:,.0f}", f"{reference / median:.2f}")
     Console().print(table)
 

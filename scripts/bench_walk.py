@@ -115,7 +115,9 @@ def main() -> None:
     for depth in (10**3, 10**4, 10**5):
         tree = median_time(lambda: walk(APERY_A, APERY_B, depth), args.repeat)
         slow = depth >= 10**5
-        seq = None if (slow and args.skip_slow) else median_time(lambda: walk_sequential(APERY_A, APERY_B, depth), 1 if slow else args.repeat)
+        seq = None if (slow and args.skip_slow) else median_time(
+            lambda: walk_sequential(APERY_A, APERY_B, depth), 1 if slow else args.repeat
+        )
         rt_walk = fresh_time(rt, RT_WALK, [str(depth)], 1 if slow else args.repeat)
         table.add_row(
             "walk", f"depth {depth:,}", f"{tree:.4f}",

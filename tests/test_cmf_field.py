@@ -38,7 +38,9 @@ def test_every_known_field_conserves(name):
         assert sympy_difference(field, 0, 1) == sp.zeros(2, 2)
 
 
-@pytest.mark.parametrize("p, q, z", [(0, 1, sp.Symbol("z")), (1, 2, sp.Symbol("z")), (2, 0, sp.Rational(1, 2)), (2, 2, -1), (3, 2, 1), (4, 3, sp.Rational(1, 4))])
+@pytest.mark.parametrize(
+    "p, q, z", [(0, 1, sp.Symbol("z")), (1, 2, sp.Symbol("z")), (2, 0, sp.Rational(1, 2)), (2, 2, -1), (3, 2, 1), (4, 3, sp.Rational(1, 4))]
+)
 def test_hypergeometric_fields_conserve(p, q, z):
     field = pfq(p, q, z)
     expected_rank = q if (p == q + 1 and z == 1) else max(p, q + 1)
@@ -109,7 +111,11 @@ def test_symbolic_trajectory_matrix_is_the_product_along_the_path():
     mx, my = sp.Matrix(field.matrix("x")), sp.Matrix(field.matrix("y"))
     # (2, 1) from (x + 2n, 2 + n): M_x(p) M_x(p + e_x) M_y(p + 2e_x)
     p = {x: x + 2 * n, y: 2 + n}
-    expected = mx.subs(p, simultaneous=True) * mx.subs({x: x + 2 * n + 1, y: 2 + n}, simultaneous=True) * my.subs({x: x + 2 * n + 2, y: 2 + n}, simultaneous=True)
+    expected = (
+        mx.subs(p, simultaneous=True)
+        * mx.subs({x: x + 2 * n + 1, y: 2 + n}, simultaneous=True)
+        * my.subs({x: x + 2 * n + 2, y: 2 + n}, simultaneous=True)
+    )
     assert (symbolic_trajectory_matrix(field, (2, 1), (None, 2)) - expected).applyfunc(sp.expand) == sp.zeros(2, 2)
     # a step backwards along y multiplies by M_y(x - e_y)^{-1}
     back = symbolic_trajectory_matrix(field, (1, -1), (sp.Integer(3), None))

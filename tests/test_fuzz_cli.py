@@ -219,14 +219,18 @@ TINY_TEMPLATES = st.fixed_dictionaries({
 SPEC_DOCUMENTS = st.one_of(
     TINY_SPECS.map(lambda d: "\n".join(f'"{k}" = {_toml(v)}' for k, v in d.items())),
     TINY_TEMPLATES.map(lambda d: "\n".join(f'"{k}" = {_toml(v)}' for k, v in d.items())),
-    st.dictionaries(st.sampled_from(SPEC_KEYS), SPEC_VALUES, max_size=6).map(lambda d: "\n".join(f'"{k}" = {_toml(v)}' for k, v in d.items())),
+    st.dictionaries(st.sampled_from(SPEC_KEYS), SPEC_VALUES, max_size=6).map(
+        lambda d: "\n".join(f'"{k}" = {_toml(v)}' for k, v in d.items())
+    ),
     st.binary(max_size=60).map(lambda b: b.decode("latin-1")),
     ANY_TEXT,
 )
 
 DIGIT_OPTIONS = st.one_of(st.integers(1, 60).map(str), OPTION_INTEGERS)
 VALUE_ARGUMENTS = st.one_of(
-    st.tuples(DECIMALS, st.one_of(st.none(), DIGIT_OPTIONS)).map(lambda t: ["--value", t[0]] + ([] if t[1] is None else ["--digits", t[1]])),
+    st.tuples(DECIMALS, st.one_of(st.none(), DIGIT_OPTIONS)).map(
+        lambda t: ["--value", t[0]] + ([] if t[1] is None else ["--digits", t[1]])
+    ),
     st.integers(4000, 6000).map(lambda k: ["--value", "1." + "7" * k, "--digits", "40"]),  # past Python's int-string limit
 )
 
@@ -248,7 +252,9 @@ def command_lines(database: str, folder: Path) -> dict[str, st.SearchStrategy[li
     either_polynomial = st.one_of(SMALL_POLYNOMIALS, POLYNOMIALS)
     return {
         "canonical": st.builds(lambda a, b: ["canonical", "--a", a, "--b", b, "--json"], POLYNOMIALS, POLYNOMIALS),
-        "metrics": st.builds(lambda a, b, d: ["metrics", "--a", a, "--b", b, "--depth", d, "--json"], POLYNOMIALS, either_polynomial, SMALL_DEPTHS),
+        "metrics": st.builds(
+            lambda a, b, d: ["metrics", "--a", a, "--b", b, "--depth", d, "--json"], POLYNOMIALS, either_polynomial, SMALL_DEPTHS
+        ),
         "verify": st.builds(
             lambda a, b, c, n, d: ["verify", "--a", a, "--b", b, "--constant", c, "--digits", n, "--max-depth", d, "--json"],
             either_polynomial, SMALL_POLYNOMIALS, st.one_of(VALID_CONSTANTS, CONSTANTS), DIGIT_OPTIONS, SMALL_DEPTHS),

@@ -100,7 +100,10 @@ def test_the_space_enumerates_the_grid_last_parameter_fastest() -> None:
     ("family", "message"),
     [
         ({"a": "w*n + x"}, "'family.a': cannot parse 'w*n + x': unknown symbol 'w'"),
-        ({"parameters": {"x": [1, 2], "y": [0, 1], "z": [1, 1], "w": [1, 2]}}, "'family.parameters.w': the parameter is used in neither a nor b"),
+        (
+            {"parameters": {"x": [1, 2], "y": [0, 1], "z": [1, 1], "w": [1, 2]}},
+            "'family.parameters.w': the parameter is used in neither a nor b",
+        ),
         ({"parameters": {"x": [1, 2], "y": [0, 1], "z": [1, 1], "n": [1, 2]}}, "'family.parameters.n': 'n' is the variable"),
         ({"b": "-z*n^13"}, "'family.b': degree 13 in n is over the cap of 12"),
         ({"a": "x*n^99999999999999999999 + y"}, "'family.a': degree 99999999999999999999 in n is over the cap of 12"),

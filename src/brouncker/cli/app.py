@@ -39,7 +39,9 @@ DB_OPTION_HELP = "SQLAlchemy URL of the database (default: $BROUNCKER_DB, else s
 WORKERS_HELP = "Parallel workers: 0 runs serially in this process; default: every CPU (Ray)."
 ADDRESS_HELP = "Join this Ray cluster (default: $RAY_ADDRESS, else a private local instance)."
 ALLOW_LARGE_HELP = "Raise every size limit to its large bound (README: Limits); memory is still checked."
-POLYNOMIAL_HELP = f"degree at most {POLYNOMIAL_DEGREE.default}, coefficients of at most {COEFFICIENT_DIGITS.default:,} digits; more with --allow-large"
+POLYNOMIAL_HELP = (
+    f"degree at most {POLYNOMIAL_DEGREE.default}, coefficients of at most {COEFFICIENT_DIGITS.default:,} digits; more with --allow-large"
+)
 
 
 def run(args: Sequence[str] | None = None) -> int:

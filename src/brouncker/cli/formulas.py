@@ -26,7 +26,8 @@ def verify_command(
     constant: str | None = typer.Option(None, "--constant", help="Constant expression, e.g. '6/zeta(3)'."),
     digits: int = typer.Option(..., "--digits", help=f"Digits that must agree ({DIGITS.help})."),
     max_depth: int | None = typer.Option(
-        None, "--max-depth", help=f"Depth budget (default {DEFAULT_MAX_DEPTH} or {MAX_DEPTH_PER_DIGIT}*digits, whichever is larger; {DEPTH.help})."
+        None, "--max-depth",
+        help=f"Depth budget (default {DEFAULT_MAX_DEPTH} or {MAX_DEPTH_PER_DIGIT}*digits, whichever is larger; {DEPTH.help}).",
     ),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),

@@ -20,8 +20,12 @@ SKIPPED_SHOWN = 20  # skipped rows listed on stderr; --json lists them all
 def import_command(
     file: str = typer.Argument(..., metavar="FILE", help="The formulas: a .csv file with a header, or .jsonl (JSON lines)."),
     name: str | None = typer.Option(None, "--name", help="The search's name (default: the file's name)."),
-    skip_bad: bool = typer.Option(False, "--skip-bad", help="Import the rows that parse and list the others (default: a bad row imports nothing)."),
-    digits: int | None = typer.Option(None, "--digits", help="Digits of identification (re-checked at twice as many) and of claim verification (default 30)."),
+    skip_bad: bool = typer.Option(
+        False, "--skip-bad", help="Import the rows that parse and list the others (default: a bad row imports nothing)."
+    ),
+    digits: int | None = typer.Option(
+        None, "--digits", help="Digits of identification (re-checked at twice as many) and of claim verification (default 30)."
+    ),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
     address: str | None = typer.Option(None, "--address", help=ADDRESS_HELP),
     workers: int | None = typer.Option(None, "--workers", min=0, help=WORKERS_HELP),

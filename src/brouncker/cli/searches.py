@@ -51,18 +51,29 @@ _CYCLES = f"{DEFAULT_CYCLES[0]}..{DEFAULT_CYCLES[1]}"
 @app.command("esma")
 def esma_command(
     constant: str | None = typer.Argument(None, help="A bank name or constant expression, e.g. e, tan1, 'besseli(1,2)/besseli(0,2)'."),
-    spec: str | None = typer.Option(None, "--spec", help="An ESMA spec (e.g. searches/esma-e.toml) instead of CONSTANT and the search options."),
+    spec: str | None = typer.Option(
+        None, "--spec", help="An ESMA spec (e.g. searches/esma-e.toml) instead of CONSTANT and the search options."
+    ),
     lhs_degree: int = typer.Option(DEFAULT_LHS_DEGREE, "--lhs-degree", help="Degree D of P and Q in the LHS P(c)/Q(c)."),
     coeff_limit: int = typer.Option(DEFAULT_COEFF_LIMIT, "--coeff-limit", help="Coefficients of P and Q lie in [-L, L]."),
     cycles: str = typer.Option(_CYCLES, "--cycles", help="Sign-period lengths K1..K2."),
     depth: int = typer.Option(DEFAULT_DEPTH, "--depth", help="Partial quotients extracted per (LHS, sign period)."),
     prime: int = typer.Option(DEFAULT_PRIME, "--prime", help="Prime of the Berlekamp-Massey filter."),
-    irregular_start: bool = typer.Option(IRREGULAR_START, "--irregular-start", help="Also keep recurrences that hold only after some first terms."),
-    max_pairs: int | None = typer.Option(None, "--max-pairs", min=1, help=f"Raise the limit on (LHS, sign period) pairs (default {ESMA_MAX_SPACE:,})."),
+    irregular_start: bool = typer.Option(
+        IRREGULAR_START, "--irregular-start", help="Also keep recurrences that hold only after some first terms."
+    ),
+    max_pairs: int | None = typer.Option(
+        None, "--max-pairs", min=1, help=f"Raise the limit on (LHS, sign period) pairs (default {ESMA_MAX_SPACE:,})."
+    ),
     workers: int = typer.Option(0, "--workers", min=0, help="0 runs in this process (the default); N runs on N Ray workers."),
     address: str | None = typer.Option(None, "--address", help=ADDRESS_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP + " Giving it stores the results there (resumable with 'search resume')."),
-    store: bool | None = typer.Option(None, "--store/--no-store", help="Store the results in the database (default: when --db is given); otherwise the search runs on an in-memory store."),
+    db: str | None = typer.Option(
+        None, "--db", help=DB_OPTION_HELP + " Giving it stores the results there (resumable with 'search resume')."
+    ),
+    store: bool | None = typer.Option(
+        None, "--store/--no-store",
+        help="Store the results in the database (default: when --db is given); otherwise the search runs on an in-memory store.",
+    ),
     json_: bool = typer.Option(False, "--json", help="Print JSON rows."),
 ) -> None:
     """ESMA: signed continued fractions of P(c)/Q(c) whose partial quotients obey a short recurrence.
@@ -280,7 +291,9 @@ def search_list_command(
 def search_plan_command(
     spec: str = typer.Argument(..., metavar="SPEC", help="A TOML search spec of any kind."),
     workers: int | None = typer.Option(None, "--workers", min=0, help="Workers to estimate for: 0 serial; default: every CPU (Ray)."),
-    sample_seconds: float = typer.Option(PLAN_SAMPLE_SECONDS, "--sample-seconds", min=0.1, max=MAX_PLAN_SAMPLE_SECONDS, help="Time spent running sample tasks."),
+    sample_seconds: float = typer.Option(
+        PLAN_SAMPLE_SECONDS, "--sample-seconds", min=0.1, max=MAX_PLAN_SAMPLE_SECONDS, help="Time spent running sample tasks."
+    ),
     json_: bool = typer.Option(False, "--json", help="Print JSON: pcfs, shards, estimated_seconds (and the sample)."),
 ) -> None:
     """The size of SPEC's space, its shards, and an estimate of the time on this machine.

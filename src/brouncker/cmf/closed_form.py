@@ -226,7 +226,8 @@ def _candidates(field: str, start: Sequence[Fraction], z: Fraction) -> list[_Can
             for name, p, q in (("w5", a, b), ("w6", b, a)):
                 d = p - q + 1
                 if d:
-                    out.append(_Candidate(name, f"{_call('hyp2f1', p + 1, p - c + 2, d + 1, 1 / z)}/{_call('hyp2f1', p, p - c + 1, d, 1 / z)}",
+                    out.append(_Candidate(name,
+                                          f"{_call('hyp2f1', p + 1, p - c + 2, d + 1, 1 / z)}/{_call('hyp2f1', p, p - c + 1, d, 1 / z)}",
                                           p, p * (p - c + 1) / (d * z)))
     elif field == "0F1":
         (c,) = start

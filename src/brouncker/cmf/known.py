@@ -120,7 +120,8 @@ def cmf1() -> CMF:
 
 def cmf2() -> CMF:
     r"""The quadratic f, f̄ family with parameters $c_0, \dots, c_3$."""
-    f = (2 * c1 + c2) * (c1 + c2) - c3 * c0 - c3 * ((2 * c1 + c2) * (x + y) + (c1 + c2) * (2 * x + y)) + c3**2 * (2 * x**2 + 2 * x * y + y**2)
+    f = ((2 * c1 + c2) * (c1 + c2) - c3 * c0 - c3 * ((2 * c1 + c2) * (x + y) + (c1 + c2) * (2 * x + y))
+         + c3**2 * (2 * x**2 + 2 * x * y + y**2))
     fbar = c3 * (c0 + c2 * x + c1 * y) - c3**2 * (2 * x**2 - 2 * x * y + y**2)
     return ffbar(f, fbar, name="cmf2")
 
@@ -150,7 +151,10 @@ _REGISTRY: tuple[KnownField, ...] = (
     KnownField("e", "e: rank 2, axes x, y", e_field, Example((1, 1), (0, 0), "1/(1 - e)")),
     KnownField("pi", "π: rank 2, axes x, y", pi_field, Example((1, 1), (1, 0), "(2 - pi)/2")),
     KnownField("zeta3", "ζ(3): rank 2, axes x, y; the diagonal is Apéry's PCF", zeta3_field, Example((1, 1), (1, 1), "(1 - zeta3)/zeta3")),
-    KnownField("cmf1", "f, f̄ with f = c0 + c1(x+y), f̄ = c2 + c3(x-y)", cmf1, Example((1, 1), (1, 1), "1/ln2 - 1", (("c0", 0), ("c1", 1), ("c2", 0), ("c3", 1)))),
+    KnownField(
+        "cmf1", "f, f̄ with f = c0 + c1(x+y), f̄ = c2 + c3(x-y)", cmf1,
+        Example((1, 1), (1, 1), "1/ln2 - 1", (("c0", 0), ("c1", 1), ("c2", 0), ("c3", 1))),
+    ),
     KnownField("cmf2", "f, f̄ quadratic in x, y (parameters c0..c3)", cmf2),
     KnownField("cmf3_1", "f, f̄ cubic in x, y, first family (parameters c0, c1)", cmf3_1),
     KnownField("cmf3_2", "f, f̄ cubic in x, y, second family (parameters c0, c1)", cmf3_2),

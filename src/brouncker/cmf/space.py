@@ -68,7 +68,9 @@ def ascii_text(text: str, what: str) -> str:
     """
     for position, char in enumerate(text):
         if not char.isascii():
-            raise FieldError(f"{what} {text!r}: non-ASCII character {char!r} (U+{ord(char):04X}) at position {position + 1} (use ASCII digits)")
+            raise FieldError(
+                f"{what} {text!r}: non-ASCII character {char!r} (U+{ord(char):04X}) at position {position + 1} (use ASCII digits)"
+            )
     return text
 
 

@@ -105,7 +105,9 @@ def _check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
     try:
         socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout).close()
     except OSError as exc:
-        raise ConnectionError(f"nothing answers at {address} ({exc.strerror or exc}); start the head with `ray start --head --port {port}`") from None
+        raise ConnectionError(
+            f"nothing answers at {address} ({exc.strerror or exc}); start the head with `ray start --head --port {port}`"
+        ) from None
 
 
 def _gcs_address(ray: Any) -> str:

@@ -101,7 +101,9 @@ class CMFLinks(StoreBase):
                 return self._insert_many(conn, cmf_link_t, rows)
             except IntegrityError as exc:
                 detail = " ".join(str(getattr(exc, "orig", exc)).split())
-                raise StoreError(f"a link names a search, conjecture or cluster that is not stored; nothing was written ({detail[:200]})") from None
+                raise StoreError(
+                    f"a link names a search, conjecture or cluster that is not stored; nothing was written ({detail[:200]})"
+                ) from None
 
     @db_errors
     def cmf_links(self, search_id: int | None = None, field: str | None = None, conjecture_id: int | None = None) -> list[CMFLinkRow]:

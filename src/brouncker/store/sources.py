@@ -51,7 +51,9 @@ class ConjectureSources(StoreBase):
                 return self._insert_many(conn, source_t, rows)
             except IntegrityError as exc:
                 detail = " ".join(str(getattr(exc, "orig", exc)).split())
-                raise StoreError(f"a source names a search or conjecture that is not stored; nothing was written ({detail[:200]})") from None
+                raise StoreError(
+                    f"a source names a search or conjecture that is not stored; nothing was written ({detail[:200]})"
+                ) from None
 
     @db_errors
     def sources(self, conjecture_id: int | None = None, search_id: int | None = None) -> list[SourceRow]:
