@@ -91,8 +91,8 @@ class FieldPoint:
     @classmethod
     def of(cls, field_name: str, parameters: Iterable[tuple[str, Fraction]], trajectory: Iterable[int],
            start: Iterable[Fraction]) -> FieldPoint:
-        text = lambda v: str(Fraction(v))  # noqa: E731 - "1/2", "3"
-        return cls(field_name, tuple((k, text(v)) for k, v in parameters), tuple(int(t) for t in trajectory), tuple(text(s) for s in start))
+        return cls(field_name, tuple((k, str(Fraction(v))) for k, v in parameters), tuple(int(t) for t in trajectory),
+                   tuple(str(Fraction(s)) for s in start))
 
 
 def formula_key(conjecture_id: int) -> str:
@@ -155,10 +155,11 @@ class Group:
 
 class Grouping:
     """Places nodes in groups (see the module docstring), ``digits`` the digits of a relation
-    (re-checked at twice as many)."""
+    (re-checked at twice as many), ``max_fold`` the folds a certificate may use."""
 
-    def __init__(self, digits: int) -> None:
+    def __init__(self, digits: int, max_fold: int | None = None) -> None:
         self.digits = digits
+        self.max_fold = _max_fold() if max_fold is None else max_fold
         self.groups: list[Group] = []
         self.by_label: dict[str, int] = {}
         self.placed: list[Placed] = []
@@ -201,7 +202,7 @@ class Grouping:
         none relates and ``create``, else None."""
         g = growth(node.pcf)
         for group in self.groups:
-            if not create and not any(fold_pairs(g, other, _max_fold()) for other in group.growths):
+            if not create and not any(fold_pairs(g, other, self.max_fold) for other in group.growths):
                 continue
             relation, confirmed = relate(group.value, group.digits, limit.value, limit.digits, self.digits)
             if relation is not None and confirmed:

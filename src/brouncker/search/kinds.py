@@ -8,7 +8,7 @@ records (:class:`~brouncker.search.shards.ShardResult`). Resume, progress, failu
 handling and the store writes are the driver's, the same for every kind.
 
 >>> sorted(kinds())
-['cmf', 'esma', 'import', 'pcf']
+['cmf', 'esma', 'import', 'pcf', 'relate']
 >>> kinds()["esma"].unit
 'pairs'
 """
@@ -62,11 +62,13 @@ def kinds() -> Mapping[str, Kind[Any, Any]]:
         from .esma_pipeline import ESMA_KIND
         from .import_pipeline import IMPORT_KIND
         from .pipeline import PCF_KIND
+        from .relate_pipeline import RELATE_KIND
 
         register(PCF_KIND)
         register(ESMA_KIND)
         register(CMF_KIND)
         register(IMPORT_KIND)
+        register(RELATE_KIND)
     return _KINDS
 
 
