@@ -41,7 +41,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from mpmath import mp, mpf
 from scipy.cluster.hierarchy import DisjointSet
@@ -329,3 +329,54 @@ def _natural(key: str) -> tuple[str, int, str]:
     """``conjecture:9`` before ``conjecture:10``; formulas before fields."""
     kind, _, rest = key.partition(":")
     return (kind, int(rest), "") if rest.isdigit() else (kind, 0, rest)
+
+
+class EdgeLike(Protocol):
+    """What :func:`graph_classes` reads of a stored edge."""
+
+    @property
+    def from_key(self) -> str: ...
+    @property
+    def to_key(self) -> str: ...
+    @property
+    def to_field(self) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GraphClass:
+    """An equivalence class: its formulas (conjecture ids), the fields' trajectories in it
+    (``field``, ``trajectory``, ``start``, ``parameters``), and its edges."""
+
+    members: tuple[int, ...]
+    fields: tuple[dict[str, Any], ...]
+    keys: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"members": list(self.members), "fields": [dict(f) for f in self.fields]}
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(str(f["field"]) for f in self.fields))
+
+
+def graph_classes(formula_keys: Iterable[str], edges: Sequence[EdgeLike]) -> list[GraphClass]:
+    """The classes of the formulas ``formula_keys`` (and of every formula an edge names) under
+    ``edges``; a class of fields alone is left out."""
+    points = {e.to_key: e.to_field for e in edges if e.to_field}
+    out = []
+    for keys in equivalence_classes(formula_keys, [(e.from_key, e.to_key) for e in edges]):
+        members = tuple(int(k.partition(":")[2]) for k in keys if k.startswith("conjecture:"))
+        if members:
+            fields = tuple({k: (points[key] or {}).get(k) for k in ("field", "trajectory", "start", "parameters")}
+                           for key in keys if key in points)
+            out.append(GraphClass(members, fields, tuple(keys)))
+    return out
+
+
+def class_of(conjecture_id: int, edges: Sequence[EdgeLike]) -> GraphClass:
+    """The class of one formula under ``edges`` (itself alone when no edge names it)."""
+    key = formula_key(conjecture_id)
+    for c in graph_classes([], edges):
+        if key in c.keys:
+            return c
+    return GraphClass((conjecture_id,), (), (key,))

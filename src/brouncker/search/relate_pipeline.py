@@ -44,7 +44,7 @@ from .spec import SearchSpec, _Model
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ..equivalence.graph import Grouping, Node, Placed
+    from ..equivalence.graph import GraphClass, Grouping, Node, Placed
     from ..store import EdgeRow, Store
     from .executor import Executor
 
@@ -362,35 +362,6 @@ def edge_json(edge: EdgeRow) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class GraphClass:
-    """An equivalence class: its formulas (conjecture ids) and the fields' trajectories in it."""
-
-    members: tuple[int, ...]
-    fields: tuple[dict[str, Any], ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"members": list(self.members), "fields": [dict(f) for f in self.fields]}
-
-
-def graph_classes(formula_keys: Sequence[str], edges: Sequence[EdgeRow]) -> list[GraphClass]:
-    """The classes of the formulas ``formula_keys`` under ``edges`` (every formula in one; a
-    class of fields alone is left out)."""
-    from ..equivalence.graph import equivalence_classes
-
-    points = {e.to_key: e.to_field for e in edges if e.to_field}
-    ids = {e.from_key: e.from_id for e in edges if e.from_id is not None}
-    ids.update({e.to_key: e.to_id for e in edges if e.to_id is not None})
-    out = []
-    for keys in equivalence_classes(formula_keys, [(e.from_key, e.to_key) for e in edges]):
-        members = tuple(int(k.partition(":")[2]) for k in keys if k.startswith("conjecture:"))
-        if members:
-            fields = tuple({k: points[key].get(k) for k in ("field", "trajectory", "start", "parameters")} for key in keys
-                           if key in points)
-            out.append(GraphClass(members, fields))
-    return out
-
-
-@dataclass(frozen=True, slots=True)
 class GraphReport:
     """What ``relate SEARCH_ID --json`` prints (its first six fields are the command line's contract)."""
 
@@ -420,6 +391,8 @@ class GraphReport:
 def graph_report(store: Store, search_id: int, spec: RelateSpec, *, status: str = "done", seconds: float = 0.0,
                  errors: Sequence[str] = ()) -> GraphReport:
     """The graph a relate search stored: edges, classes, and how many formulas are related or unified."""
+    from ..equivalence.graph import graph_classes
+
     edges = store.edges(search_id=search_id)
     keys = [n.key for n in spec.nodes if n.conjecture_id is not None]
     classes = graph_classes(keys, edges)
