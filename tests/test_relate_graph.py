@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import sys
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -253,3 +254,22 @@ def test_edges_are_stored_once_and_read_back(db_url: str) -> None:
         assert store.write_edges(edges) == 2 and store.write_edges(edges) == 0
         assert [(e.from_id, e.to_id) for e in store.edges(conjecture_id=b)] == [(a, b)]
         assert [e.to_field for e in store.edges(search_id=search)] == [None, {"field": "pi", "trajectory": [1, 1]}]
+
+
+def test_the_class_page_draws_the_graph_and_typesets_each_certificate(graph: dict, built: tuple[str, int, dict[str, set[int]]]) -> None:
+    from tests.conftest_serve import start_server, stop_server
+
+    url, _, families = built
+    member = min(families["brouncker"])
+    proc, base = start_server(url)
+    try:
+        with urllib.request.urlopen(f"{base}/classes/{member}", timeout=60) as response:
+            page = response.read().decode()
+        with urllib.request.urlopen(f"{base}/conjectures/{member}", timeout=60) as response:
+            assert f'href="/classes/{member}"' in response.read().decode()
+    finally:
+        stop_server(proc)
+    edges = [e for e in graph["edges"] if e["from_id"] in families["brouncker"]]
+    assert '<svg id="graph"' in page and page.count("<line ") == len(edges) and page.count("<circle ") == len(families["brouncker"])
+    assert page.count('<section class="certificate"') == len(edges) and "<math" in page and "<script" not in page
+    assert "unified with pi" in page

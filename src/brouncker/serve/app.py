@@ -91,7 +91,7 @@ def open_context(settings: Settings) -> Context:
         raise
     templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                             trim_blocks=True, lstrip_blocks=True)
-    from . import pages
+    from . import classes, pages
 
     templates.filters.update(pages.FILTERS)
     templates.globals.update(settings=settings, typeset=typeset, family_prefix=FAMILY_KEY_PREFIX)
@@ -156,7 +156,7 @@ def _error(request: Request, status: int, message: str) -> Response:
 def create_app(settings: Settings, context: Context | None = None) -> Starlette:
     """The app over ``settings.url``. The stores open when it starts (or take ``context``,
     opened already) and close when it stops."""
-    from . import pages
+    from . import classes, pages
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -174,6 +174,7 @@ def create_app(settings: Settings, context: Context | None = None) -> Starlette:
         Route("/conjectures/{conjecture_id}/convergence.png", pages.convergence_image, name="convergence"),
         Route("/conjectures/{conjecture_id}/verify", pages.verify_action, methods=["POST"], name="verify"),
         Route("/jobs/{job_id}", pages.job_page, name="job"),
+        Route("/classes/{conjecture_id}", classes.class_page, name="class"),
         Route("/clusters", pages.clusters_page, name="clusters"),
         Route("/clusters/{cluster_id}", pages.cluster_page, name="cluster"),
         Route("/searches/{search_id}/planes/{plane}.png", pages.plane_image, name="plane"),
