@@ -273,3 +273,13 @@ def test_the_class_page_draws_the_graph_and_typesets_each_certificate(graph: dic
     assert '<svg id="graph"' in page and page.count("<line ") == len(edges) and page.count("<circle ") == len(families["brouncker"])
     assert page.count('<section class="certificate"') == len(edges) and "<math" in page and "<script" not in page
     assert "unified with pi" in page
+
+
+def test_the_report_lists_the_classes(graph: dict, built: tuple[str, int, dict[str, set[int]]], tmp_path: Path, cli) -> None:
+    url, search_id, families = built
+    out = tmp_path / "r.html"
+    code, _, err = cli("report", str(search_id), "--out", str(out), "--db", url)
+    assert code == 0, err
+    text = out.read_text()
+    assert 'id="classes"' in text and "zeta3 (1, 1)" in text
+    assert all(f"#{m}" in text for m in families["apery"])

@@ -24,7 +24,7 @@ from . import html as h
 from . import plots
 
 if TYPE_CHECKING:
-    from ..store import ClusterRow, CMFLinkRow, ConjectureDetail, ConjectureRow, PCFFeatures, SearchRow, Store
+    from ..store import ClusterRow, CMFLinkRow, ConjectureDetail, ConjectureRow, EdgeRow, PCFFeatures, SearchRow, Store
 
 FORMULA_IMAGES_PER_CONSTANT = 25  # rows of a constant's table typeset as images (the rest as text)
 ROWS_PER_CONSTANT = 200  # rows listed per constant
@@ -64,7 +64,7 @@ def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) ->
     conjectures = store.conjecture_details(search_id)
     points = store.pcf_features(search_id)
     links = store.cmf_links(search_id)
-    text, images = render(search, clusters, conjectures, points, top=top, links=links)
+    text, images = render(search, clusters, conjectures, points, top=top, links=links, edges=store.edges_of_search(search_id))
     path = Path(out)
     try:
         path.write_text(text, encoding="utf-8")
@@ -78,7 +78,8 @@ def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) ->
 
 
 def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Sequence[ConjectureDetail],
-           points: Sequence[PCFFeatures], top: int = 6, links: Sequence[CMFLinkRow] = ()) -> tuple[str, int]:
+           points: Sequence[PCFFeatures], top: int = 6, links: Sequence[CMFLinkRow] = (),
+           edges: Sequence[EdgeRow] = ()) -> tuple[str, int]:
     """The HTML text and the number of images in it (pure: all data is given)."""
     labels = {c.id: c.label for c in clusters}
     images = 0
@@ -224,9 +225,38 @@ def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Seque
             anchor="sources",
         ))
     sections.append(field_section(conjectures, links, labels))
+    if edges:
+        sections.append(class_section(conjectures, edges))
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = f"brouncker report: search {search.id} ({search.name})"
     return h.page(title, sections, subtitle=f"generated {generated}"), images
+
+
+def class_section(conjectures: Sequence[ConjectureDetail], edges: Sequence[EdgeRow]) -> str:
+    """The equivalence classes of the search's formulas under the certified edges of ``brouncker
+    relate`` (classes of one formula left out), with the fields each is unified with."""
+    from ..equivalence.graph import formula_key, graph_classes
+
+    by_id = {c.conjecture.id: c for c in conjectures}
+    rows = []
+    for number, c in enumerate(graph_classes([formula_key(i) for i in by_id], edges)):
+        if len(c.members) < 2 and not c.fields:
+            continue
+        mine = [by_id[m] for m in c.members if m in by_id]
+        formulas = "; ".join(_formula(d.conjecture.expression, d.conjecture.a, d.conjecture.b) for d in mine[:4])
+        others = len(c.members) - len(mine)
+        fields = "; ".join(f"{f['field']} {_vector(f.get('trajectory') or ())} from {_vector(f.get('start') or ())}" for f in c.fields)
+        rows.append((number, ", ".join(f"#{m}" for m in c.members), formulas + (" …" if len(mine) > 4 else ""),
+                     f"{others} of other searches" if others else "", fields))
+    return h.section(
+        "Equivalence classes",
+        h.paragraph("Formulas certified equivalent (M1(n) U(n+1) = c(n) U(n) M2(n) between folds, checked exactly; "
+                    "brouncker relate --check re-checks them), and the known fields' trajectories in their class:"),
+        h.table(("class", "members", "formulas", "elsewhere", "fields"), rows[:ROWS_PER_CONSTANT]),
+        h.paragraph(f"… and {len(rows) - ROWS_PER_CONSTANT} more (brouncker relate SEARCH_ID --json)", "muted")
+        if len(rows) > ROWS_PER_CONSTANT else "",
+        anchor="classes",
+    )
 
 
 def field_section(conjectures: Sequence[ConjectureDetail], links: Sequence[CMFLinkRow], cluster_labels: Mapping[int, str]) -> str:
