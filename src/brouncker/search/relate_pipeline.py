@@ -242,7 +242,8 @@ def place_formulas(grouping: Grouping, formulas: Sequence[tuple[Node, Any]]) -> 
     for node, detail in formulas:
         constants, relation = detail.constants, detail.relation
         placed = None
-        if len(constants) == 1 and len(relation) == 4 and detail.conjecture.expression and not detail.conjecture.candidate:
+        row = detail.conjecture  # a CMF conjecture's relation is of its trajectory's limit, not of its PCF's value
+        if len(constants) == 1 and len(relation) == 4 and row.expression and not row.candidate and row.kind is ConjectureKind.PCF:
             name = constants[0]
             try:
                 if name not in values:
