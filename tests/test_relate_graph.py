@@ -14,9 +14,12 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import mpmath
 import pytest
 import sqlalchemy as sa
 import sympy as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from brouncker.cli.app import main, run
 from brouncker.equivalence.find import relate_limits
@@ -283,3 +286,38 @@ def test_the_report_lists_the_classes(graph: dict, built: tuple[str, int, dict[s
     text = out.read_text()
     assert 'id="classes"' in text and "zeta3 (1, 1)" in text
     assert all(f"#{m}" in text for m in families["apery"])
+
+
+coefficient = st.integers(-4, 4)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.tuples(st.integers(1, 4), coefficient), st.tuples(coefficient, coefficient, st.integers(1, 4)),
+       st.tuples(st.integers(1, 4), coefficient), st.tuples(coefficient, coefficient, st.integers(1, 4)))
+def test_formulas_whose_limits_are_not_related_never_get_an_edge(a1, b1, a2, b2) -> None:  # type: ignore[no-untyped-def]
+    """Random pairs: grouped by their limits, paired only within a group, and every edge found
+    carries one limit onto the other (to 60 digits; slow ones extrapolated)."""
+    from brouncker.equivalence.find import relation_limit
+    from brouncker.equivalence.graph import Grouping, usable
+    from brouncker.errors import InconclusiveError
+    from tests.test_certificate import apply
+
+    pcfs = [PCF(a1, b1), PCF(a2, b2)]
+    assume(all(usable(p) for p in pcfs) and pcfs[0] != pcfs[1])
+    grouping = Grouping(40)
+    limits = {}
+    for i, p in enumerate(pcfs):
+        try:
+            limits[p] = relation_limit(p)
+        except InconclusiveError:
+            return
+        grouping.by_value(Node(formula_key(i), p, i), limits[p], create=True)
+    placed = grouping.placed
+    pairs = candidate_pairs(placed)
+    assert all(placed[pr.i].group == placed[pr.j].group for pr in pairs)
+    for edge in relate_block(placed, pairs).edges:
+        cert = edge.certificate
+        with mpmath.workdps(90):
+            v_from, v_to = limits[cert.from_pcf].value, limits[cert.to_pcf].value
+            m = cert.mobius
+            assert abs(apply([m.c0, m.c1, m.c2, m.c3], v_to) - v_from) < mpmath.mpf(10) ** -60 * (1 + abs(v_from))
