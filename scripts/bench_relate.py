@@ -119,7 +119,7 @@ def main() -> None:
         rows += [(f"seconds on {w} worker{'s' if w > 1 else ''}", f"{s:.1f}") for w, (s, _) in results.items()]
         for what, value in rows:
             table.add_row(what, f"{value:,}" if isinstance(value, int) else str(value))
-        out = Console()
+        out = Console(width=240)
         out.print(table)
         out.print(classical_table(graph, db, ids[-1]))
 
