@@ -250,6 +250,12 @@ FOLD = Limit("k of a fold of a PCF (every k-th convergent)", "--max-fold", 4, 12
 # exactly: degree 12 covers a shift by two steps of a degree-(3, 6) PCF.
 CERTIFICATE_DEGREE = Limit("degree of the entries of U(n) in a certificate", "--max-degree", 12, 48, 0)
 
+# The equivalence graph of a store (`relate SEARCH_ID`): its formulas are placed in groups one by
+# one (a limit and a relation each, about 10 ms), and the pairs of a group are tried in blocks
+# (about 10 ms a pair that has a certificate, up to a second one that has none).
+RELATE_FORMULAS = Limit("formulas of the searches related at once", "SEARCH_ID", 20_000, 1_000_000)
+RELATE_PAIRS = Limit("candidate pairs of a relate search", "SEARCH_ID", 500_000, 50_000_000)
+
 # --- searches: spaces, shards, spec files, ESMA ------------------------------------------
 
 # A spec file is a few hundred bytes of TOML: anything larger, or anything that is not a

@@ -366,6 +366,40 @@ class CMFLinkRecord:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class EdgeRecord:
+    """A certified edge of the equivalence graph found by relate search ``search_id``: value of
+    node ``from_key`` $=$ the certificate's map of the value of node ``to_key``. A node is a
+    stored conjecture (``from_id``/``to_id``) or a field's trajectory (``to_field``: its
+    ``field``, ``parameters``, ``trajectory`` and ``start``). ``certificate`` is the
+    certificate's JSON (:meth:`brouncker.equivalence.certificate.Certificate.as_dict`),
+    stored only after its exact check passed.
+
+    >>> r = EdgeRecord(3, "conjecture:1", "conjecture:2", 1, 2, None, {"c": "1"})
+    >>> EdgeRecord.from_dict(r.as_dict()) == r
+    True
+    """
+
+    search_id: int
+    from_key: str
+    to_key: str
+    from_id: int | None
+    to_id: int | None
+    to_field: dict[str, Any] | None
+    certificate: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "search_id": self.search_id, "from_key": self.from_key, "to_key": self.to_key, "from_id": self.from_id,
+            "to_id": self.to_id, "to_field": self.to_field, "certificate": self.certificate,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EdgeRecord:
+        return cls(int(data["search_id"]), str(data["from_key"]), str(data["to_key"]), data.get("from_id"), data.get("to_id"),
+                   data.get("to_field"), dict(data["certificate"]))
+
+
 def json_safe(value: Any) -> Any:
     """Plain JSON: records become dicts, tuples lists, mpz ints, enums their text, and
     infinities and NaN strings (JSON, and PostgreSQL's JSONB, have no infinity).

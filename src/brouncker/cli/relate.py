@@ -1,7 +1,9 @@
-"""``brouncker relate``: a certificate that two formulas are one recurrence in another basis."""
+"""``brouncker relate``: a certificate that two formulas are one recurrence in another basis, and
+the equivalence graph of stored searches (``relate SEARCH_ID …``, ``relate --check SEARCH_ID``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import typer
@@ -9,11 +11,22 @@ import typer
 from ..errors import BrounckerError, InconclusiveError
 from ..limits import CERTIFICATE_DEGREE, DIGITS, FOLD, allow_large
 from ..precision import RELATE_DIGITS
-from .app import ALLOW_LARGE_HELP, DB_OPTION_HELP, EXIT_INCONCLUSIVE, EXIT_NEGATIVE, POLYNOMIAL_HELP, app
-from .output import emit, err_console
+from .app import (
+    ADDRESS_HELP,
+    ALLOW_LARGE_HELP,
+    DB_OPTION_HELP,
+    EXIT_INCONCLUSIVE,
+    EXIT_NEGATIVE,
+    POLYNOMIAL_HELP,
+    WORKERS_HELP,
+    app,
+)
+from .output import console, emit, emit_rows, err_console
 
 SEARCH_IDS = typer.Argument(None, metavar="SEARCH_ID", show_default=False,
-                            help="(Not yet available: the equivalence graph of stored searches.)")
+                            help="Stored searches (imports included): the certified edges among their formulas and the known "
+                                 "fields' trajectories, and the equivalence classes.")
+CLASSES_SHOWN = 30  # classes listed in the table; --json lists them all
 
 
 @app.command("relate")
@@ -30,16 +43,32 @@ def relate_command(
                                    help=f"Largest degree of the entries of U(n) ({CERTIFICATE_DEGREE.help})."),
     digits: int = typer.Option(RELATE_DIGITS, "--digits",
                                help="Digits at which the two limits are related (re-checked at twice as many)."),
+    check: bool = typer.Option(False, "--check", help="Re-check every stored certificate of the searches exactly (exit 1 naming "
+                               "the first that fails)."),
+    fields: str | None = typer.Option(None, "--fields", help="With SEARCH_ID: the known fields whose trajectories are nodes, "
+                                      "comma-separated (default: every field cmf explain indexes; 'none' for none)."),
     db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    address: str | None = typer.Option(None, "--address", help=ADDRESS_HELP),
+    workers: int | None = typer.Option(None, "--workers", min=0, help=WORKERS_HELP),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
     large: bool = typer.Option(False, "--allow-large", help=ALLOW_LARGE_HELP),
 ) -> None:
     """Certify that two formulas are equivalent: M1(n) U(n+1) = c(n) U(n) M2(n) between folds
     of them, checked exactly (exit 0; 1 when there is none within the bounds; 3 when their
-    limits are not related)."""
+    limits are not related).
+
+    With SEARCH_ID …: the equivalence graph of the searches' formulas and the known fields'
+    trajectories, as a search of kind relate (resumable); with --check, every stored
+    certificate re-checked."""
     with allow_large(large):
+        if check:
+            _check(search_ids, db, json_)
+            return
         if search_ids:
-            raise BrounckerError("relate SEARCH_ID … is not available yet; relate one pair with --a/--b/--to-a/--to-b or --id/--to-id")
+            if any(v is not None for v in (a, b, to_a, to_b, conjecture_id, to_id)):
+                raise BrounckerError("give either SEARCH_ID … or one pair (--a/--b/--to-a/--to-b or --id/--to-id), not both")
+            _graph(search_ids, fields, max_fold, max_degree, digits, db, workers, address, json_)
+            return
         FOLD.check(max_fold, "--max-fold")
         CERTIFICATE_DEGREE.check(max_degree, "--max-degree")
         DIGITS.check(digits)
@@ -56,6 +85,65 @@ def relate_command(
                           f"up to {max_degree}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_NEGATIVE)
     emit(cert.as_dict() if json_ else _table(cert), json_, title="certificate of equivalence")
+
+
+def _graph(search_ids: list[int], fields: str | None, max_fold: int, max_degree: int, digits: int, db: str | None,
+           workers: int | None, address: str | None, json_: bool) -> None:
+    """``relate SEARCH_ID …``: run the relate search and print the graph."""
+    from ..search.kinds.relate import graph_report, plan_relate, relate_spec
+    from ..search.runner import run_search
+    from ..store import open_store
+    from .searches import _report_failures, resume_command
+
+    FOLD.check(max_fold, "--max-fold")
+    CERTIFICATE_DEGREE.check(max_degree, "--max-degree")
+    DIGITS.check(digits)
+    names = None if fields is None else [f.strip() for f in fields.split(",") if f.strip() and f.strip() != "none"]
+    say = None if json_ else (lambda m: err_console.print(m, markup=False, highlight=False, soft_wrap=True))
+    with open_store(db) as store:
+        started = time.perf_counter()
+        spec = relate_spec(store, search_ids, fields=names, max_fold=max_fold, max_degree=max_degree, digits=digits, progress=say)
+        run = run_search(store, spec, plan=plan_relate(spec), workers=workers, address=address, progress=not json_, console=err_console)
+        report = graph_report(store, run.search_id, spec, status=str(run.status), seconds=round(time.perf_counter() - started, 3),
+                              errors=run.errors)
+    if json_:
+        emit(report, True)
+    else:
+        shown = [c for c in report.classes if len(c.members) > 1 or c.fields]
+        rows = [{"members": ", ".join(map(str, c.members)),
+                 "fields": "; ".join(f"{f['field']} {tuple(f['trajectory'])} from {tuple(f['start'])}" for f in c.fields)}
+                for c in shown[:CLASSES_SHOWN]]
+        emit_rows(rows, title=f"relate {report.search_id}: classes with more than one formula, or a field", columns=("members", "fields"))
+        if len(shown) > CLASSES_SHOWN:
+            console.print(f"... and {len(shown) - CLASSES_SHOWN} more classes (--json lists them all)", markup=False)
+        console.print(f"relate {report.search_id}: {report.formulas:,} formulas, {report.pairs:,} candidate pairs, {report.pairs_tried:,} "
+                      f"tried, {len(report.edges):,} certified edges, {len(report.classes):,} classes; {report.related:,} formulas "
+                      f"related to another or to a field, {report.unified:,} unified with a field ({report.seconds:.1f} s)",
+                      markup=False, highlight=False)
+    _report_failures(run, resume_command(run.search_id, db, address))
+
+
+def _check(search_ids: list[int] | None, db: str | None, json_: bool) -> None:
+    """``relate --check SEARCH_ID``: every stored certificate re-checked (exit 1 at the first that fails)."""
+    from ..search.kinds.relate import check_edges
+    from ..store import open_store
+
+    if not search_ids or len(search_ids) != 1:
+        raise BrounckerError("relate --check takes one SEARCH_ID")
+    with open_store(db, create=False, read_only=True) as store:
+        checked, failed = check_edges(store, search_ids[0])
+    result = {"search_id": search_ids[0], "checked": checked, "holds": failed is None,
+              "failed": None if failed is None else {"edge": failed[0].id, "from_id": failed[0].from_id, "to_id": failed[0].to_id,
+                                                     "to_key": failed[0].to_key, "reason": failed[1]}}
+    if json_:
+        emit(result, True)
+    elif failed is None:
+        console.print(f"search {search_ids[0]}: all {checked:,} stored certificates hold", markup=False, highlight=False)
+    if failed is not None:
+        edge, why = failed
+        err_console.print(f"edge {edge.id} ({edge.from_key} to {edge.to_key}) does not hold: {why}", markup=False, highlight=False,
+                          soft_wrap=True)
+        raise typer.Exit(EXIT_NEGATIVE)
 
 
 def _pair(a: str | None, b: str | None, to_a: str | None, to_b: str | None, conjecture_id: int | None, to_id: int | None,

@@ -8,7 +8,7 @@ brouncker database at the URL.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,6 +18,7 @@ from .output import emit, emit_formulas, emit_rows, err_console
 
 if TYPE_CHECKING:
     from ..convergence.verify import Verification
+    from ..store import Store
 
 
 def verify_stored(conjecture_id: int, digits: int, max_depth: int | None, db: str | None) -> tuple[Verification, float]:
@@ -68,6 +69,9 @@ def query_command(
         "the formulas by constant, the simplest first, then the fastest converging."
     ),
     limit: int | None = typer.Option(None, "--limit", help="At most N rows."),
+    in_class: int | None = typer.Option(None, "--class", help="Only the formulas of the equivalence class of conjecture ID "
+                                        "(relate SEARCH_ID finds the classes)."),
+    unified: bool = typer.Option(False, "--unified", help="Only formulas whose equivalence class holds a known field's trajectory."),
     format_: str = typer.Option("table", "--format", help="table, json, csv or latex."),
     json_: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
@@ -79,8 +83,12 @@ def query_command(
     if fmt not in QUERY_FORMATS:
         raise BrounckerError(f"unknown --format {format_!r}: choose one of {', '.join(QUERY_FORMATS)}")
     with open_store(db, read_only=True) as store:
+        graph = in_class is not None or unified
         rows = store.query(constant=constant, search=search, kind=kind, status=status, cluster=cluster, min_delta=min_delta,
-                           max_delta=max_delta, degree=degree, sort=sort, limit=limit, candidate=candidates)
+                           max_delta=max_delta, degree=degree, sort=sort, limit=None if graph else limit, candidate=candidates)
+        if graph:
+            keep = _graph_members(store, in_class, unified)
+            rows = [r for r in rows if r.id in keep][:limit]
         if fmt == "table" and sort is None:  # the formulas grouped by constant, most telling first
             emit_formulas(store.get_conjectures([r.id for r in rows]), "conjectures")
             return
@@ -94,6 +102,20 @@ def query_command(
         sys.stdout.write(rows_as_latex(dicts))
     else:
         emit_rows(dicts, title="conjectures", columns=TABLE_COLUMNS)
+
+
+def _graph_members(store: Store, in_class: int | None, unified: bool) -> set[int]:
+    """The conjectures in the class of ``in_class`` and, with ``unified``, in a class with a field."""
+    from ..equivalence.graph import class_of, graph_classes
+
+    edges = store.edges()
+    keep: set[int] | None = None
+    if in_class is not None:
+        keep = set(class_of(in_class, edges).members)
+    if unified:
+        with_field = {m for c in graph_classes([], edges) if c.fields for m in c.members}
+        keep = with_field if keep is None else keep & with_field
+    return keep or set()
 
 
 SHOW_METRIC_COLUMNS = ("depth", "digits", "convergence", "fr", "delta_naive", "delta_fr", "c", "d", "gamma", "eta")
@@ -112,11 +134,17 @@ def show_command(
 
     with open_store(db, read_only=True) as store:
         detail = store.get_conjecture(conjecture_id)
+        edges = store.edges()
     if detail is None:
         err_console.print(f"no conjecture with id {conjecture_id}", markup=False, highlight=False)
         raise typer.Exit(EXIT_NEGATIVE)
+    from ..equivalence.graph import class_of
+
+    found = class_of(conjecture_id, edges)
+    in_class = [e for e in edges if e.from_key in found.keys or e.to_key in found.keys]
+    equivalence = {**found.as_dict(), "edges": [_edge_summary(e) for e in in_class]}
     if json_:
-        emit(detail, True)
+        emit({**detail.as_dict(), "equivalence_class": equivalence}, True)
         return
     data = detail.as_dict()
     nested = ("metrics", "verifications", "pcf", "cluster", "data", "sources")
@@ -133,3 +161,19 @@ def show_command(
     emit_rows([v.as_dict() for v in detail.verifications], title="verifications")
     if detail.sources:
         emit_rows([s.as_dict() for s in detail.sources], title="sources", columns=SHOW_SOURCE_COLUMNS)
+    if len(found.keys) > 1:
+        fields = "; ".join(f"{f['field']} {tuple(f['trajectory'])} from {tuple(f['start'])}" for f in found.fields) or "none"
+        emit({"members": ", ".join(map(str, found.members)), "fields": fields}, False, title="equivalence class")
+        emit_rows(equivalence["edges"], title="certified edges", columns=("from", "to", "folds", "U", "c", "map"))
+
+
+def _edge_summary(edge: Any) -> dict[str, Any]:
+    """One edge in a line: its nodes, folds, U, c and the map value(from) = m(value(to))."""
+    cert = edge.certificate
+    m = cert.get("mobius") or [0, 1, 1, 0]
+    (u00, u01), (u10, u11) = cert.get("U") or (("?", "?"), ("?", "?"))
+    return {
+        "edge": edge.id, "from": edge.from_key, "to": edge.to_key,
+        "folds": f"{cert.get('fold_from', {}).get('k')}/{cert.get('fold_to', {}).get('k')}",
+        "U": f"[[{u00}, {u01}], [{u10}, {u11}]]", "c": cert.get("c"), "map": f"({m[0]} + {m[1]}V)/({m[2]} + {m[3]}V)",
+    }

@@ -41,8 +41,8 @@ from mpmath import mp, mpf
 
 from ..convergence.verify import delta as convergent_delta
 from ..errors import FieldError, InconclusiveError
-from ..pcf.value import MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
 from ..pcf.mobius import Mobius
+from ..pcf.value import MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
 from ..pcf.walk import Convergent, _values, log10_abs
 from ..precision import LIMIT_GUARD_DIGITS
 from .field import CMF, Rational

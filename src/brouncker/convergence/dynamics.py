@@ -46,8 +46,8 @@ from gmpy2 import mpz
 from ..display import Displayed
 from ..errors import BrounckerError
 from ..limits import DEPTH, check_memory, walk_bytes
-from ..pcf.value import tail_log10_error
 from ..pcf.polynomial import Coefficients, add, degree, evaluate, keeps_sign_beyond, multiply, normalize, scale
+from ..pcf.value import tail_log10_error
 from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
 from ..precision import TEXT_ROUNDING
 from ..printing import latex_number, leading_digits

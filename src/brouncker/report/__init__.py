@@ -24,7 +24,7 @@ from . import html as h
 from . import plots
 
 if TYPE_CHECKING:
-    from ..store import ClusterRow, CMFLinkRow, ConjectureDetail, ConjectureRow, PCFFeatures, SearchRow, Store
+    from ..store import ClusterRow, CMFLinkRow, ConjectureDetail, ConjectureRow, EdgeRow, PCFFeatures, SearchRow, Store
 
 FORMULA_IMAGES_PER_CONSTANT = 25  # rows of a constant's table typeset as images (the rest as text)
 ROWS_PER_CONSTANT = 200  # rows listed per constant
@@ -64,7 +64,7 @@ def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) ->
     conjectures = store.conjecture_details(search_id)
     points = store.pcf_features(search_id)
     links = store.cmf_links(search_id)
-    text, images = render(search, clusters, conjectures, points, top=top, links=links)
+    text, images = render(search, clusters, conjectures, points, top=top, links=links, edges=store.edges_of_search(search_id))
     path = Path(out)
     try:
         path.write_text(text, encoding="utf-8")
@@ -78,7 +78,8 @@ def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) ->
 
 
 def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Sequence[ConjectureDetail],
-           points: Sequence[PCFFeatures], top: int = 6, links: Sequence[CMFLinkRow] = ()) -> tuple[str, int]:
+           points: Sequence[PCFFeatures], top: int = 6, links: Sequence[CMFLinkRow] = (),
+           edges: Sequence[EdgeRow] = ()) -> tuple[str, int]:
     """The HTML text and the number of images in it (pure: all data is given); the page
     itself is the template ``report/templates/page.html``."""
     labels = {c.id: c.label for c in clusters}
@@ -118,6 +119,8 @@ def render(search: SearchRow, clusters: Sequence[ClusterRow], conjectures: Seque
         source_rows=source_rows[:SOURCE_ROWS],
         source_more=len(source_rows) - SOURCE_ROWS,
         fields=field_groups(conjectures, links, labels),
+        classes=class_rows(conjectures, edges),
+        rows_shown=ROWS_PER_CONSTANT,
     )
     images = len(scatter) + 1 + sum(isinstance(cell, h.Image) for group in constants for row in group.rows for cell in row)
     return text, images
@@ -239,6 +242,27 @@ def field_groups(conjectures: Sequence[ConjectureDetail], links: Sequence[CMFLin
 
 def _cluster_label(row: ConjectureRow, labels: Mapping[int, str]) -> str:
     return labels.get(row.cluster, "") if row.cluster is not None else ""
+
+
+def class_rows(conjectures: Sequence[ConjectureDetail], edges: Sequence[EdgeRow]) -> list[tuple[Any, ...]]:
+    """The equivalence classes of the search's formulas under the certified edges of ``brouncker
+    relate`` (classes of one formula left out), with the fields each is unified with."""
+    from ..equivalence.graph import formula_key, graph_classes
+
+    if not edges:
+        return []
+    by_id = {c.conjecture.id: c for c in conjectures}
+    rows = []
+    for number, c in enumerate(graph_classes([formula_key(i) for i in by_id], edges)):
+        if len(c.members) < 2 and not c.fields:
+            continue
+        mine = [by_id[m] for m in c.members if m in by_id]
+        formulas = "; ".join(_formula(d.conjecture.expression, d.conjecture.a, d.conjecture.b) for d in mine[:4])
+        others = len(c.members) - len(mine)
+        fields = "; ".join(f"{f['field']} {_vector(f.get('trajectory') or ())} from {_vector(f.get('start') or ())}" for f in c.fields)
+        rows.append((number, ", ".join(f"#{m}" for m in c.members), formulas + (" …" if len(mine) > 4 else ""),
+                     f"{others} of other searches" if others else "", fields))
+    return rows
 
 
 def _formula(expression: str | None, a: str | None, b: str | None) -> str:

@@ -40,7 +40,7 @@ from rich.progress import (
 )
 
 from ..errors import BrounckerError, ClusterLostError, StoreError
-from ..records import ConjectureRecord, MetricsRecord, PCFRecord, SearchStatus, ShardStatus
+from ..records import ConjectureRecord, EdgeRecord, MetricsRecord, PCFRecord, SearchStatus, ShardStatus
 from ..store import HEARTBEAT_SECONDS, Driver
 from .executor import Executor, TaskOutcome, make_executor
 from .kinds import kind_of, plan_search
@@ -98,6 +98,7 @@ class _Batch:
         self.pcfs: list[PCFRecord] = []
         self.metrics: list[MetricsRecord] = []
         self.conjectures: list[ConjectureRecord] = []
+        self.edges: list[EdgeRecord] = []
         self.shards: list[tuple[int, dict]] = []
         self.since = time.monotonic()
 
@@ -105,11 +106,12 @@ class _Batch:
         self.pcfs.extend(result.pcfs)
         self.metrics.extend(result.metrics)
         self.conjectures.extend(result.conjectures)
+        self.edges.extend(result.edges)
         self.shards.append((result.shard.index, dict(result.counts)))
 
     @property
     def size(self) -> int:
-        return len(self.pcfs) + len(self.metrics) + len(self.conjectures)
+        return len(self.pcfs) + len(self.metrics) + len(self.conjectures) + len(self.edges)
 
     def due(self) -> bool:
         return self.size >= BATCH_RECORDS or (bool(self.shards) and time.monotonic() - self.since >= BATCH_SECONDS)
@@ -205,6 +207,8 @@ class SearchRunner:
             )
             for key, value in counts.as_dict().items():
                 self.written[key] += value
+            if batch.edges:
+                self.written["edges"] = self.written.get("edges", 0) + self.store.write_edges(batch.edges)
             for index, shard_counts in batch.shards:
                 self.store.set_shard_status(self.search_id, index, ShardStatus.DONE, counts=shard_counts)
             self.store.beat(self.search_id, self.driver)

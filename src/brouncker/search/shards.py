@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from ..records import ConjectureRecord, MetricsRecord, PCFRecord
+from ..records import ConjectureRecord, EdgeRecord, MetricsRecord, PCFRecord
 
 SpecT = TypeVar("SpecT")
 
@@ -65,13 +65,15 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class ShardResult:
-    """The records of one shard and how many items reached each stage (``counts``)."""
+    """The records of one shard and how many items reached each stage (``counts``);
+    ``edges`` are the certified edges of a relate search's shard."""
 
     shard: Shard
     pcfs: tuple[PCFRecord, ...]
     metrics: tuple[MetricsRecord, ...]
     conjectures: tuple[ConjectureRecord, ...]
     counts: dict[str, float] = field(default_factory=dict)
+    edges: tuple[EdgeRecord, ...] = ()
 
     @property
     def keys(self) -> frozenset[str]:
@@ -85,6 +87,7 @@ class ShardResult:
             "metrics": [m.as_dict() for m in self.metrics],
             "conjectures": [c.as_dict() for c in self.conjectures],
             "counts": dict(self.counts),
+            "edges": [e.as_dict() for e in self.edges],
         }
 
 

@@ -184,7 +184,7 @@ def _error(request: Request, status: int, message: str) -> Response:
 def create_app(settings: Settings, context: Context | None = None) -> Starlette:
     """The app over ``settings.url``. The stores open when it starts (or take ``context``,
     opened already) and close when it stops."""
-    from . import pages
+    from . import classes, pages
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -202,6 +202,7 @@ def create_app(settings: Settings, context: Context | None = None) -> Starlette:
         Route("/conjectures/{conjecture_id}/convergence.png", pages.convergence_image, name="convergence"),
         Route("/conjectures/{conjecture_id}/verify", pages.verify_action, methods=["POST"], name="verify"),
         Route("/jobs/{job_id}", pages.job_page, name="job"),
+        Route("/classes/{conjecture_id}", classes.class_page, name="class"),
         Route("/clusters", pages.clusters_page, name="clusters"),
         Route("/clusters/{cluster_id}", pages.cluster_page, name="cluster"),
         Route("/searches/{search_id}/planes/{plane}.png", pages.plane_image, name="plane"),

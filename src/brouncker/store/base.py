@@ -30,7 +30,7 @@ TABLE = Base.metadata.tables
 pcf_t, metrics_t, conj_t, link_t = TABLE["pcf"], TABLE["metrics"], TABLE["conjecture"], TABLE["conjecture_constant"]
 constant_t, search_t, shard_t = TABLE["constant"], TABLE["search"], TABLE["shard"]
 verification_t, cluster_t, cmf_link_t = TABLE["verification"], TABLE["cluster"], TABLE["cmf_link"]
-source_t = TABLE["conjecture_source"]
+source_t, edge_t = TABLE["conjecture_source"], TABLE["equivalence_edge"]
 
 LOOKUP_CHUNK = 500  # keys per IN (...) lookup; far below every backend's parameter limit
 DB_INT_MAX = 2**63 - 1  # the largest BIGINT (PostgreSQL) and INTEGER (SQLite): no id, count or limit is larger

@@ -3,8 +3,9 @@
 One table per concept of the store: ``constant``, ``search``, ``shard``, ``pcf``,
 ``metrics``, ``conjecture`` (with its ``conjecture_constant`` links), ``verification``,
 ``cluster``, ``cmf_link`` (a stored formula explained as a trajectory of a known
-conservative matrix field), and ``conjecture_source`` (the rows of an imported file that
-give a conjecture). Big integers and high-precision numbers are stored as text;
+conservative matrix field), ``conjecture_source`` (the rows of an imported file that
+give a conjecture), and ``equivalence_edge`` (a certificate that two formulas, or a formula
+and a field's trajectory, are equivalent). Big integers and high-precision numbers are stored as text;
 coefficients, relations and records as JSON (JSONB on PostgreSQL).
 
 The Alembic migrations build exactly this schema; :data:`SCHEMA_REVISION` names the
@@ -37,7 +38,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..records import ConjectureStatus, SearchStatus, ShardStatus
 
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 """The Alembic head revision this code reads and writes."""
 
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -274,6 +275,28 @@ class ConjectureSource(Base):
     source: Mapped[str | None] = mapped_column(Text)
     verdict: Mapped[str | None] = mapped_column(String(16))
     digits_agreed: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EquivalenceEdge(Base):
+    """A certified edge of the equivalence graph (``brouncker relate SEARCH_ID``): the
+    certificate (its JSON, checked exactly before it was stored) that node ``from_key`` is
+    equivalent to node ``to_key``. A node is a stored conjecture (``from_id``, ``to_id``; its
+    key ``conjecture:ID``) or the PCF of a known field's trajectory (``to_field``: field,
+    parameters, trajectory, start). ``search_id`` is the relate search that found it; unique
+    per ``(search_id, from_key, to_key)``.
+    """
+
+    __tablename__ = "equivalence_edge"
+    __table_args__ = (UniqueConstraint("search_id", "from_key", "to_key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("search.id", ondelete="CASCADE"))
+    from_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    to_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    from_id: Mapped[int | None] = mapped_column(ForeignKey("conjecture.id", ondelete="CASCADE"), index=True)
+    to_id: Mapped[int | None] = mapped_column(ForeignKey("conjecture.id", ondelete="CASCADE"), index=True)
+    to_field: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    certificate: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -27,6 +27,7 @@ from .base import (
     conj_t,
     constant_t,
     db_errors,
+    edge_t,
     in_range,
     link_t,
     metrics_t,
@@ -147,7 +148,8 @@ class ConjectureQueries(StoreBase):
     @db_errors
     def counts(self) -> dict[str, int]:
         """Rows per table."""
-        tables = [constant_t, search_t, shard_t, pcf_t, metrics_t, conj_t, link_t, verification_t, cluster_t, cmf_link_t, source_t]
+        tables = [constant_t, search_t, shard_t, pcf_t, metrics_t, conj_t, link_t, verification_t, cluster_t, cmf_link_t, source_t,
+                  edge_t]
         with self._read() as conn:
             return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in tables}
 

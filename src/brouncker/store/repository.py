@@ -10,6 +10,7 @@ part                   responsibility
 :mod:`.cluster_tables` clusters, and the PCF rows that clustering reads
 :mod:`.links`          links of stored formulas to known matrix fields (``cmf explain``)
 :mod:`.sources`        the file rows that imported formulas come from (``import``)
+:mod:`.edges`          certified edges of the equivalence graph (``relate``)
 :mod:`.rows`           the typed rows every read returns
 =====================  =========================================================
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError
 
 from .cluster_tables import ClusterTables
+from .edges import EquivalenceEdges
 from .engine import check_connection, connect_error, ensure_schema, make_engine
 from .links import CMFLinks
 from .queries import ConjectureQueries
@@ -38,7 +40,7 @@ from .sources import ConjectureSources
 from .writes import RecordWrites
 
 
-class Store(RecordWrites, ConjectureQueries, SearchTables, ClusterTables, CMFLinks, ConjectureSources):
+class Store(RecordWrites, ConjectureQueries, SearchTables, ClusterTables, CMFLinks, ConjectureSources, EquivalenceEdges):
     """The conjecture store over one database. Use :func:`open_store` to get one."""
 
 

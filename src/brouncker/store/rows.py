@@ -229,6 +229,21 @@ class SourceRow(_Row):
 
 
 @dataclass(frozen=True, slots=True)
+class EdgeRow(_Row):
+    """A stored edge of the equivalence graph (see :class:`~brouncker.records.EdgeRecord`)."""
+
+    id: int
+    search_id: int
+    from_key: str
+    to_key: str
+    from_id: int | None
+    to_id: int | None
+    to_field: dict[str, Any] | None
+    certificate: dict[str, Any]
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class ConjectureDetail(Displayed):
     """Everything known about one conjecture: its row, its relation and data, its PCF,
     every metrics record of the PCF, every verification, and its cluster.

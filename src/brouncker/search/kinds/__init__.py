@@ -6,7 +6,7 @@ kind is adding such a module and its line below; :func:`brouncker.search.spec.pa
 validates a spec against the union of the registered models, tagged by ``kind``.
 
 >>> sorted(KINDS)
-['cmf', 'esma', 'import', 'pcf']
+['cmf', 'esma', 'import', 'pcf', 'relate']
 >>> KINDS["esma"].unit
 'pairs'
 """
@@ -18,13 +18,14 @@ from typing import Any
 from ...errors import SpecError
 from ..kind import Kind, SearchSpec
 from ..shards import Plan
-from . import cmf, esma, imports, pcf
+from . import cmf, esma, imports, pcf, relate
 
 KINDS: dict[str, Kind[Any, Any]] = {
     pcf.KIND.name: pcf.KIND,
     esma.KIND.name: esma.KIND,
     cmf.KIND.name: cmf.KIND,
     imports.KIND.name: imports.KIND,
+    relate.KIND.name: relate.KIND,
 }
 
 
