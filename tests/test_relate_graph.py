@@ -18,7 +18,6 @@ import mpmath
 import pytest
 import sqlalchemy as sa
 import sympy as sp
-from brouncker.search.import_pipeline import import_file
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -63,14 +62,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int, dict[str,
     rows = family_rows()
     csv.write_text("a,b,source\n" + "".join(f'"{p.a_text}","{p.b_text}",{name}\n' for name, p in rows), encoding="utf-8")
     url = f"sqlite:///{path / 'g.db'}"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run(["import", str(csv), "--db", url, "--workers", "0", "--json"]) == 0
+    search_id = json.loads(out.getvalue())["search_id"]
     with open_store(url) as store:
-        report = import_file(store, csv, workers=0)
         families: dict[str, set[int]] = {}
-        for detail in store.conjecture_details(report.search_id):
+        for detail in store.conjecture_details(search_id):
             (source,) = {s.source for s in detail.sources}
             families.setdefault(str(source), set()).add(detail.conjecture.id)
     assert sum(len(v) for v in families.values()) == len(rows)
-    return url, report.search_id, families
+    return url, search_id, families
 
 
 @pytest.fixture
