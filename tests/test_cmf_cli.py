@@ -7,17 +7,18 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import mpmath
 import pytest
 import sympy as sp
 
-from brouncker.cli.app import main
 from brouncker.cmf import known
 from brouncker.cmf.field import CMF
 from brouncker.cmf.known import KnownField
+from tests.conftest_cli import one_line
+
+pytest_plugins = ["tests.conftest_cli"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {  # the registry's examples, as mpmath computes them
@@ -26,28 +27,6 @@ EXAMPLES = {  # the registry's examples, as mpmath computes them
     "zeta3": lambda: (1 - mpmath.zeta(3)) / mpmath.zeta(3),
     "cmf1": lambda: 1 / mpmath.log(2) - 1,
 }
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """Run ``brouncker ARGS`` in this process: (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["brouncker", *args])
-        with pytest.raises(SystemExit) as info:
-            main()
-        out = capsys.readouterr()
-        code = info.value.code
-        return (code if isinstance(code, int) else 0), out.out, out.err
-
-    return run
-
-
-def one_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def test_list_gives_every_known_field(cli) -> None:

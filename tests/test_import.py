@@ -4,21 +4,19 @@ kind ``import`` on real SQLite and PostgreSQL stores, checked against mpmath and
 from __future__ import annotations
 
 import json
-import sys
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import mpmath
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brouncker.cli.app import main
 from brouncker.pcf.polynomial import evaluate, parse
 from brouncker.store import open_store
+from tests.conftest_cli import one_line
 
-pytest_plugins = ["tests.conftest_store"]
+pytest_plugins = ["tests.conftest_store", "tests.conftest_cli"]
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ["search_id", "rows", "formulas", "duplicates", "identified", "claims_verified", "claims_refuted", "skipped"]
@@ -29,28 +27,6 @@ n+3,-n,e,Euler
 34*n**3 + 51*n**2 + 27*n + 5,-n**6,6/zeta(3),Apery
 3n+1,2n^2+n,,no claim
 """
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """Run ``brouncker ARGS`` in this process: (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["brouncker", *args])
-        with pytest.raises(SystemExit) as info:
-            main()
-        out = capsys.readouterr()
-        code = info.value.code
-        return (code if isinstance(code, int) else 0), out.out, out.err
-
-    return run
-
-
-def one_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:

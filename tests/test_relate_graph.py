@@ -9,9 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 import mpmath
@@ -21,7 +19,7 @@ import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from brouncker.cli.app import main, run
+from brouncker.cli.app import run
 from brouncker.equivalence.find import relate_limits
 from brouncker.equivalence.graph import FieldPoint, Node, Placed, candidate_pairs, equivalence_classes, formula_key, relate_block
 from brouncker.pcf.canonical import shift
@@ -35,7 +33,7 @@ from brouncker.search.runner import resume_search, run_search
 from brouncker.store import open_store
 from tests.test_certificate import sympy_residual
 
-pytest_plugins = ["tests.conftest_store"]
+pytest_plugins = ["tests.conftest_store", "tests.conftest_cli"]
 
 BROUNCKER = PCF.parse("2n+1", "n^2")  # 4/pi
 APERY = PCF.parse("34n^3+51n^2+27n+5", "-n^6")  # 6/zeta(3)
@@ -73,20 +71,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int, dict[str,
             families.setdefault(str(source), set()).add(detail.conjecture.id)
     assert sum(len(v) for v in families.values()) == len(rows)
     return url, search_id, families
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["brouncker", *args])
-        with pytest.raises(SystemExit) as info:
-            main()
-        out = capsys.readouterr()
-        code = info.value.code
-        return (code if isinstance(code, int) else 0), out.out, out.err
-
-    return run
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mpmath import mp, mpf
 
-from brouncker.cli import main
 from brouncker.constants import BANK, parse_constant
 from brouncker.errors import StoreError
 from brouncker.pcf.canonical import canonical_key
@@ -48,8 +47,9 @@ from brouncker.store import (
 )
 from brouncker.store.engine import known_revisions
 from brouncker.store.models import TABLES, Base
+from tests.conftest_cli import one_line
 
-pytest_plugins = ["tests.conftest_store"]
+pytest_plugins = ["tests.conftest_store", "tests.conftest_cli"]
 
 ROOT = Path(__file__).resolve().parents[1]
 INJECTION = "pi'; DROP TABLE pcf; --"
@@ -507,26 +507,11 @@ def test_ids_and_limits_beyond_the_database_integers(filled: tuple[Store, int, i
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """Run ``brouncker ARGS`` in this process: (exit code, stdout, stderr)."""
+def cli(cli: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str, str]]:
+    """The command line in-process, with a default database that cannot be opened (every
+    command here names its own ``--db``)."""
     monkeypatch.setenv("BROUNCKER_DB", "nosuchdialect://unused")
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["brouncker", *args])
-        with pytest.raises(SystemExit) as info:
-            main()
-        out = capsys.readouterr()
-        code = info.value.code
-        return (code if isinstance(code, int) else 0), out.out, out.err
-
-    return run
-
-
-def one_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
+    return cli
 
 
 def url_of(store: Store) -> str:
