@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..printing import format_pcf, format_polynomial, latex_polynomial
+from .convergent import Convergent
 from .polynomial import Coefficients, degree, evaluate, normalize, parse
-from .walk import Convergent, walk
+from .walk import walk
 
 
 @dataclass(frozen=True, slots=True)

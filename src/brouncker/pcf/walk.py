@@ -22,122 +22,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
 
 import gmpy2
 import numpy as np
 from gmpy2 import mpz
-from mpmath import mp, mpf
 
 from ..precision import INT64_SAFE
+from .convergent import Convergent, log10_abs
 from .polynomial import Coefficients, evaluate, first_root
 
 LEAF_SIZE = 32  # steps multiplied sequentially at the leaves, where numbers are small
 
 Matrix = tuple[mpz, mpz, mpz, mpz]  # (m00, m01, m10, m11), row-major
-_LOG10_2 = math.log10(2.0)
-
-
-def log10_abs(x: int | mpz) -> float:
-    r"""$\log_{10}|x|$ for an integer of any size, to double precision; $-\infty$ for 0.
-
-    >>> round(log10_abs(mpz(10) ** 5000), 9)
-    5000.0
-    """
-    x = abs(mpz(x))
-    if x == 0:
-        return -math.inf
-    bits = x.bit_length()
-    if bits <= 1000:
-        return math.log10(int(x))
-    shift = bits - 64
-    return math.log10(int(x >> shift)) + shift * _LOG10_2
-
-
-@dataclass(frozen=True, slots=True)
-class Convergent:
-    r"""The convergent $p(N)/q(N)$ together with $p(N-1)/q(N-1)$, exactly.
-
-    ``finite_at`` is the first $n \le N$ with $b(n) = 0$, if any: the fraction then
-    stops at depth ``finite_at - 1`` and its value is the rational $p/q$ of that depth,
-    which every later convergent repeats. ``log10_det`` is
-    $\log_{10} |p(N)q(N-1) - p(N-1)q(N)| = \sum_{n \le N} \log_{10}|b(n)|$ when the walk
-    knows it (it saves two big multiplications per error bound).
-    """
-
-    depth: int
-    p: mpz
-    q: mpz
-    p_prev: mpz
-    q_prev: mpz
-    finite_at: int | None = None
-    log10_det: float | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def gcd(self) -> mpz:
-        r"""$\gcd(p(N), q(N))$; its growth like $n \log n$ is factorial reduction."""
-        return gmpy2.gcd(self.p, self.q)
-
-    @property
-    def reduced_q(self) -> mpz:
-        r"""$\tilde q(N) = |q(N)| / \gcd(p(N), q(N))$."""
-        g = self.gcd
-        return abs(self.q) // g if g else abs(self.q)
-
-    @property
-    def defined(self) -> bool:
-        """Whether $q(N) \\ne 0$, so that the convergent is a number."""
-        return self.q != 0
-
-    def fraction(self) -> Fraction:
-        """The convergent as an exact rational; raises ``ZeroDivisionError`` if $q(N) = 0$."""
-        return Fraction(int(self.p), int(self.q))
-
-    def log10_error_bound(self) -> float:
-        r"""$\log_{10} |p(N)/q(N) - p(N-1)/q(N-1)|$, computed without division.
-
-        The numerator $p(N)q(N-1) - p(N-1)q(N) = \pm\prod_{n \le N} b(n)$ is exact (or
-        summed in logarithms by the walk); $-\infty$ when the two agree.
-        """
-        if self.q == 0 or self.q_prev == 0:
-            return math.inf
-        if self.log10_det is not None:
-            lg_det = self.log10_det
-        else:
-            lg_det = log10_abs(self.p * self.q_prev - self.p_prev * self.q)
-        return lg_det - log10_abs(self.q) - log10_abs(self.q_prev)
-
-    @property
-    def trustworthy_digits(self) -> float:
-        r"""$\lfloor -\log_{10} |p(N)/q(N) - p(N-1)/q(N-1)| \rfloor$.
-
-        ``math.inf`` when the two last convergents agree exactly (a finite fraction),
-        ``-math.inf`` when either is undefined.
-        """
-        if self.finite_at is not None and self.finite_at < self.depth and self.q != 0:
-            return math.inf
-        bound = self.log10_error_bound()
-        if bound == math.inf:
-            return -math.inf
-        if bound == -math.inf:
-            return math.inf
-        return float(math.floor(-bound))
-
-    def value(self, dps: int) -> mpf:
-        r"""$p(N)/q(N)$ as an mpmath number with ``dps`` significant digits.
-
-        The one conversion of a convergent to a float; raises ``ZeroDivisionError`` if
-        $q(N) = 0$.
-
-        >>> import mpmath
-        >>> mpmath.nstr(walk((2, 1), (1, 0, 0), 3).value(10), 10)     # 51/40
-        '1.275'
-        """
-        if self.q == 0:
-            raise ZeroDivisionError(f"q({self.depth}) = 0: the convergent is not a number")
-        with mp.workdps(dps):
-            return mpf(int(self.p)) / mpf(int(self.q))  # mpf(int) is much faster than mpf(mpz) here
 
 
 def _values(poly: Coefficients, lo: int, hi: int) -> list[int]:
