@@ -45,15 +45,13 @@ from ..errors import FieldError, InconclusiveError
 from ..pcf.canonical import Mobius
 from ..pcf.convergent import Convergent
 from ..pcf.value import MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
-from ..pcf.walk import _values
+from ..pcf.walk import _values, product_tree
 from ..precision import LIMIT_GUARD_DIGITS
 from .field import CMF, Rational
 from .trajectory import TrajectoryMatrix, trajectory_matrix
 
 if TYPE_CHECKING:
     from .companion import TrajectoryPCF
-
-LEAF_SIZE = 32  # steps multiplied one by one at the leaves of the product tree
 
 IntMatrix = list[list[mpz]]
 
@@ -93,18 +91,12 @@ def _multiply(a: IntMatrix, b: IntMatrix) -> IntMatrix:
     return [[sum((a[r][k] * b[k][c] for k in range(size)), mpz(0)) for c in range(size)] for r in range(size)]
 
 
-def _product(values: list[list[list[int]]], lo: int, hi: int, rank: int) -> IntMatrix:
-    if hi - lo <= LEAF_SIZE:
-        return _leaf(values, lo, hi, rank)
-    mid = (lo + hi) // 2
-    return _multiply(_product(values, lo, mid, rank), _product(values, mid, hi, rank))
-
-
 def segment(tm: TrajectoryMatrix, lo: int, hi: int) -> IntMatrix:
     r"""$N(lo) N(lo + 1) \cdots N(hi - 1)$ by binary splitting (the identity when empty)."""
     if hi <= lo:
         return [[mpz(1) if r == c else mpz(0) for c in range(tm.rank)] for r in range(tm.rank)]
-    return _product(_entries(tm, lo, hi), 0, hi - lo, tm.rank)
+    values, rank = _entries(tm, lo, hi), tm.rank
+    return product_tree(lambda i, j: _leaf(values, i, j, rank), _multiply, 0, hi - lo)
 
 
 def walk(tm: TrajectoryMatrix, depths: Iterable[int]) -> list[Convergent]:

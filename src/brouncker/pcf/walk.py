@@ -20,8 +20,10 @@ mpz(40)
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 import gmpy2
 import numpy as np
@@ -31,9 +33,10 @@ from ..precision import INT64_SAFE
 from .convergent import Convergent, log10_abs
 from .polynomial import Coefficients, evaluate, first_root
 
-LEAF_SIZE = 32  # steps multiplied sequentially at the leaves, where numbers are small
+LEAF_SIZE = 32  # steps multiplied one by one at the leaves of every product tree, where numbers are small
 
 Matrix = tuple[mpz, mpz, mpz, mpz]  # (m00, m01, m10, m11), row-major
+Product = TypeVar("Product")
 
 
 def _values(poly: Coefficients, lo: int, hi: int) -> list[int]:
@@ -73,24 +76,35 @@ def _log10_abs_sum(values: Sequence[int]) -> float:
     return total if math.isfinite(total) else math.fsum(log10_abs(v) for v in values)
 
 
-def _product(av: Sequence[int], bv: Sequence[int], lo: int, hi: int) -> Matrix:
-    """$M(lo) \\cdots M(hi-1)$ over the term lists (indices relative to the lists)."""
+def product_tree(leaf: Callable[[int, int], Product], multiply: Callable[[Product, Product], Product], lo: int, hi: int) -> Product:
+    r"""$M(lo) \cdots M(hi-1)$ by binary splitting, the one product tree of PCF and CMF walks.
+
+    The range is halved recursively down to runs of at most ``LEAF_SIZE`` steps, which
+    ``leaf(lo, hi)`` multiplies one by one; ``multiply`` joins the halves, so the big
+    multiplications are balanced and GMP's fast algorithms apply.
+
+    >>> product_tree(lambda lo, hi: hi - lo, lambda x, y: x + y, 0, 100)     # 100 steps in leaves of <= 32
+    100
+    """
     if hi - lo <= LEAF_SIZE:
-        x, y, z, w = mpz(1), mpz(0), mpz(0), mpz(1)
-        for i in range(lo, hi):
-            an, bn = av[i], bv[i]
-            x, y = y, x * bn + y * an
-            z, w = w, z * bn + w * an
-        return x, y, z, w
+        return leaf(lo, hi)
     mid = (lo + hi) // 2
-    l00, l01, l10, l11 = _product(av, bv, lo, mid)
-    r00, r01, r10, r11 = _product(av, bv, mid, hi)
-    return (
-        l00 * r00 + l01 * r10,
-        l00 * r01 + l01 * r11,
-        l10 * r00 + l11 * r10,
-        l10 * r01 + l11 * r11,
-    )
+    return multiply(product_tree(leaf, multiply, lo, mid), product_tree(leaf, multiply, mid, hi))
+
+
+def _leaf(av: Sequence[int], bv: Sequence[int], lo: int, hi: int) -> Matrix:
+    """$M(lo) \\cdots M(hi-1)$ one step at a time, over the term lists (indices relative to the lists)."""
+    x, y, z, w = mpz(1), mpz(0), mpz(0), mpz(1)
+    for i in range(lo, hi):
+        an, bn = av[i], bv[i]
+        x, y = y, x * bn + y * an
+        z, w = w, z * bn + w * an
+    return x, y, z, w
+
+
+def _product(av: Sequence[int], bv: Sequence[int], lo: int, hi: int) -> Matrix:
+    """$M(lo) \\cdots M(hi-1)$ over the term lists, by the product tree."""
+    return product_tree(functools.partial(_leaf, av, bv), _multiply, lo, hi)
 
 
 def _multiply(m: Matrix, r: Matrix) -> Matrix:
