@@ -19,7 +19,7 @@ from brouncker.cmf.companion import trajectory_pcf
 from brouncker.cmf.hypergeometric import pfq
 from brouncker.cmf.known import known_field
 from brouncker.cmf.trajectory import TrajectoryMatrix, trajectory_matrix
-from brouncker.cmf.walk import approximate, trajectory_limit, walk
+from brouncker.cmf.walk import approximate, segment, trajectory_limit, walk
 from brouncker.errors import BrounckerError, FieldError
 from brouncker.pcf.canonical import canonical, shift_class, shift_relation
 from brouncker.pcf.fraction import PCF
@@ -67,9 +67,10 @@ def test_map_is_exact_on_every_convergent(name, trajectory, start):
     tp = trajectory_pcf(tm)
     assert tp.mobius is not None and tp.offset == 0
     column = 1 if tp.swapped else 0
-    for point in walk(tm, range(2, 14)):
-        conv = pcf_walk(tp.pcf.a, tp.pcf.b, point.depth - 2)
-        ratio = Fraction(int(point.matrix[0][column]), int(point.matrix[1][column]))
+    for depth in range(2, 14):
+        conv = pcf_walk(tp.pcf.a, tp.pcf.b, depth - 2)
+        w = segment(tm, 0, depth)
+        ratio = Fraction(int(w[0][column]), int(w[1][column]))
         assert ratio == tp.mobius.apply(Fraction(int(conv.p), int(conv.q)))
 
 

@@ -21,8 +21,7 @@ from mpmath import mp
 from brouncker.cmf.hypergeometric import pfq
 from brouncker.cmf.known import known_field
 from brouncker.cmf.trajectory import TrajectoryMatrix, trajectory_matrix
-from brouncker.cmf.walk import approximate, delta_map, deltas, segment, trajectory_limit, walk, walk_sequential
-from brouncker.convergence.verify import delta as pcf_delta
+from brouncker.cmf.walk import approximate, segment, trajectory_limit, walk, walk_sequential
 from brouncker.errors import FieldError
 from brouncker.pcf.polynomial import evaluate, normalize
 from brouncker.pcf.walk import walk as pcf_walk
@@ -43,7 +42,8 @@ def test_product_tree_equals_the_step_by_step_product(tm, depths):
     for depth, point in zip(depths, points):
         full = walk_sequential(tm, depth)
         previous = walk_sequential(tm, depth - 1)
-        assert [list(r) for r in point.matrix] == full
+        assert segment(tm, 0, depth) == full
+        assert (point.depth, point.p, point.q) == (depth, full[0][-1], full[1][-1])
         assert (point.p_prev, point.q_prev) == (previous[0][-1], previous[1][-1])
 
 
@@ -71,8 +71,8 @@ def test_known_fields_reach_their_limits(name, trajectory, start, closed_form):
     with mp.workdps(80):
         expected = closed_form()
         assert limit.digits >= 60 and abs(limit.value - expected) < mpmath.mpf(10) ** -60
-        approximant = approximate(field, trajectory, start, 120)  # the walk itself, ramanujantools' projection
-        assert abs(approximant.limit - expected) < mpmath.mpf(10) ** -min(60, approximant.digits)
+        walked = approximate(field, trajectory, start, 120)  # the walk itself, ramanujantools' projection
+        assert abs(walked.limit - expected) < mpmath.mpf(10) ** -min(60, walked.digits)
 
 
 def test_registry_examples_hold():
@@ -90,24 +90,24 @@ def test_registry_examples_hold():
 
 def test_delta_on_the_zeta3_diagonal_is_aperys():
     depth = 2000
-    with mp.workdps(7000):  # more digits than the approximants at depth 2000 carry
+    tm = trajectory_matrix(known_field("zeta3"), (1, 1), (1, 1))
+    at_depth, deeper = walk(tm, [depth, 2 * depth])
+    with mp.workdps(7000):  # more digits than the convergents at depth 2000 carry
         zeta3 = mp.zeta(3)
-        along_diagonal = deltas(known_field("zeta3"), (1, 1), (1, 1), [depth], limit=(1 - zeta3) / zeta3)[0]
-        apery = pcf_delta(pcf_walk((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0), depth), 6 / zeta3)
+        along_diagonal = at_depth.delta((1 - zeta3) / zeta3)
+        apery = pcf_walk((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0), depth).delta(6 / zeta3)
+    assert along_diagonal is not None and apery is not None
     assert 0.07 < along_diagonal < 0.1 and 0.07 < apery < 0.1
     assert abs(along_diagonal - apery) < 0.005
-    blind = deltas(known_field("zeta3"), (1, 1), (1, 1), [depth])[0]  # limit from depth 4000
-    assert abs(blind - along_diagonal) < 1e-6
+    blind = at_depth.blind_delta(deeper)  # the limit from depth 4000
+    assert blind is not None and abs(blind - along_diagonal) < 1e-6
+    assert approximate(known_field("zeta3"), (1, 1), (1, 1), depth).delta == blind
 
 
-def test_delta_as_a_function_of_direction():
+def test_delta_depends_on_the_direction():
     field = known_field("zeta3")
-    directions = [(1, 1), (2, 1), (1, 2), (1, 0)]
-    result = delta_map(field, (1, 1), directions, 200)
-    assert [r.trajectory for r in result] == directions
-    assert result[0].delta == approximate(field, (1, 1), (1, 1), 200).delta
-    assert all(math.isfinite(r.delta) for r in result[:3])
-    assert result[0].as_dict()["trajectory"] == [1, 1]
+    deltas = [approximate(field, t, (1, 1), 200).delta for t in [(1, 1), (2, 1), (1, 2)]]
+    assert all(d is not None for d in deltas) and len(set(deltas)) == 3
 
 
 # --- hypergeometric fields against mpmath -------------------------------------------------
@@ -177,8 +177,9 @@ def test_walk_errors_and_degenerate_projections():
     (point,) = walk(trajectory_matrix(known_field("zeta3"), (1, 1), (0, 0)), [50])
     assert Fraction(int(point.p), int(point.q)) == Fraction(-1, 6)
     collapsed = approximate(known_field("zeta3"), (1, 1), (0, 0), 50)
-    assert collapsed.digits == math.inf and collapsed.delta == math.inf
-    assert collapsed.as_dict()["digits"] is None and collapsed.as_dict()["limit"].startswith("-0.1666666")
+    assert collapsed.digits == math.inf and collapsed.delta is None  # the limit is the convergent itself
+    data = collapsed.as_dict()
+    assert data["digits"] is None and data["delta"] is None and data["limit"].startswith("-0.1666666")
 
 
 def test_json_of_walks_and_limits():

@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from brouncker.cli import app
 from brouncker.errors import InconclusiveError
 from brouncker.identification.identify import identify_pcf
+from brouncker.pcf.convergent import log10_distance
 from brouncker.pcf.fraction import PCF
 from brouncker.pcf.value import (
     converges_slowly,
     extrapolate,
-    log10_distance,
     next_depth,
     pcf_limit,
     tail_log10_error,

@@ -1,12 +1,10 @@
 """Verification to N digits: known formulas against mpmath, refutations, budgets and δ."""
 
-import math
-
 import mpmath
 import pytest
 
 import brouncker
-from brouncker.convergence.verify import delta, verify
+from brouncker.convergence.verify import verify
 from brouncker.pcf.walk import walk
 
 APERY = ("34n^3+51n^2+27n+5", "-n^6")
@@ -86,14 +84,14 @@ def test_finite_fraction_is_rational_not_a_division_error():
 def test_apery_delta_at_depth_1000():
     conv = walk((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0), 1000)
     with mpmath.workdps(4000):
-        value = delta(conv, 6 / mpmath.zeta(3))
-    assert 0.08 < value < 0.09  # ≈ 0.086; the limit as depth grows is ≈ 0.0805
+        value = conv.delta(6 / mpmath.zeta(3))
+    assert value is not None and 0.08 < value < 0.09  # ≈ 0.086; the limit as depth grows is ≈ 0.0805
 
 
-def test_delta_is_infinite_when_the_limit_is_the_convergent_itself():
+def test_delta_is_undefined_when_the_limit_is_the_convergent_itself():
     conv = walk((34, 51, 27, 5), (-1, 0, 0, 0, 0, 0, 0), 300)
     with mpmath.workdps(3000):
-        assert delta(conv, mpmath.mpf(int(conv.p)) / int(conv.q)) == math.inf
+        assert conv.delta(mpmath.mpf(int(conv.p)) / int(conv.q)) is None
 
 
 def test_python_api_result_has_the_contract_fields_but_the_time():

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brouncker.pcf.walk import log10_abs, walk, walk_checkpoints, walk_sequential
+from brouncker.pcf.convergent import log10_abs
+from brouncker.pcf.walk import walk, walk_checkpoints, walk_sequential
 
 small_poly = st.lists(st.integers(-6, 6), min_size=1, max_size=4).map(tuple)
 

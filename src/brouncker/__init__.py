@@ -28,9 +28,10 @@ from .esma.sequences import (
 )
 from .identification.identify import Identification, confirm, identify, identify_pcf
 from .pcf.canonical import Canonical, Inflation, canonical, inflate
+from .pcf.convergent import Convergent
 from .pcf.fraction import PCF
 from .pcf.polynomial import parse
-from .pcf.walk import Convergent, walk, walk_checkpoints, walk_sequential
+from .pcf.walk import walk, walk_checkpoints, walk_sequential
 from .printing import format_polynomial
 from .records import ConjectureRecord, MetricsRecord, PCFRecord
 from .screening.match import MoebiusMatch, match, moebius_tables

@@ -19,8 +19,10 @@ through the derivative of the map. For rank $> 2$ the walk doubles its depth unt
 approximant has $D$ trustworthy digits by the rule above; that rule is an estimate, not
 a bound, for these walks (a monotone tail can hide more error than its last step).
 
-**δ**: $|p_N/q_N - L| = \tilde q_N^{-(1+\delta)}$ with $\tilde q_N = q_N / \gcd(p_N, q_N)$
-(:func:`brouncker.convergence.verify.delta`). Blind δ takes $L$ from depth $2N$.
+The walk returns :class:`~brouncker.pcf.convergent.Convergent`, the type PCF walks return:
+its trustworthy digits, its value and δ are defined there once. **δ**:
+$|p_N/q_N - L| = \tilde q_N^{-(1+\delta)}$ with $\tilde q_N = q_N / \gcd(p_N, q_N)$;
+blind δ takes $L$ from depth $2N$ (``None`` when undefined).
 
 >>> from brouncker.cmf.known import known_field
 >>> result = approximate(known_field("e"), (1, 1), (0, 0), 40)
@@ -36,14 +38,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import mpmath
-from gmpy2 import gcd, mpz
+from gmpy2 import mpz
 from mpmath import mp, mpf
 
-from ..convergence.verify import delta as convergent_delta
 from ..errors import FieldError, InconclusiveError
+from ..pcf.convergent import Convergent
 from ..pcf.mobius import Mobius
 from ..pcf.value import MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
-from ..pcf.walk import Convergent, _values, log10_abs
+from ..pcf.walk import _values, product_tree
 from ..precision import LIMIT_GUARD_DIGITS
 from .field import CMF, Rational
 from .trajectory import TrajectoryMatrix, trajectory_matrix
@@ -51,43 +53,7 @@ from .trajectory import TrajectoryMatrix, trajectory_matrix
 if TYPE_CHECKING:
     from .companion import TrajectoryPCF
 
-LEAF_SIZE = 32  # steps multiplied one by one at the leaves of the product tree
-
 IntMatrix = list[list[mpz]]
-
-
-@dataclass(frozen=True, slots=True)
-class Approximant:
-    r"""The walk $W_N$ at one depth, exactly, with the projection at depth $N - 1$."""
-
-    depth: int
-    matrix: tuple[tuple[mpz, ...], ...]
-    p_prev: mpz
-    q_prev: mpz
-
-    @property
-    def p(self) -> mpz:
-        return self.matrix[0][-1]
-
-    @property
-    def q(self) -> mpz:
-        return self.matrix[1][-1]
-
-    def convergent(self) -> Convergent:
-        """The projection as a :class:`~brouncker.pcf.walk.Convergent` (digits, δ, value)."""
-        return Convergent(self.depth, self.p, self.q, self.p_prev, self.q_prev)
-
-    @property
-    def digits(self) -> float:
-        """Trustworthy digits of $p_N/q_N$ ($\\pm$ ``math.inf`` as for convergents)."""
-        return self.convergent().trustworthy_digits
-
-    def value(self, dps: int) -> mpf:
-        """$p_N / q_N$ at ``dps`` digits; raises :class:`FieldError` when $q_N = 0$."""
-        if self.q == 0:
-            raise FieldError(f"the walk's projection is undefined at depth {self.depth} (q = 0)")
-        with mp.workdps(dps):
-            return mpf(int(self.p)) / mpf(int(self.q))
 
 
 # --- the product tree --------------------------------------------------------------------
@@ -125,22 +91,17 @@ def _multiply(a: IntMatrix, b: IntMatrix) -> IntMatrix:
     return [[sum((a[r][k] * b[k][c] for k in range(size)), mpz(0)) for c in range(size)] for r in range(size)]
 
 
-def _product(values: list[list[list[int]]], lo: int, hi: int, rank: int) -> IntMatrix:
-    if hi - lo <= LEAF_SIZE:
-        return _leaf(values, lo, hi, rank)
-    mid = (lo + hi) // 2
-    return _multiply(_product(values, lo, mid, rank), _product(values, mid, hi, rank))
-
-
 def segment(tm: TrajectoryMatrix, lo: int, hi: int) -> IntMatrix:
     r"""$N(lo) N(lo + 1) \cdots N(hi - 1)$ by binary splitting (the identity when empty)."""
     if hi <= lo:
         return [[mpz(1) if r == c else mpz(0) for c in range(tm.rank)] for r in range(tm.rank)]
-    return _product(_entries(tm, lo, hi), 0, hi - lo, tm.rank)
+    values, rank = _entries(tm, lo, hi), tm.rank
+    return product_tree(lambda i, j: _leaf(values, i, j, rank), _multiply, 0, hi - lo)
 
 
-def walk(tm: TrajectoryMatrix, depths: Iterable[int]) -> list[Approximant]:
-    """The walk at each of ``depths`` (any order, repeats allowed, each at least 1), from one walk.
+def walk(tm: TrajectoryMatrix, depths: Iterable[int]) -> list[Convergent]:
+    """The projection $p_N/q_N$ (with $p_{N-1}/q_{N-1}$) at each of ``depths`` (any order,
+    repeats allowed, each at least 1), from one walk.
 
     >>> from brouncker.cmf.known import known_field
     >>> from brouncker.cmf.trajectory import trajectory_matrix
@@ -156,14 +117,14 @@ def walk(tm: TrajectoryMatrix, depths: Iterable[int]) -> list[Approximant]:
         raise FieldError(f"a walk's depth must be at least 1, not {wanted[0]}")
     state = segment(tm, 0, 0)
     done = 0
-    out: dict[int, Approximant] = {}
+    out: dict[int, Convergent] = {}
     for d in wanted:
         if d - 1 > done:
             state = segment(tm, 0, d - 1) if done == 0 else _multiply(state, segment(tm, done, d - 1))
         previous = state
         state = _multiply(previous, [[mpz(v) for v in row] for row in tm.at(d - 1)])
         done = d
-        out[d] = Approximant(d, tuple(tuple(row) for row in state), previous[0][-1], previous[1][-1])
+        out[d] = Convergent(d, state[0][-1], state[1][-1], previous[0][-1], previous[1][-1])
     return [out[d] for d in asked]
 
 
@@ -232,7 +193,9 @@ def _limit_through_pcf(a: Sequence[int], b: Sequence[int], mobius: Mobius, digit
         lim = pcf_limit(a, b, asked, max_depth)
         with mp.workdps(lim.digits + 20):
             if mobius.c2 + mobius.c3 * lim.value == 0:
-                raise InconclusiveError(f"the trajectory's limit is infinite to {lim.digits} digits (its PCF's value is the pole of {mobius.text('V')})")
+                raise InconclusiveError(
+                    f"the trajectory's limit is infinite to {lim.digits} digits (its PCF's value is the pole of {mobius.text('V')})"
+                )
             cost = mobius.log10_derivative(lim.value)
             value = mobius.apply(lim.value)
         if int(math.floor(lim.digits - cost)) >= digits:
@@ -245,109 +208,51 @@ def _limit_through_pcf(a: Sequence[int], b: Sequence[int], mobius: Mobius, digit
 def _limit_by_walk(tm: TrajectoryMatrix, digits: int, max_depth: int) -> TrajectoryLimit:
     depth = START_DEPTH
     while True:
-        (approximant,) = walk(tm, [depth])
-        trusted = approximant.digits
-        if trusted >= digits and approximant.q != 0:
-            value = approximant.value(digits + 20)
+        (convergent,) = walk(tm, [depth])
+        trusted = convergent.trustworthy_digits
+        if trusted >= digits and convergent.q != 0:
+            value = convergent.value(digits + 20)
             return TrajectoryLimit(value, digits, depth, "walk")
         if depth >= max_depth:
             shown = "no" if trusted == -math.inf else f"only {int(trusted)}"
-            raise InconclusiveError(f"trajectory {tm.trajectory} from {tuple(map(str, tm.start))} gives {shown} trustworthy digits at depth {depth}; {digits} are needed")
+            raise InconclusiveError(
+                f"trajectory {tm.trajectory} from {tuple(map(str, tm.start))} gives {shown} trustworthy digits at depth {depth}; "
+                f"{digits} are needed"
+            )
         depth = min(max_depth, 2 * depth)
 
 
 @dataclass(frozen=True, slots=True)
 class WalkResult:
-    """One walk to a fixed depth: the approximant to its digits, and δ (blind unless a limit was given)."""
+    """One walk to a fixed depth: the projection to its digits, and δ (blind unless a limit was given)."""
 
     limit: mpf
     digits: float
     depth: int
-    delta: float
+    delta: float | None  # None when undefined (see brouncker.pcf.convergent)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: the limit as decimal text to its digits (50 for an exact rational), and
-        ``None`` for digits or δ that are not finite."""
+        ``None`` for digits that are not finite or an undefined δ."""
         shown = min(self.digits, 10_000) if math.isfinite(self.digits) else 50
         text = mpmath.nstr(self.limit, max(1, int(shown) + _integer_digits(self.limit)), strip_zeros=False) if shown >= 0 else None
         digits = int(self.digits) if math.isfinite(self.digits) else None
-        return {"limit": text, "digits": digits, "depth": self.depth, "delta": _finite(self.delta)}
-
-
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
-
-def delta(approximant: Approximant, limit: mpf) -> float:
-    r"""$\delta$ of one approximant against $L$ (which must carry more digits than it)."""
-    return convergent_delta(approximant.convergent(), limit)
-
-
-def blind_delta(approximant: Approximant, deeper: Approximant) -> float:
-    r"""$\delta$ of ``approximant`` against the deeper one's $P/Q$, exactly:
-    $|p/q - P/Q| = |pQ - Pq| / |qQ|$, in logarithms of integers (no rounding).
-
-    ``math.inf`` when the two agree exactly (a rational limit), ``math.nan`` when
-    $\tilde q \le 1$ or a projection is undefined.
-    """
-    p, q, big_p, big_q = approximant.p, approximant.q, deeper.p, deeper.q
-    if q == 0 or big_q == 0:
-        return math.nan
-    g = gcd(p, q)
-    reduced = abs(q) // g if g else abs(q)
-    if reduced <= 1:
-        return math.nan
-    difference = p * big_q - big_p * q
-    if difference == 0:
-        return math.inf
-    error = log10_abs(difference) - log10_abs(q) - log10_abs(big_q)
-    return -error / log10_abs(reduced) - 1
+        return {"limit": text, "digits": digits, "depth": self.depth, "delta": self.delta}
 
 
 def approximate(field: CMF, trajectory: Sequence[int], start: Sequence[Rational | str], depth: int, limit: mpf | None = None) -> WalkResult:
-    r"""Walk ``depth`` steps: the approximant, its trustworthy digits and δ.
+    r"""Walk ``depth`` steps: the projection, its trustworthy digits and δ.
 
     δ is blind (the limit from depth $2N$) unless ``limit`` is given.
     """
     tm = trajectory_matrix(field, trajectory, start)
     depths = [depth] if limit is not None else [depth, 2 * depth]
     points = walk(tm, depths)
-    approximant = points[0]
-    digits = approximant.digits
+    convergent = points[0]
+    if convergent.q == 0:
+        raise FieldError(f"the walk's projection is undefined at depth {depth} (q = 0)")
+    digits = convergent.trustworthy_digits
     dps = int(min(digits, 10_000)) + 20 if math.isfinite(digits) and digits > 0 else 30
-    value = approximant.value(dps)
-    d = delta(approximant, limit) if limit is not None else blind_delta(approximant, points[1])
+    value = convergent.value(dps)
+    d = convergent.delta(limit) if limit is not None else convergent.blind_delta(points[1])
     return WalkResult(value, digits, depth, d)
-
-
-@dataclass(frozen=True, slots=True)
-class DirectionDelta:
-    """δ of one trajectory at one depth."""
-
-    trajectory: tuple[int, ...]
-    depth: int
-    delta: float
-    digits: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"trajectory": list(self.trajectory), "depth": self.depth, "delta": _finite(self.delta), "digits": _finite(self.digits)}
-
-
-def deltas(field: CMF, trajectory: Sequence[int], start: Sequence[Rational | str], depths: Iterable[int], limit: mpf | None = None) -> list[float]:
-    r"""δ at each depth of ``depths`` from one walk; blind (limit from twice the deepest
-    depth) unless ``limit`` is given."""
-    asked = [int(d) for d in depths]
-    tm = trajectory_matrix(field, trajectory, start)
-    if limit is not None:
-        return [delta(a, limit) for a in walk(tm, asked)]
-    *points, deeper = walk(tm, asked + [2 * max(asked)])
-    return [blind_delta(a, deeper) for a in points]
-
-
-def delta_map(field: CMF, start: Sequence[Rational | str], trajectories: Iterable[Sequence[int]], depth: int) -> tuple[DirectionDelta, ...]:
-    r"""δ as a function of direction: blind δ at ``depth`` for each trajectory from ``start``."""
-    out = []
-    for t in trajectories:
-        result = approximate(field, t, start, depth)
-        out.append(DirectionDelta(tuple(int(v) for v in t), depth, result.delta, result.digits))
-    return tuple(out)

@@ -46,9 +46,10 @@ from gmpy2 import mpz
 from ..display import Displayed
 from ..errors import BrounckerError
 from ..limits import DEPTH, check_memory, walk_bytes
+from ..pcf.convergent import Convergent, delta_of, log10_abs
 from ..pcf.polynomial import Coefficients, add, degree, evaluate, keeps_sign_beyond, multiply, normalize, scale
 from ..pcf.value import tail_log10_error
-from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
+from ..pcf.walk import walk, walk_checkpoints
 from ..precision import TEXT_ROUNDING
 from ..printing import latex_number, leading_digits
 
@@ -175,9 +176,7 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
 
     if last.q == 0:  # p(N)/q(N) is no number at this one depth: nothing to judge by
         return Dynamics(limit=None, digits=0, convergence="unknown", digits_per_term=0.0, **common, **no_limit)
-    # ln|L - p(n)/q(n)| exactly: |p(N) q(n) - p(n) q(N)| / |q(N) q(n)|
-    ln_qN = _ln_abs(last.q)
-    errors = [_ln_abs(last.p * at[n].q - at[n].p * last.q) - ln_qN - _ln_abs(at[n].q) for n in samples]
+    errors = [at[n].log10_gap(last) * _LN10 for n in samples]  # ln|L - p(n)/q(n)|, exactly from the integers
     digits = trustworthy_digits(a, last, at[m]) if _settles(errors) else 0
     if digits < MIN_DIGITS:
         verdict = "divergent" if diverges(a, b, at[m], last, complex_eig) else "unknown"
@@ -189,8 +188,8 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int = DEFAULT_DEPTH, *, 
 
     (beta, gamma, eta), conv_residual = _fit(samples, errors, _convergence_basis)
     ln_err_m = errors[samples.index(m)]
-    delta_naive = _delta(ln_err_m, _ln_abs(at[m].q))
-    delta_fr = _delta(ln_err_m, ln_reduced_q[m])
+    delta_naive = delta_of(ln_err_m, _ln_abs(at[m].q))
+    delta_fr = delta_of(ln_err_m, ln_reduced_q[m])
 
     return Dynamics(
         limit=decimal_text(last.p, last.q, places),
@@ -379,8 +378,9 @@ def _design(basis: Callable[[np.ndarray], list[np.ndarray]], ns: tuple[int, ...]
     return design
 
 
-def _fit(ns: Sequence[int], ys: Sequence[float],
-         basis: Callable[[np.ndarray], list[np.ndarray]]) -> tuple[tuple[float | None, ...], float | None]:
+def _fit(
+    ns: Sequence[int], ys: Sequence[float], basis: Callable[[np.ndarray], list[np.ndarray]]
+) -> tuple[tuple[float | None, ...], float | None]:
     """Linear least squares over the finite points; ``None`` when there are too few."""
     width = len(basis(np.ones(1)))
     kept = [(n, y) for n, y in zip(ns, ys) if math.isfinite(y)]
@@ -391,13 +391,6 @@ def _fit(ns: Sequence[int], ys: Sequence[float],
     solution = np.linalg.lstsq(design, y, rcond=None)[0]
     residual = float(np.sqrt(np.mean((design @ solution - y) ** 2)))
     return tuple(float(v) for v in solution), residual
-
-
-def _delta(ln_error: float, ln_q: float) -> float | None:
-    r"""$\delta$ from $|L - p/q| = Q^{-(1+\delta)}$; ``None`` when $Q \le 1$ or the error is 0."""
-    if not math.isfinite(ln_error) or not math.isfinite(ln_q) or ln_q <= 0:
-        return None
-    return -ln_error / ln_q - 1
 
 
 def _ln_abs(x: int | mpz) -> float:

@@ -34,8 +34,9 @@ import gmpy2
 import numpy as np
 from gmpy2 import mpz
 
+from ..pcf.convergent import log10_abs
 from ..pcf.polynomial import normalize
-from ..pcf.walk import columns_from_terms, log10_abs, term_table, walk_checkpoints
+from ..pcf.walk import columns_from_terms, term_table, walk_checkpoints
 from .dynamics import FR_SLOPE_TOLERANCE, growth_fit, sample_depths
 
 DEFAULT_FR_DEPTH = 256  # the deepest checkpoint of the FR test of a search

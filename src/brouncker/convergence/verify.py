@@ -24,16 +24,16 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from gmpy2 import mpz
 from mpmath import mp, mpf
 
 from ..constants import ConstantExpression, parse_constant
 from ..display import Displayed
 from ..errors import BrounckerError
 from ..limits import DEPTH, DIGITS, check_memory, walk_bytes
+from ..pcf.convergent import Convergent, delta_of, log10_abs, log10_distance
 from ..pcf.fraction import PCF
-from ..pcf.value import Limit, converges_slowly, extrapolate, log10_distance, next_depth
-from ..pcf.walk import Convergent, log10_abs, walk, walk_checkpoints
+from ..pcf.value import Limit, converges_slowly, extrapolate, next_depth
+from ..pcf.walk import walk, walk_checkpoints
 from ..precision import (
     CONSTANT_NOISE_DIGITS,
     DELTA_RESOLUTION_DIGITS,
@@ -76,34 +76,6 @@ class Verification(Displayed):
 def default_max_depth(digits: int) -> int:
     """The depth budget of a verification to ``digits`` digits when none is given."""
     return max(DEFAULT_MAX_DEPTH, MAX_DEPTH_PER_DIGIT * digits)
-
-
-def delta(conv: Convergent, limit: mpf) -> float:
-    r"""Irrationality measure of one approximation against a known limit $L$.
-
-    Solves $|p/q - L| = \tilde q^{-(1+\delta)}$ with $\tilde q = q/\gcd(p, q)$:
-    $\delta = -\log|p/q - L| / \log \tilde q - 1$. $L$ must carry more digits than the
-    convergent, or the error reads as 0 and $\delta$ as infinite (``math.inf``).
-
-    >>> import mpmath
-    >>> from brouncker.pcf.walk import walk
-    >>> with mpmath.workdps(200):   # Fibonacci: δ = 1 + log √5 / log q → 1
-    ...     round(delta(walk((1,), (1,), 300), (1 + mpmath.sqrt(5)) / 2), 3)
-    1.006
-    """
-    q_reduced = conv.reduced_q
-    if q_reduced <= 1:
-        return math.nan
-    dps = max(mp.dps, int(2 * log10_abs(q_reduced)) + 20)
-    with mp.workdps(dps):
-        error = log10_distance(conv.value(dps), limit)
-    return _delta(error, q_reduced)
-
-
-def _delta(log10_error: float, q_reduced: mpz) -> float:
-    if log10_error == -math.inf:
-        return math.inf
-    return -log10_error / log10_abs(q_reduced) - 1
 
 
 def verify(
@@ -165,7 +137,7 @@ def verify(
             if agreed >= digits and trust + max(dpt, 1.0) + SETTLE_SLACK >= digits:
                 d = _delta_within(conv, half, error, target, dps)
                 return result("verified", f"agrees with {expression.text} to {digits} digits", conv, agreed, dpt, d)
-            if -_log10_step(half, conv) >= agreed + REFUTE_MARGIN:  # settled beyond where it parts
+            if -half.log10_gap(conv) >= agreed + REFUTE_MARGIN:  # settled beyond where it parts
                 parts = max(0, math.floor(agreed))
                 message = f"the limit parts from {expression.text} after {parts} digits"
                 return result("refuted", message, conv, agreed, dpt, None)
@@ -188,12 +160,6 @@ def verify(
         depth = next_depth(depth, digits, reached, budget)
 
 
-def _log10_step(half: Convergent, conv: Convergent) -> float:
-    r"""$\log_{10}|p(D)/q(D) - p(D/2)/q(D/2)|$, exactly from the integers."""
-    cross = conv.p * half.q - half.p * conv.q
-    return log10_abs(cross) - log10_abs(conv.q) - log10_abs(half.q)
-
-
 def _delta_within(conv: Convergent, half: Convergent, error: float, target: mpf, dps: int) -> float | None:
     """δ at the deepest checkpoint whose error the constant's precision still resolves.
 
@@ -201,9 +167,9 @@ def _delta_within(conv: Convergent, half: Convergent, error: float, target: mpf,
     """
     resolved = -(dps - DELTA_RESOLUTION_DIGITS)
     if error > resolved:
-        return _delta(error, conv.reduced_q)
+        return delta_of(error, log10_abs(conv.reduced_q))
     with mp.workdps(dps):
         error = log10_distance(half.value(dps), target)
     if error > resolved:
-        return _delta(error, half.reduced_q)
+        return delta_of(error, log10_abs(half.reduced_q))
     return None

@@ -30,9 +30,8 @@ from sympy import divisors, mobius
 
 from ..constants import ConstantExpression
 from ..errors import BrounckerError
+from ..pcf.convergent import Convergent, log10_distance, log10_gap
 from ..pcf.polynomial import evaluate, from_flint, primitive, to_flint
-from ..pcf.value import log10_distance
-from ..pcf.walk import Convergent, log10_abs
 from ..precision import (
     ESMA_DIGITS_PER_TERM,
     ESMA_ENUMERATION_DPS,
@@ -492,14 +491,8 @@ def convergence_rate(kept: Sequence[tuple[mpz, mpz]], limit: Convergent) -> floa
     if n < 4 or limit.q == 0:
         return math.nan
 
-    def error(i: int) -> float:
-        p, q = kept[i]
-        if q == 0:
-            return math.nan
-        return log10_abs(p * limit.q - limit.p * q) - log10_abs(q) - log10_abs(limit.q)
-
-    first, last = error(n // 2), error(n - 1)
-    if math.isnan(first) or math.isnan(last) or math.isinf(first) or math.isinf(last):
+    first, last = (log10_gap(*kept[i], limit.p, limit.q) for i in (n // 2, n - 1))
+    if not (math.isfinite(first) and math.isfinite(last)):
         return math.nan
     return (first - last) / (n / 2)
 

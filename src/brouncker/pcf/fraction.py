@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from ..display import Displayed
 from ..printing import FRACTION_TERMS, format_pcf, format_polynomial, latex_cfrac
+from .convergent import Convergent
 from .polynomial import Coefficients, degree, evaluate, normalize, parse
-from .walk import Convergent, walk
+from .walk import walk
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,9 +48,10 @@ from ..precision import (
     EXTRAPOLATION_GUARD_DIGITS,
     VALUE_GUARD_DIGITS,
 )
+from .convergent import Convergent, log10_abs
 from .fraction import PCF
 from .polynomial import Coefficients, evaluate
-from .walk import Convergent, log10_abs, walk, walk_back, walk_checkpoints
+from .walk import walk, walk_back, walk_checkpoints
 
 START_DEPTH = 32  # first depth tried; then at least doubled
 MAX_DEPTH = 1 << 16  # deepest walk before a PCF is called inconclusive
@@ -270,20 +271,6 @@ def extrapolate(a: Coefficients, b: Coefficients, middle: Convergent, last: Conv
     agreed, value, method = best
     dps = _value_dps(last, digits)
     return Limit(_arb_to_mpf(value, dps), agreed, depth, last, method)
-
-
-def log10_distance(x: mpf, y: mpf) -> float:
-    r"""$\log_{10}|x - y|$ from the binary exponent, without a logarithm at full precision;
-    $-\infty$ when they are equal (at the working precision of the subtraction).
-
-    >>> round(log10_distance(mpf(1), mpf("1.001")), 6)
-    -3.0
-    """
-    diff = abs(x - y)
-    if diff == 0:
-        return -math.inf
-    _, man, exp, _ = diff._mpf_
-    return log10_abs(man) + exp * math.log10(2.0)
 
 
 # --- pieces ----------------------------------------------------------------------------

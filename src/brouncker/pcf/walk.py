@@ -20,124 +20,23 @@ mpz(40)
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 import gmpy2
 import numpy as np
 from gmpy2 import mpz
-from mpmath import mp, mpf
 
 from ..precision import INT64_SAFE
+from .convergent import Convergent, log10_abs
 from .polynomial import Coefficients, evaluate, first_root
 
-LEAF_SIZE = 32  # steps multiplied sequentially at the leaves, where numbers are small
+LEAF_SIZE = 32  # steps multiplied one by one at the leaves of every product tree, where numbers are small
 
 Matrix = tuple[mpz, mpz, mpz, mpz]  # (m00, m01, m10, m11), row-major
-_LOG10_2 = math.log10(2.0)
-
-
-def log10_abs(x: int | mpz) -> float:
-    r"""$\log_{10}|x|$ for an integer of any size, to double precision; $-\infty$ for 0.
-
-    >>> round(log10_abs(mpz(10) ** 5000), 9)
-    5000.0
-    """
-    x = abs(mpz(x))
-    if x == 0:
-        return -math.inf
-    bits = x.bit_length()
-    if bits <= 1000:
-        return math.log10(int(x))
-    shift = bits - 64
-    return math.log10(int(x >> shift)) + shift * _LOG10_2
-
-
-@dataclass(frozen=True, slots=True)
-class Convergent:
-    r"""The convergent $p(N)/q(N)$ together with $p(N-1)/q(N-1)$, exactly.
-
-    ``finite_at`` is the first $n \le N$ with $b(n) = 0$, if any: the fraction then
-    stops at depth ``finite_at - 1`` and its value is the rational $p/q$ of that depth,
-    which every later convergent repeats. ``log10_det`` is
-    $\log_{10} |p(N)q(N-1) - p(N-1)q(N)| = \sum_{n \le N} \log_{10}|b(n)|$ when the walk
-    knows it (it saves two big multiplications per error bound).
-    """
-
-    depth: int
-    p: mpz
-    q: mpz
-    p_prev: mpz
-    q_prev: mpz
-    finite_at: int | None = None
-    log10_det: float | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def gcd(self) -> mpz:
-        r"""$\gcd(p(N), q(N))$; its growth like $n \log n$ is factorial reduction."""
-        return gmpy2.gcd(self.p, self.q)
-
-    @property
-    def reduced_q(self) -> mpz:
-        r"""$\tilde q(N) = |q(N)| / \gcd(p(N), q(N))$."""
-        g = self.gcd
-        return abs(self.q) // g if g else abs(self.q)
-
-    @property
-    def defined(self) -> bool:
-        """Whether $q(N) \\ne 0$, so that the convergent is a number."""
-        return self.q != 0
-
-    def fraction(self) -> Fraction:
-        """The convergent as an exact rational; raises ``ZeroDivisionError`` if $q(N) = 0$."""
-        return Fraction(int(self.p), int(self.q))
-
-    def log10_error_bound(self) -> float:
-        r"""$\log_{10} |p(N)/q(N) - p(N-1)/q(N-1)|$, computed without division.
-
-        The numerator $p(N)q(N-1) - p(N-1)q(N) = \pm\prod_{n \le N} b(n)$ is exact (or
-        summed in logarithms by the walk); $-\infty$ when the two agree.
-        """
-        if self.q == 0 or self.q_prev == 0:
-            return math.inf
-        if self.log10_det is not None:
-            lg_det = self.log10_det
-        else:
-            lg_det = log10_abs(self.p * self.q_prev - self.p_prev * self.q)
-        return lg_det - log10_abs(self.q) - log10_abs(self.q_prev)
-
-    @property
-    def trustworthy_digits(self) -> float:
-        r"""$\lfloor -\log_{10} |p(N)/q(N) - p(N-1)/q(N-1)| \rfloor$.
-
-        ``math.inf`` when the two last convergents agree exactly (a finite fraction),
-        ``-math.inf`` when either is undefined.
-        """
-        if self.finite_at is not None and self.finite_at < self.depth and self.q != 0:
-            return math.inf
-        bound = self.log10_error_bound()
-        if bound == math.inf:
-            return -math.inf
-        if bound == -math.inf:
-            return math.inf
-        return float(math.floor(-bound))
-
-    def value(self, dps: int) -> mpf:
-        r"""$p(N)/q(N)$ as an mpmath number with ``dps`` significant digits.
-
-        The one conversion of a convergent to a float; raises ``ZeroDivisionError`` if
-        $q(N) = 0$.
-
-        >>> import mpmath
-        >>> mpmath.nstr(walk((2, 1), (1, 0, 0), 3).value(10), 10)     # 51/40
-        '1.275'
-        """
-        if self.q == 0:
-            raise ZeroDivisionError(f"q({self.depth}) = 0: the convergent is not a number")
-        with mp.workdps(dps):
-            return mpf(int(self.p)) / mpf(int(self.q))  # mpf(int) is much faster than mpf(mpz) here
+Product = TypeVar("Product")
 
 
 def _values(poly: Coefficients, lo: int, hi: int) -> list[int]:
@@ -177,24 +76,35 @@ def _log10_abs_sum(values: Sequence[int]) -> float:
     return total if math.isfinite(total) else math.fsum(log10_abs(v) for v in values)
 
 
-def _product(av: Sequence[int], bv: Sequence[int], lo: int, hi: int) -> Matrix:
-    """$M(lo) \\cdots M(hi-1)$ over the term lists (indices relative to the lists)."""
+def product_tree(leaf: Callable[[int, int], Product], multiply: Callable[[Product, Product], Product], lo: int, hi: int) -> Product:
+    r"""$M(lo) \cdots M(hi-1)$ by binary splitting, the one product tree of PCF and CMF walks.
+
+    The range is halved recursively down to runs of at most ``LEAF_SIZE`` steps, which
+    ``leaf(lo, hi)`` multiplies one by one; ``multiply`` joins the halves, so the big
+    multiplications are balanced and GMP's fast algorithms apply.
+
+    >>> product_tree(lambda lo, hi: hi - lo, lambda x, y: x + y, 0, 100)     # 100 steps in leaves of <= 32
+    100
+    """
     if hi - lo <= LEAF_SIZE:
-        x, y, z, w = mpz(1), mpz(0), mpz(0), mpz(1)
-        for i in range(lo, hi):
-            an, bn = av[i], bv[i]
-            x, y = y, x * bn + y * an
-            z, w = w, z * bn + w * an
-        return x, y, z, w
+        return leaf(lo, hi)
     mid = (lo + hi) // 2
-    l00, l01, l10, l11 = _product(av, bv, lo, mid)
-    r00, r01, r10, r11 = _product(av, bv, mid, hi)
-    return (
-        l00 * r00 + l01 * r10,
-        l00 * r01 + l01 * r11,
-        l10 * r00 + l11 * r10,
-        l10 * r01 + l11 * r11,
-    )
+    return multiply(product_tree(leaf, multiply, lo, mid), product_tree(leaf, multiply, mid, hi))
+
+
+def _leaf(av: Sequence[int], bv: Sequence[int], lo: int, hi: int) -> Matrix:
+    """$M(lo) \\cdots M(hi-1)$ one step at a time, over the term lists (indices relative to the lists)."""
+    x, y, z, w = mpz(1), mpz(0), mpz(0), mpz(1)
+    for i in range(lo, hi):
+        an, bn = av[i], bv[i]
+        x, y = y, x * bn + y * an
+        z, w = w, z * bn + w * an
+    return x, y, z, w
+
+
+def _product(av: Sequence[int], bv: Sequence[int], lo: int, hi: int) -> Matrix:
+    """$M(lo) \\cdots M(hi-1)$ over the term lists, by the product tree."""
+    return product_tree(functools.partial(_leaf, av, bv), _multiply, lo, hi)
 
 
 def _multiply(m: Matrix, r: Matrix) -> Matrix:

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 FORMULA_IMAGES_PER_CONSTANT = 25  # rows of a constant's table typeset as images (the rest as text)
 ROWS_PER_CONSTANT = 200  # rows listed per constant
 SOURCE_ROWS = 5000  # rows of an imported file listed in the report
-CONVERGENCE_DEPTH = 400  # deepest convergent of the convergence plots
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +200,7 @@ def _convergence_series(chosen: Sequence[ConjectureDetail]) -> list[tuple[str, l
         if not c.constants or row.a is None or row.b is None or row.expression is None:
             continue
         try:
-            depths, errors = plots.convergence_series(_coeffs(row.a), _coeffs(row.b), row.expression, CONVERGENCE_DEPTH)
+            depths, errors = plots.convergence_series(_coeffs(row.a), _coeffs(row.b), row.expression)
         except BrounckerError:
             continue
         series.append((f"#{row.id} {row.expression}", depths, errors))

@@ -31,6 +31,7 @@ from ..printing import formula_latex  # noqa: E402
 MAX_SCATTER_POINTS = 200_000  # points drawn per plane (a deterministic subsample beyond; chosen here)
 LABELLED_CLUSTERS = 12  # largest clusters named on a scatter plot
 DPI = 100
+CONVERGENCE_DEPTH = 400  # deepest convergent of a convergence plot (the report and the web app)
 NOISE_COLOUR = "#c8c8c8"
 AXIS_NAMES = {"delta_fr": r"$\delta_{FR}$", "c": "$c$", "d": "$d$", "gamma": r"$\gamma$", "eta": r"$\eta$"}
 
@@ -94,7 +95,9 @@ def planes_pngs(points: Sequence[Mapping[str, Any]], labels: Mapping[int, str]) 
     return [(f"{x} / {y}", scatter_png(points, (x, y), labels)) for x, y in PLANES]
 
 
-def convergence_series(a: Sequence[int], b: Sequence[int], expression: str, max_depth: int = 400, points: int = 40) -> tuple[list[int], list[float]]:
+def convergence_series(
+    a: Sequence[int], b: Sequence[int], expression: str, max_depth: int = CONVERGENCE_DEPTH, points: int = 40
+) -> tuple[list[int], list[float]]:
     r"""Depths and $\log_{10}|p(n)/q(n) - L|$ with $L$ the expression's value, from one walk.
 
     The limit is computed with more digits than the deepest convergent can show, so the
@@ -106,8 +109,8 @@ def convergence_series(a: Sequence[int], b: Sequence[int], expression: str, max_
     """
     from mpmath import mp
 
-    from ..pcf.value import log10_distance
-    from ..pcf.walk import log10_abs, walk_checkpoints
+    from ..pcf.convergent import log10_abs, log10_distance
+    from ..pcf.walk import walk_checkpoints
     from ..precision import SERIES_EXTRA_DIGITS
 
     depths = sorted({max(1, int(round(max_depth ** (i / (points - 1))))) for i in range(points)})

@@ -38,7 +38,6 @@ SHIFT_NEIGHBOURS = 6  # shifts n -> n + s, |s| up to this, whose PCFs are looked
 NEIGHBOURS_SHOWN = 12  # conjectures listed per kind of neighbour on a conjecture's page
 MEMBERS_SHOWN = 8  # member PCFs listed per cluster on the clusters page
 CLUSTER_ROWS_SHOWN = 50  # member PCFs, and conjectures, listed on a cluster's page
-CONVERGENCE_DEPTH = 400  # deepest convergent of a conjecture's convergence plot
 IMAGE_CACHE = 64  # plots kept drawn
 LIMIT_SHOWN = 80  # characters of a stored limit shown on a conjecture's page
 VERIFY_FORM_DIGITS = 200  # what the verify form proposes (at most the server's cap)
@@ -221,7 +220,7 @@ def _convergence_png(a: str, b: str, expression: str, conjecture_id: int) -> byt
     from ..pcf.polynomial import parse
     from ..report.plots import convergence_png, convergence_series
 
-    depths, errors = convergence_series(parse(a), parse(b), expression, CONVERGENCE_DEPTH)
+    depths, errors = convergence_series(parse(a), parse(b), expression)
     return convergence_png([(f"#{conjecture_id} {expression}", depths, errors)], title=f"convergence of conjecture {conjecture_id}")
 
 

@@ -45,7 +45,7 @@ from ...cmf.field import CMF
 from ...cmf.known import field_shape, known_field, known_fields
 from ...cmf.space import Item, TrajectorySpace, count_primitive, rational, signs_of
 from ...cmf.trajectory import trajectory_matrix
-from ...cmf.walk import blind_delta, matrix_limit, walk
+from ...cmf.walk import matrix_limit, walk
 from ...constants import BANK
 from ...convergence.dynamics import dynamics
 from ...errors import BrounckerError, FieldError, InconclusiveError
@@ -316,9 +316,9 @@ class _Shard(ShardRun[CMFSpec]):
         if found is not None and not found.constants:
             self.counts["rational"] += 1
             return
-        delta = blind_delta(points[0], points[1])
+        delta = points[0].blind_delta(points[1])
         data: dict[str, Any] = {"field": spec.field, **item.as_dict(), "walk_depth": spec.delta_depth,
-                                "walk_digits": _finite(points[0].digits), "limit_depth": limit.depth, "method": limit.method}
+                                "walk_digits": _finite(points[0].trustworthy_digits), "limit_depth": limit.depth, "method": limit.method}
         key = a = b = None
         if tp is not None:
             key, a, b = tp.key, tp.pcf.a, tp.pcf.b
@@ -331,7 +331,7 @@ class _Shard(ShardRun[CMFSpec]):
         self.counts["identified" if found else "candidates"] += 1
         self.conjectures.append(ConjectureRecord.of_value(
             ConjectureKind.CMF, found, text, deep, canonical_key=key, a=a, b=b,
-            delta=delta if math.isfinite(delta) else None, delta_kind=DeltaKind.FR if math.isfinite(delta) else None,
+            delta=delta, delta_kind=None if delta is None else DeltaKind.FR,
             data=data, search_id=self.search_id,
         ))
 
