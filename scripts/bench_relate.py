@@ -113,7 +113,8 @@ def main() -> None:
         rows = [
             ("formulas", graph["formulas"]), ("groups", graph["groups"]), ("field trajectories placed", graph["field_nodes"]),
             ("candidate pairs", graph["pairs"]), ("pairs tried", graph["pairs_tried"]), ("certified edges", len(graph["edges"])),
-            ("classes", len(graph["classes"])), ("classes with more than one node", sum(1 for c in graph["classes"] if len(c["members"]) > 1 or c["fields"])),
+            ("classes", len(graph["classes"])),
+            ("classes with more than one node", sum(1 for c in graph["classes"] if len(c["members"]) > 1 or c["fields"])),
             ("formulas related to another or a field", graph["related"]), ("formulas unified with a field", graph["unified"]),
         ]
         rows += [(f"seconds on {w} worker{'s' if w > 1 else ''}", f"{s:.1f}") for w, (s, _) in results.items()]

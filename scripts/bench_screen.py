@@ -156,7 +156,8 @@ def threads_or_processes(depth: int, repeat: int) -> None:
             f"{cores} processes": lambda: list(pool.map(_screen_part, parts)),
         }
         wall = interleaved(runs, repeat, time.perf_counter)
-    table = Table(title=f"{len(space):,} PCFs (the whole [-5, 5] degree-2 space) at depth {depth}, tasks of {TASK:,} (median wall of {repeat})")
+    table = Table(title=f"{len(space):,} PCFs (the whole [-5, 5] degree-2 space) at depth {depth}, "
+                        f"tasks of {TASK:,} (median wall of {repeat})")
     for column in ("how", "seconds", "speed-up over 1 process", "load"):
         table.add_column(column, justify="right")
     base = wall["serial kernel, 1 process"]

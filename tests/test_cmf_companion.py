@@ -84,7 +84,8 @@ def test_limit_through_the_pcf_equals_the_walk(name, trajectory, start):
         assert abs(through_pcf.value - by_walk.limit) < mpmath.mpf(10) ** -min(40, by_walk.digits - 1)
 
 
-@given(st.sampled_from(["zeta3", "e", "pi"]), st.tuples(st.integers(-2, 3), st.integers(-2, 3)), st.tuples(st.integers(0, 3), st.integers(0, 3)))
+@given(st.sampled_from(["zeta3", "e", "pi"]), st.tuples(st.integers(-2, 3), st.integers(-2, 3)),
+       st.tuples(st.integers(0, 3), st.integers(0, 3)))
 def test_every_trajectory_pcf_agrees_with_its_walk(name, trajectory, start):
     field = known_field(name)
     try:

@@ -128,7 +128,8 @@ def test_only_regular_files_of_bounded_size_are_read(tmp_path):
 
 
 def test_kind_selects_the_model():
-    assert isinstance(parse_spec({"name": "p", "family": {"a": {"degree": 0, "range": [1, 2]}, "b": {"degree": 0, "range": [1, 1]}}}), PCFSpec)
+    box = {"a": {"degree": 0, "range": [1, 2]}, "b": {"degree": 0, "range": [1, 1]}}
+    assert isinstance(parse_spec({"name": "p", "family": box}), PCFSpec)
     esma = parse_spec({"kind": "esma", "name": "e", "constant": "e"})
     assert isinstance(esma, ESMASpec) and esma.config() == ESMAConfig("e")
     with pytest.raises(SpecError, match="bad value for 'kind': 'cmff' is not a kind of search; known: pcf, esma"):
@@ -207,7 +208,8 @@ def test_empty_or_huge_spaces_are_refused_with_the_estimate(family, words):
 
 def test_shard_count_and_task_size_have_limits():
     deg2 = {"a": {"degree": 2, "range": [-5, 5]}, "b": {"degree": 2, "range": [-5, 5]}}
-    with pytest.raises(SpecError, match=f"makes 1,768,900 shards, over limits.max_shards = {MAX_SHARDS:,}: use a shard_size of at least 18"):
+    message = f"makes 1,768,900 shards, over limits.max_shards = {MAX_SHARDS:,}: use a shard_size of at least 18"
+    with pytest.raises(SpecError, match=message):
         parse_spec({"name": "x", "family": deg2, "shard_size": 1})
     with pytest.raises(SpecError, match="limits.max_task_size"):
         parse_spec({"name": "x", "family": deg2, "shard_size": 1_500_000, "limits": {"max_task_size": 1_000_000}})

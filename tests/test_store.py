@@ -751,7 +751,8 @@ def test_older_schema_is_refused_until_upgraded(db_url: str) -> None:
             "INSERT INTO conjecture (kind, value_key, canonical_key, pcf_id, expression, constants, relation, digits, status, created_at) "
             "VALUES ('pcf', 'k', 'k', 1, 'pi', '[\"pi\"]', '[1]', 10, 'candidate', CURRENT_TIMESTAMP)"))
         conn.execute(sa.text(
-            "INSERT INTO verification (conjecture_id, digits_requested, verdict, created_at) VALUES (1, 10, 'verified', CURRENT_TIMESTAMP)"))
+            "INSERT INTO verification (conjecture_id, digits_requested, verdict, created_at) "
+            "VALUES (1, 10, 'verified', CURRENT_TIMESTAMP)"))
     engine.dispose()
     with pytest.raises(StoreError, match=r"older than this brouncker.*brouncker db upgrade"):
         open_store(db_url)

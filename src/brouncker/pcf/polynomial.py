@@ -390,7 +390,8 @@ class _Parser:
         if char == "/":
             return self.error("division is not allowed in a polynomial")
         if not char.isascii():
-            return self.error(f"non-ASCII character {char!r} (U+{ord(char):04X}) at position {at + 1} (use ASCII: 0-9, n, + - * ^ and parentheses)")
+            return self.error(f"non-ASCII character {char!r} (U+{ord(char):04X}) at position {at + 1} "
+                              "(use ASCII: 0-9, n, + - * ^ and parentheses)")
         return self.error(f"unexpected {char!r} at position {at + 1} (use integers, n, + - * ^ and parentheses)")
 
     def error(self, message: str) -> ParseError:

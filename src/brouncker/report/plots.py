@@ -132,7 +132,8 @@ def convergence_series(
     return out_d, out_e
 
 
-def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]], title: str = "convergence of the top conjectures") -> bytes:
+def convergence_png(series: Sequence[tuple[str, Sequence[int], Sequence[float]]],
+                    title: str = "convergence of the top conjectures") -> bytes:
     """$\\log_{10}$ error against depth for several conjectures, one line each."""
     fig, ax = plt.subplots(figsize=(8.0, 5.0))
     for name, depths, errors in series:
