@@ -20,8 +20,9 @@ from mpmath import mp
 
 from brouncker.cmf.hypergeometric import pfq
 from brouncker.cmf.known import known_field
+from brouncker.cmf.product import segment
 from brouncker.cmf.trajectory import TrajectoryMatrix, trajectory_matrix
-from brouncker.cmf.walk import approximate, segment, trajectory_limit, walk, walk_sequential
+from brouncker.cmf.walk import approximate, trajectory_limit, walk, walk_sequential
 from brouncker.errors import FieldError
 from brouncker.pcf.polynomial import evaluate, normalize
 from brouncker.pcf.walk import walk as pcf_walk

@@ -1,5 +1,5 @@
 """A kind of search is one module and one line of the registry: a toy kind, all in this file,
-runs through the driver; and the search package imports without a cycle, lazy ones included."""
+runs through the driver; and the package imports without a cycle, lazy ones included."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from brouncker.search.shards import Plan, Shard, ShardResult, split
 from brouncker.search.spec import parse_spec
 from brouncker.store import open_store
 
-SEARCH = Path(__file__).resolve().parents[1] / "src" / "brouncker" / "search"
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "brouncker"
 
 
 # --- the toy kind: the metallic means PCF(k, 1) = (k + sqrt(k^2 + 4)) / 2 --------------------------
@@ -143,11 +143,11 @@ def _imports(path: Path, package: str) -> set[str]:
     return found
 
 
-def _search_graph() -> dict[str, set[str]]:
-    """The import graph among the modules of ``brouncker.search``."""
+def _package_graph() -> dict[str, set[str]]:
+    """The import graph among the modules of ``brouncker``."""
     modules: dict[str, Path] = {}
-    for path in SEARCH.rglob("*.py"):
-        parts = ["brouncker", *path.relative_to(SEARCH.parent).with_suffix("").parts]
+    for path in PACKAGE.rglob("*.py"):
+        parts = [*path.relative_to(PACKAGE.parent).with_suffix("").parts]
         modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     graph = {}
     for name, path in modules.items():
@@ -156,8 +156,8 @@ def _search_graph() -> dict[str, set[str]]:
     return graph
 
 
-def test_the_search_package_has_no_import_cycle_lazy_imports_included() -> None:
-    graph = _search_graph()
+def test_the_package_has_no_import_cycle_lazy_imports_included() -> None:
+    graph = _package_graph()
     assert {"brouncker.search.kinds", "brouncker.search.kinds.pcf", "brouncker.search.spec"} <= set(graph)
     state: dict[str, int] = {}
 
@@ -179,7 +179,7 @@ def test_the_search_package_has_no_import_cycle_lazy_imports_included() -> None:
         "a kind imports the registry or the spec reader"
 
 
-@pytest.mark.parametrize("module", ["pcf", "esma", "cmf", "imports"])
+@pytest.mark.parametrize("module", ["pcf", "esma", "cmf", "imports", "relate"])
 def test_each_kind_module_imports_alone(module: str) -> None:
     """A fresh interpreter imports one kind's module first, and finds it registered."""
     code = f"import brouncker.search.kinds.{module} as m; from brouncker.search.kinds import KINDS; assert KINDS[m.KIND.name] is m.KIND"

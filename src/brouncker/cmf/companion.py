@@ -46,8 +46,8 @@ from ..pcf.canonical import ShiftClass, canonical, natural_roots, shift_class
 from ..pcf.fraction import PCF
 from ..pcf.mobius import Mobius
 from ..pcf.polynomial import from_flint, shift_flint, to_flint
+from .product import segment
 from .trajectory import TrajectoryMatrix
-from .walk import segment
 
 MAX_OFFSET = 64  # zeros of m10 or det N beyond this many steps are not walked past
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mpmath
 from gmpy2 import mpz
@@ -45,58 +45,11 @@ from ..errors import FieldError, InconclusiveError
 from ..pcf.convergent import Convergent
 from ..pcf.mobius import Mobius
 from ..pcf.value import MAX_DEPTH, START_DEPTH, pcf_limit  # one set of walk budgets for PCFs and fields
-from ..pcf.walk import _values, product_tree
 from ..precision import LIMIT_GUARD_DIGITS
+from .companion import TrajectoryPCF, trajectory_pcf
 from .field import CMF, Rational
+from .product import IntMatrix, multiply, segment
 from .trajectory import TrajectoryMatrix, trajectory_matrix
-
-if TYPE_CHECKING:
-    from .companion import TrajectoryPCF
-
-IntMatrix = list[list[mpz]]
-
-
-# --- the product tree --------------------------------------------------------------------
-
-
-def _entries(tm: TrajectoryMatrix, lo: int, hi: int) -> list[list[list[int]]]:
-    r"""$N_{rc}(n)$ for $lo \le n < hi$, one list per entry."""
-    return [[_values(f, lo, hi) for f in row] for row in tm.numerator]
-
-
-def _leaf(values: list[list[list[int]]], lo: int, hi: int, rank: int) -> IntMatrix:
-    """$N(lo) \\cdots N(hi - 1)$ one step at a time (indices into ``values``)."""
-    if rank == 2:
-        v00, v01, v10, v11 = values[0][0], values[0][1], values[1][0], values[1][1]
-        a, b, c, d = mpz(1), mpz(0), mpz(0), mpz(1)
-        for i in range(lo, hi):
-            x00, x01, x10, x11 = v00[i], v01[i], v10[i], v11[i]
-            a, b = a * x00 + b * x10, a * x01 + b * x11
-            c, d = c * x00 + d * x10, c * x01 + d * x11
-        return [[a, b], [c, d]]
-    acc = [[mpz(1) if r == c else mpz(0) for c in range(rank)] for r in range(rank)]
-    for i in range(lo, hi):
-        step = [[values[r][c][i] for c in range(rank)] for r in range(rank)]
-        acc = [[sum((acc[r][k] * step[k][c] for k in range(rank)), mpz(0)) for c in range(rank)] for r in range(rank)]
-    return acc
-
-
-def _multiply(a: IntMatrix, b: IntMatrix) -> IntMatrix:
-    size = len(a)
-    if size == 2:
-        return [
-            [a[0][0] * b[0][0] + a[0][1] * b[1][0], a[0][0] * b[0][1] + a[0][1] * b[1][1]],
-            [a[1][0] * b[0][0] + a[1][1] * b[1][0], a[1][0] * b[0][1] + a[1][1] * b[1][1]],
-        ]
-    return [[sum((a[r][k] * b[k][c] for k in range(size)), mpz(0)) for c in range(size)] for r in range(size)]
-
-
-def segment(tm: TrajectoryMatrix, lo: int, hi: int) -> IntMatrix:
-    r"""$N(lo) N(lo + 1) \cdots N(hi - 1)$ by binary splitting (the identity when empty)."""
-    if hi <= lo:
-        return [[mpz(1) if r == c else mpz(0) for c in range(tm.rank)] for r in range(tm.rank)]
-    values, rank = _entries(tm, lo, hi), tm.rank
-    return product_tree(lambda i, j: _leaf(values, i, j, rank), _multiply, 0, hi - lo)
 
 
 def walk(tm: TrajectoryMatrix, depths: Iterable[int]) -> list[Convergent]:
@@ -120,9 +73,9 @@ def walk(tm: TrajectoryMatrix, depths: Iterable[int]) -> list[Convergent]:
     out: dict[int, Convergent] = {}
     for d in wanted:
         if d - 1 > done:
-            state = segment(tm, 0, d - 1) if done == 0 else _multiply(state, segment(tm, done, d - 1))
+            state = segment(tm, 0, d - 1) if done == 0 else multiply(state, segment(tm, done, d - 1))
         previous = state
-        state = _multiply(previous, [[mpz(v) for v in row] for row in tm.at(d - 1)])
+        state = multiply(previous, [[mpz(v) for v in row] for row in tm.at(d - 1)])
         done = d
         out[d] = Convergent(d, state[0][-1], state[1][-1], previous[0][-1], previous[1][-1])
     return [out[d] for d in asked]
@@ -132,7 +85,7 @@ def walk_sequential(tm: TrajectoryMatrix, depth: int) -> IntMatrix:
     """$W_N$ one matrix at a time: the reference the product tree is tested against."""
     acc = segment(tm, 0, 0)
     for n in range(depth):
-        acc = _multiply(acc, [[mpz(v) for v in row] for row in tm.at(n)])
+        acc = multiply(acc, [[mpz(v) for v in row] for row in tm.at(n)])
     return acc
 
 
@@ -179,8 +132,6 @@ def matrix_limit(tm: TrajectoryMatrix, digits: int, max_depth: int = MAX_DEPTH, 
     :func:`trajectory_limit`); ``pcf`` reuses its :func:`~brouncker.cmf.companion.trajectory_pcf`."""
     if tm.rank == 2:
         if pcf is None:
-            from .companion import trajectory_pcf  # companion imports this module
-
             pcf = trajectory_pcf(tm)
         if pcf.mobius is not None:
             return _limit_through_pcf(pcf.pcf.a, pcf.pcf.b, pcf.mobius, digits, max_depth)

@@ -33,7 +33,7 @@ import math
 import numba
 import numpy as np
 
-from .screen import CONVERGED, DIVERGENT, FREEZE_CHANGE, FREEZE_EVERY, NOT_CONVERGED, RATIONAL, rational_tolerance
+from .status import CONVERGED, DIVERGENT, FREEZE_CHANGE, FREEZE_EVERY, NOT_CONVERGED, RATIONAL, rational_tolerance
 
 SETTLE_WINDOW = FREEZE_EVERY  # steps between settle checks; the ratio is compared with the one a window earlier
 SETTLE_CHANGE = FREEZE_CHANGE  # relative change (two ulps) below which a ratio has settled in float64

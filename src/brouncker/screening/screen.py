@@ -35,20 +35,25 @@ import numpy as np
 
 from ..pcf.polynomial import first_root
 from ..precision import INT64_SAFE
+from .status import (  # the statuses and settling rules, shared with the compiled kernel
+    CONVERGED,
+    DIVERGENT,
+    FREEZE_CHANGE,
+    FREEZE_EVERY,
+    NOT_CONVERGED,
+    RATIONAL,
+    STATUS_NAMES,
+    rational_tolerance,
+)
 
 DEFAULT_TOLERANCE = 1e-12  # relative change allowed between the compared depths
 DEFAULT_MAX_DENOMINATOR = 1000
 RESCALE_HEADROOM = 900.0  # log2 of growth allowed between rescalings (float64 tops at 2^1024)
 MAX_RESCALE_INTERVAL = 64
-FREEZE_EVERY = 16  # steps between checks for columns that have stopped moving
-FREEZE_CHANGE = 4e-16  # relative change (two ulps) below which a column has settled in float64
 FREEZE_MIN_FRACTION = 0.05  # compact the arrays only when this share of the columns can go
 BLOCK = 32768  # PCFs per inner block: large enough to hide numpy's per-call overhead
 ENGINES = ("kernel", "parallel", "gpu", "numpy")  # how the walk runs (see :func:`screen`)
 DEFAULT_ENGINE = "kernel"
-
-CONVERGED, DIVERGENT, RATIONAL, NOT_CONVERGED = 0, 1, 2, 3
-STATUS_NAMES = ("converged", "divergent", "rational", "not_converged")
 
 @dataclass(frozen=True, slots=True)
 class Screening:
@@ -402,11 +407,6 @@ def screen(
     status[idx] = RATIONAL
     status[finite] = RATIONAL
     return Screening(limits=limits, change=change, status=status, depth=depth)
-
-
-def rational_tolerance(tolerance: float) -> float:
-    """The relative distance to a small rational below which a settled limit counts as rational."""
-    return max(tolerance * 10, 1e-14)
 
 
 def small_rational(x: np.ndarray, max_denominator: int, rtol: float) -> np.ndarray:
