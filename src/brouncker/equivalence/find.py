@@ -22,7 +22,7 @@ Three steps, cheapest first (the derivation is in ``docs/equivalence.md``):
 
 >>> cert = find_certificate(PCF.parse("2n+1", "n^2"), PCF.parse("2n+3", "(n+1)^2"))
 >>> cert.U, cert.c, cert.mobius.text("V")
-((('0', 'n^2'), ('1', '2n + 1')), '1', '(1 + V)/V')
+((('0', 'n^2'), ('1', '2n + 1')), '1', '(V + 1)/V')
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ the fields' trajectories; $k = 1$ is the PCF itself.
 
 >>> f = fold(PCF.parse("2n+1", "n^2"), 2, 1)
 >>> str(f.pcf), f.mobius.text("V")
-('PCF(48n^3 + 252n^2 + 430n + 238, -64n^6 - 480n^5 - 1428n^4 - 2140n^3 - 1677n^2 - 630n - 81)', '(-162 + 24V)/(-162 + 19V)')
+('PCF(48n^3 + 252n^2 + 430n + 238, -64n^6 - 480n^5 - 1428n^4 - 2140n^3 - 1677n^2 - 630n - 81)', '(24V - 162)/(19V - 162)')
 """
 
 from __future__ import annotations
