@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from .plain import Plain
+
 if TYPE_CHECKING:
     from .identification.identify import Identification
 
@@ -99,21 +101,13 @@ def _list(value: tuple[int, ...] | None) -> list[int] | None:
 
 
 @dataclass(frozen=True, slots=True)
-class PCFRecord:
+class PCFRecord(Plain):
     """A canonical PCF: its key and coefficients (highest degree first)."""
 
     canonical_key: str
     a: tuple[int, ...]
     b: tuple[int, ...]
     search_id: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "canonical_key": self.canonical_key,
-            "a": list(self.a),
-            "b": list(self.b),
-            "search_id": self.search_id,
-        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PCFRecord:
@@ -126,15 +120,12 @@ class PCFRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class MetricsRecord:
+class MetricsRecord(Plain):
     """The convergence-dynamics record of a PCF at one depth (``Dynamics.as_dict()``)."""
 
     canonical_key: str
     depth: int
     dynamics: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"canonical_key": self.canonical_key, "depth": self.depth, "dynamics": dict(self.dynamics)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MetricsRecord:
@@ -241,7 +232,7 @@ class ConjectureRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRecord:
+class SourceRecord(Plain):
     """One row of an imported file that gives conjecture ``conjecture_id`` of search
     ``search_id``: its ``line``, the PCF and the claimed ``value`` as written, the free
     ``source`` text (data only: never parsed, escaped wherever it is shown), and the verdict
@@ -266,13 +257,6 @@ class SourceRecord:
         if self.verdict is not None:
             object.__setattr__(self, "verdict", Verdict(self.verdict))
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "conjecture_id": self.conjecture_id, "search_id": self.search_id, "line": self.line, "a": self.a, "b": self.b,
-            "value": self.value, "source": self.source, "verdict": None if self.verdict is None else str(self.verdict),
-            "digits_agreed": self.digits_agreed,
-        }
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SourceRecord:
         return cls(
@@ -293,7 +277,7 @@ class LinkMethod(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class CMFLinkRecord:
+class CMFLinkRecord(Plain):
     r"""A stored formula explained by a known conservative matrix field (what ``brouncker
     cmf explain`` writes).
 
@@ -327,24 +311,6 @@ class CMFLinkRecord:
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", LinkMethod(self.method))
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "search_id": self.search_id,
-            "canonical_key": self.canonical_key,
-            "class_key": self.class_key,
-            "field": self.field,
-            "parameters": dict(self.parameters),
-            "trajectory": list(self.trajectory),
-            "start": list(self.start),
-            "method": str(self.method),
-            "mobius": None if self.mobius is None else list(self.mobius),
-            "closed_form": self.closed_form,
-            "digits": self.digits,
-            "conjecture_id": self.conjecture_id,
-            "cluster_id": self.cluster_id,
-            "data": None if self.data is None else dict(self.data),
-        }
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CMFLinkRecord:
         mobius = data.get("mobius")
@@ -367,7 +333,7 @@ class CMFLinkRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class EdgeRecord:
+class EdgeRecord(Plain):
     """A certified edge of the equivalence graph found by relate search ``search_id``: value of
     node ``from_key`` $=$ the certificate's map of the value of node ``to_key``. A node is a
     stored conjecture (``from_id``/``to_id``) or a field's trajectory (``to_field``: its
@@ -387,12 +353,6 @@ class EdgeRecord:
     to_id: int | None
     to_field: dict[str, Any] | None
     certificate: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "search_id": self.search_id, "from_key": self.from_key, "to_key": self.to_key, "from_id": self.from_id,
-            "to_id": self.to_id, "to_field": self.to_field, "certificate": self.certificate,
-        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EdgeRecord:

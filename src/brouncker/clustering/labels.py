@@ -22,6 +22,7 @@ from ..constants import BANK
 from ..identification.identify import identify
 from ..identification.relations import Relation
 from ..pcf.mobius import Mobius
+from ..plain import Plain
 from .planes import cluster_plane, plane_name
 from .points import Point, feature_matrix
 from .values import RELATION_DIGITS, Values, relate
@@ -54,7 +55,7 @@ def classes(sets: DisjointSet) -> list[list[int]]:
 
 
 @dataclass(frozen=True, slots=True)
-class MemberRelation:
+class MemberRelation(Plain):
     """A member's limit as a Möbius map of its cluster's reference, confirmed or not."""
 
     key: str
@@ -63,10 +64,6 @@ class MemberRelation:
     confirmed: bool  # held again at RECHECK_DIGITS digits
     new: bool  # the member had no identification before
     constants: tuple[str, ...] = ()  # bank constants of the expression (a minority anchor's, when it is one)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "relation": list(self.relation), "expression": self.expression,
-                "confirmed": self.confirmed, "new": self.new, "constants": list(self.constants)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.cluster import HDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
+from ..plain import Plain
 from .points import Point, feature_matrix
 
 PLANES: tuple[tuple[str, str], ...] = (("delta_fr", "d"), ("delta_fr", "c"), ("delta_fr", "eta"), ("delta_fr", "gamma"))
@@ -134,7 +135,7 @@ def knn_graph(x: np.ndarray, k: int = 16) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class PlaneSummary:
+class PlaneSummary(Plain):
     """What one plane gave: clusters, sampled points and noise."""
 
     plane: str
@@ -143,10 +144,6 @@ class PlaneSummary:
     clusters: int
     noise: int
     kept: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"plane": self.plane, "points": self.points, "sampled": self.sampled, "clusters": self.clusters,
-                "noise": self.noise, "kept": self.kept}
 
 
 def choose_plane(

@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import gmpy2
@@ -50,6 +50,7 @@ from ..pcf.convergent import Convergent, delta_of, log10_abs
 from ..pcf.polynomial import Coefficients, add, degree, evaluate, keeps_sign_beyond, multiply, normalize, scale
 from ..pcf.value import tail_log10_error
 from ..pcf.walk import walk, walk_checkpoints
+from ..plain import Plain
 from ..precision import TEXT_ROUNDING
 from ..printing import latex_number, leading_digits
 
@@ -71,7 +72,7 @@ _LN10 = math.log(10.0)
 
 
 @dataclass(frozen=True, slots=True)
-class Dynamics(Displayed):
+class Dynamics(Displayed, Plain):
     """The convergence-dynamics record of PCF(a, b) at one depth (see the module docstring)."""
 
     depth: int  # N; the sample depths go up to m = N // 2
@@ -93,10 +94,6 @@ class Dynamics(Displayed):
     growth_fit_residual: float | None  # RMS residual of the ln q~ fit (nats)
     convergence_fit_residual: float | None  # RMS residual of the ln|L - p/q| fit (nats)
     fraction: str | None = None  # the exact value "u/v" when convergence is rational
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain JSON types (every undefined number is ``None``)."""
-        return asdict(self)
 
     def latex(self) -> tuple[str, str]:
         """The limit and the measures of convergence."""

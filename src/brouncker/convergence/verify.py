@@ -22,7 +22,7 @@ and why they are safe are in ``docs/dynamics.md``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from mpmath import mp, mpf
 
@@ -34,6 +34,7 @@ from ..pcf.convergent import Convergent, delta_of, log10_abs, log10_distance
 from ..pcf.fraction import PCF
 from ..pcf.value import Limit, converges_slowly, extrapolate, next_depth
 from ..pcf.walk import walk, walk_checkpoints
+from ..plain import Plain
 from ..precision import (
     CONSTANT_NOISE_DIGITS,
     DELTA_RESOLUTION_DIGITS,
@@ -49,7 +50,7 @@ MAX_DEPTH_PER_DIGIT = 10
 
 
 @dataclass(frozen=True, slots=True)
-class Verification(Displayed):
+class Verification(Displayed, Plain):
     """The outcome of :func:`verify`; ``as_dict`` gives the JSON fields of the command line
     but ``seconds``: the wall-clock time is measured by the caller, not by the mathematics."""
 
@@ -63,9 +64,6 @@ class Verification(Displayed):
     delta: float | None
     verdict: str  # verified | refuted | inconclusive
     message: str
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
     def latex(self) -> tuple[str, str]:
         """The formula verified, and the verdict with its digits and depth."""

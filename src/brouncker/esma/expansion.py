@@ -32,6 +32,7 @@ from ..constants import ConstantExpression
 from ..errors import BrounckerError
 from ..pcf.convergent import Convergent, log10_distance, log10_gap
 from ..pcf.polynomial import evaluate, from_flint, primitive, to_flint
+from ..plain import Plain
 from ..precision import (
     ESMA_DIGITS_PER_TERM,
     ESMA_ENUMERATION_DPS,
@@ -71,7 +72,7 @@ def expansion_dps(depth: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class SignedExpansion:
+class SignedExpansion(Plain):
     """Partial quotients $a_0, a_1, \\dots$ of a value for a periodic sign sequence.
 
     ``stop`` is ``None`` when all requested terms were found, ``"zero"`` after a zero
@@ -82,9 +83,6 @@ class SignedExpansion:
     partial_quotients: tuple[int, ...]
     signs: tuple[int, ...]  # the sign period
     stop: str | None
-
-    def as_dict(self) -> dict:
-        return {"partial_quotients": list(self.partial_quotients), "signs": list(self.signs), "stop": self.stop}
 
 
 def signed_expansion_of_interval(lo: int, hi: int, scale: int, signs: Sequence[int], depth: int,
@@ -223,7 +221,7 @@ def parse_cycles(text: str) -> tuple[int, int]:
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class LHS:
+class LHS(Plain):
     r"""A left-hand side $P(c)/Q(c)$: integer polynomials in the constant, highest degree first.
 
     Canonical form (see :func:`canonical_lhs`): $\gcd(P, Q) = 1$ as polynomials, the
@@ -254,9 +252,6 @@ class LHS:
         '(2*(tan(1))+1)/(tan(1))^2'
         """
         return polynomial_ratio(self.numerator, self.denominator, symbol)
-
-    def as_dict(self) -> dict:
-        return {"numerator": list(self.numerator), "denominator": list(self.denominator)}
 
 
 def _reduce(numerator: Sequence[int], denominator: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:

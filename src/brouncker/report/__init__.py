@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clustering.conjectures import CLUSTER_SOURCE
 from ..errors import BrounckerError
+from ..plain import Plain
 from ..records import ConjectureKind
 from . import html as h
 from . import plots
@@ -32,7 +33,7 @@ SOURCE_ROWS = 5000  # rows of an imported file listed in the report
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
+class Report(Plain):
     """What was written."""
 
     path: str
@@ -46,11 +47,6 @@ class Report:
     images: int
     seconds: float
     field_links: int = 0  # formulas shown as explained by a field (links, and a CMF search's own trajectories)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "bytes": self.bytes, "search_id": self.search_id, "clusters": self.clusters,
-                "candidates": self.candidates, "conjectures": self.conjectures, "constants": list(self.constants),
-                "families": self.families, "images": self.images, "seconds": self.seconds, "field_links": self.field_links}
 
 
 def write_report(store: Store, search_id: int, out: str | Path, top: int = 6) -> Report:

@@ -30,7 +30,6 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..constants import parse_constant
 from ..errors import BrounckerError, LimitError
@@ -38,6 +37,7 @@ from ..limits import IMPORT_FILE_BYTES, IMPORT_ROWS, IMPORT_SOURCE_LENGTH
 from ..pcf.canonical import canonical
 from ..pcf.fraction import PCF
 from ..pcf.polynomial import Coefficients, parse
+from ..plain import Plain
 from ..store.models import KEY_LENGTH
 
 COLUMNS = ("a", "b", "value", "source")
@@ -76,14 +76,11 @@ class ParsedRow:
 
 
 @dataclass(frozen=True, slots=True)
-class BadRow:
+class BadRow(Plain):
     """A row that cannot be imported, and why."""
 
     line: int
     reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True)

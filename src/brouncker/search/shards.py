@@ -16,15 +16,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
+from ..plain import Plain
 from ..records import ConjectureRecord, EdgeRecord, MetricsRecord, PCFRecord
 
 SpecT = TypeVar("SpecT")
 
 
 @dataclass(frozen=True, slots=True)
-class Shard:
+class Shard(Plain):
     """The items with index in ``[start, stop)``; ``index`` is its stable id."""
 
     index: int
@@ -33,9 +34,6 @@ class Shard:
 
     def __len__(self) -> int:
         return self.stop - self.start
-
-    def as_dict(self) -> dict[str, int]:
-        return {"index": self.index, "start": self.start, "stop": self.stop}
 
 
 def split(total: int, size: int) -> list[Shard]:
@@ -64,7 +62,7 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
-class ShardResult:
+class ShardResult(Plain):
     """The records of one shard and how many items reached each stage (``counts``);
     ``edges`` are the certified edges of a relate search's shard."""
 
@@ -79,16 +77,6 @@ class ShardResult:
     def keys(self) -> frozenset[str]:
         """Canonical keys of every PCF this shard recorded."""
         return frozenset(p.canonical_key for p in self.pcfs)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "shard": self.shard.as_dict(),
-            "pcfs": [p.as_dict() for p in self.pcfs],
-            "metrics": [m.as_dict() for m in self.metrics],
-            "conjectures": [c.as_dict() for c in self.conjectures],
-            "counts": dict(self.counts),
-            "edges": [e.as_dict() for e in self.edges],
-        }
 
 
 class ShardRun(Generic[SpecT]):

@@ -14,12 +14,12 @@ transactions and one-line errors); the conjecture records of a clustering are bu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from ..clustering.cluster import Clustering
 from ..clustering.conjectures import CLUSTER_SOURCE, clustering_conjectures, family_key
 from ..clustering.points import Point
+from ..plain import Plain
 from .repository import Store
 from .rows import NewCluster, PCFConjecture
 
@@ -27,7 +27,7 @@ CLUSTER_RELATIONS_KEPT = 50  # member relations kept in a stored cluster's descr
 
 
 @dataclass(frozen=True, slots=True)
-class SavedClustering:
+class SavedClustering(Plain):
     """What :func:`save_clustering` wrote: the new cluster ids (in the clustering's
     order), the conjectures it added, and how many conjectures and PCFs got a cluster."""
 
@@ -36,11 +36,6 @@ class SavedClustering:
     conjectures_added: int
     conjectures_assigned: int
     pcfs_assigned: int
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["cluster_ids"] = list(self.cluster_ids)
-        return out
 
 
 def _best(identified: Sequence[PCFConjecture]) -> PCFConjecture | None:

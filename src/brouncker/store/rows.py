@@ -19,14 +19,11 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from ..display import Displayed, conjecture_latex
+from ..plain import Plain, plain
 from ..records import ConjectureKind, ConjectureStatus, DeltaKind, LinkMethod, SearchStatus, ShardStatus, Verdict
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 CONTRACT_FIELDS = ("id", "kind", "a", "b", "expression", "digits", "delta", "status", "cluster", "search_id", "canonical_key")
 """The fields every ``brouncker query`` row has, in this order (the command line's contract)."""
@@ -36,30 +33,8 @@ ROW_FIELDS = (*CONTRACT_FIELDS, "delta_kind", "candidate", "limit")
 whether the value is a candidate (explained by no bank constant), and the value itself."""
 
 
-def _plain(value: Any) -> Any:
-    """A field's JSON value: enums as text, times in ISO 8601, rows as dicts, tuples as lists."""
-    if isinstance(value, StrEnum):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-class _Row:
-    """``as_dict`` over the dataclass fields, in their order."""
-
-    __slots__ = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(cast("DataclassInstance", self))}
-
-
 @dataclass(frozen=True, slots=True)
-class WriteCounts(_Row):
+class WriteCounts(Plain):
     """Rows a :meth:`~brouncker.store.Store.write_records` call added (records already stored count 0)."""
 
     pcfs: int
@@ -68,7 +43,7 @@ class WriteCounts(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class SearchRow(_Row):
+class SearchRow(Plain):
     """One search: its status, counters and shards by status; ``spec`` only when read
     with it (:meth:`~brouncker.store.Store.search`), else None and left out of the JSON.
 
@@ -92,7 +67,7 @@ class SearchRow(_Row):
     no_driver_since: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out = _Row.as_dict(self)
+        out = Plain.as_dict(self)
         if self.spec is None:
             del out["spec"]
         return out
@@ -107,7 +82,7 @@ class SearchRow(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class ShardRow(_Row):
+class ShardRow(Plain):
     """One shard of a search: the index range ``[start, stop)`` and its progress."""
 
     search_id: int
@@ -121,7 +96,7 @@ class ShardRow(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class ConjectureRow(_Row, Displayed):
+class ConjectureRow(Plain, Displayed):
     """A conjecture as ``brouncker query`` lists it: the contract fields, then
     ``delta_kind``, ``candidate`` and ``limit`` (the value as decimal text, to ``digits``
     digits: what a candidate is known by). ``a`` and ``b`` are polynomial text; ``cluster``
@@ -148,7 +123,7 @@ class ConjectureRow(_Row, Displayed):
 
 
 @dataclass(frozen=True, slots=True)
-class PCFRow(_Row):
+class PCFRow(Plain):
     """The canonical PCF of a conjecture (coefficients as polynomial text)."""
 
     id: int
@@ -172,7 +147,7 @@ class MetricsRow:
 
 
 @dataclass(frozen=True, slots=True)
-class VerificationRow(_Row):
+class VerificationRow(Plain):
     """One verification run of a stored conjecture."""
 
     id: int
@@ -185,7 +160,7 @@ class VerificationRow(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class ClusterRow(_Row):
+class ClusterRow(Plain):
     """A cluster of a search in one plane of dynamics metrics; ``is_candidate`` when its
     members share a value that no bank constant explains."""
 
@@ -200,7 +175,7 @@ class ClusterRow(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class NewCluster(_Row):
+class NewCluster(Plain):
     """A cluster to store (:meth:`~brouncker.store.Store.save_clusters`); ``size`` None
     counts the conjectures assigned to it."""
 
@@ -213,7 +188,7 @@ class NewCluster(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRow(_Row):
+class SourceRow(Plain):
     """A row of an imported file that gives a conjecture: its line, the PCF and claimed
     value as written, the free source text, and the verdict on the claim for that row."""
 
@@ -229,7 +204,7 @@ class SourceRow(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class EdgeRow(_Row):
+class EdgeRow(Plain):
     """A stored edge of the equivalence graph (see :class:`~brouncker.records.EdgeRecord`)."""
 
     id: int
@@ -275,12 +250,12 @@ class ConjectureDetail(Displayed):
         out["cluster"] = None if self.cluster is None else self.cluster.as_dict()
         for name in ("value_key", "degree", "constants", "relation", "limit", "data", "created_at", "pcf", "metrics", "verifications",
                      "sources"):
-            out[name] = _plain(getattr(self, name))
+            out[name] = plain(getattr(self, name))
         return out
 
 
 @dataclass(frozen=True, slots=True)
-class ConjectureFilter(_Row):
+class ConjectureFilter(Plain):
     """What a list of conjectures is filtered on; None leaves a field out of the filter.
 
     ``constant`` is a bank name (``zeta3`` or ``zeta(3)``; an expression means all of its
@@ -308,11 +283,11 @@ class ConjectureFilter(_Row):
 
     def as_dict(self) -> dict[str, Any]:
         """The fields that filter (not None), as plain JSON."""
-        return {k: v for k, v in _Row.as_dict(self).items() if v is not None}
+        return {k: v for k, v in Plain.as_dict(self).items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
-class PCFDynamics(_Row):
+class PCFDynamics(Plain):
     """A PCF first found by a search, with its deepest dynamics record (what clustering reads)."""
 
     pcf_id: int
@@ -324,7 +299,7 @@ class PCFDynamics(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class PCFFeatures(_Row):
+class PCFFeatures(Plain):
     """The dynamics features of a PCF's deepest record, and its cluster (what the report plots)."""
 
     pcf_id: int
@@ -337,7 +312,7 @@ class PCFFeatures(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class ClusterMember(_Row):
+class ClusterMember(Plain):
     """A PCF assigned to a cluster, with its deepest dynamics record's limit, δ_FR and
     convergence type (a member need not have a conjecture: a candidate cluster's do not)."""
 
@@ -351,7 +326,7 @@ class ClusterMember(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class PCFConjecture(_Row):
+class PCFConjecture(Plain):
     """A PCF conjecture as clustering needs it: which PCF, which expression and constants,
     and its data (whose ``source`` says what made it)."""
 
@@ -363,7 +338,7 @@ class PCFConjecture(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class CMFLinkRow(_Row):
+class CMFLinkRow(Plain):
     """A stored formula explained by a known field (see :class:`~brouncker.records.CMFLinkRecord`):
     the formula's value is ``mobius`` applied to the limit of ``trajectory`` from ``start``."""
 

@@ -49,6 +49,7 @@ from ...limits import IMPORT_MAX_DEPTH, IMPORT_MAX_DIGITS, IMPORT_ROWS
 from ...pcf.canonical import canonical
 from ...pcf.fraction import PCF
 from ...pcf.value import Limit, pcf_limit
+from ...plain import Plain
 from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ...records import (
     ConjectureKind,
@@ -356,7 +357,7 @@ def import_spec(path: str | Path, *, name: str | None = None, skip_bad: bool = F
 
 
 @dataclass(frozen=True, slots=True)
-class ImportReport:
+class ImportReport(Plain):
     """What an import did: the JSON of ``brouncker import --json`` (its first eight fields
     are the command line's contract). ``skipped`` lists the rows ``--skip-bad`` left out,
     each ``{"line", "reason"}``."""
@@ -375,14 +376,6 @@ class ImportReport:
     seconds: float = 0.0
     written: dict[str, int] = field(default_factory=dict)  # rows this run added to the store
     errors: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "search_id": self.search_id, "rows": self.rows, "formulas": self.formulas, "duplicates": self.duplicates,
-            "identified": self.identified, "claims_verified": self.claims_verified, "claims_refuted": self.claims_refuted,
-            "skipped": [dict(s) for s in self.skipped], "name": self.name, "claims_inconclusive": self.claims_inconclusive,
-            "status": self.status, "seconds": self.seconds, "written": dict(self.written), "errors": list(self.errors),
-        }
 
     @classmethod
     def of(cls, spec: ImportSpec, report: SearchReport) -> ImportReport:

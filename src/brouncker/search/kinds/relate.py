@@ -35,6 +35,7 @@ from ...errors import BrounckerError, FieldError, InconclusiveError, StoreError
 from ...limits import CERTIFICATE_DEGREE, FOLD, RELATE_FORMULAS, RELATE_PAIRS
 from ...pcf.fraction import PCF
 from ...pcf.mobius import Mobius
+from ...plain import Plain
 from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR, RELATE_DIGITS
 from ...records import ConjectureKind, EdgeRecord
 from ..kind import Kind, SearchSpec, SpecModel, validate
@@ -357,7 +358,7 @@ def edge_json(edge: EdgeRow) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class GraphReport:
+class GraphReport(Plain):
     """What ``relate SEARCH_ID --json`` prints (its first six fields are the command line's contract)."""
 
     formulas: int
@@ -373,14 +374,6 @@ class GraphReport:
     status: str = "done"
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "formulas": self.formulas, "pairs_tried": self.pairs_tried, "edges": list(self.edges),
-            "classes": [c.as_dict() for c in self.classes], "related": self.related, "unified": self.unified,
-            "search_id": self.search_id, "pairs": self.pairs, "groups": self.groups, "field_nodes": self.field_nodes,
-            "status": self.status, "seconds": self.seconds, "errors": list(self.errors),
-        }
 
 
 def graph_report(store: Store, search_id: int, spec: RelateSpec, *, status: str = "done", seconds: float = 0.0,
