@@ -1,4 +1,4 @@
-"""The command line in-process (a pytest plugin: ``pytest_plugins = ["tests.conftest_cli"]``).
+"""The command line in-process (a pytest plugin, registered in tests/conftest.py).
 
 ``cli(*args)`` runs ``brouncker ARGS`` through the console entry point and answers
 (exit code, stdout, stderr); :func:`one_line` is the one line a refusal prints.

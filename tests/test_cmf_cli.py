@@ -18,8 +18,6 @@ from brouncker.cmf.field import CMF
 from brouncker.cmf.known import KnownField
 from tests.conftest_cli import one_line
 
-pytest_plugins = ["tests.conftest_cli"]
-
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {  # the registry's examples, as mpmath computes them
     "e": lambda: 1 / (1 - mpmath.e),

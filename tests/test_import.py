@@ -16,7 +16,7 @@ from brouncker.pcf.polynomial import evaluate, parse
 from brouncker.store import open_store
 from tests.conftest_cli import one_line
 
-pytest_plugins = ["tests.conftest_store", "tests.conftest_cli"]
+pytest_plugins = ["tests.conftest_store"]
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ["search_id", "rows", "formulas", "duplicates", "identified", "claims_verified", "claims_refuted", "skipped"]

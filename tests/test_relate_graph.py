@@ -33,7 +33,7 @@ from brouncker.search.runner import resume_search, run_search
 from brouncker.store import open_store
 from tests.test_certificate import sympy_residual
 
-pytest_plugins = ["tests.conftest_store", "tests.conftest_cli"]
+pytest_plugins = ["tests.conftest_store"]
 
 BROUNCKER = PCF.parse("2n+1", "n^2")  # 4/pi
 APERY = PCF.parse("34n^3+51n^2+27n+5", "-n^6")  # 6/zeta(3)

@@ -49,7 +49,7 @@ from brouncker.store.engine import known_revisions
 from brouncker.store.models import TABLES, Base
 from tests.conftest_cli import one_line
 
-pytest_plugins = ["tests.conftest_store", "tests.conftest_cli"]
+pytest_plugins = ["tests.conftest_store"]
 
 ROOT = Path(__file__).resolve().parents[1]
 INJECTION = "pi'; DROP TABLE pcf; --"
