@@ -25,14 +25,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..constants import parse_constant
 from ..errors import BrounckerError, LimitError
+from ..files import read_capped
 from ..limits import IMPORT_FILE_BYTES, IMPORT_ROWS, IMPORT_SOURCE_LENGTH
 from ..pcf.canonical import canonical
 from ..pcf.fraction import PCF
@@ -116,24 +115,7 @@ def read_collection(path: str | Path) -> CollectionText:
     """Read a collection file: a regular file within :data:`IMPORT_FILE_BYTES`, UTF-8 text
     (a byte-order mark is dropped), opened without blocking (a named pipe is refused unread)."""
     path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise CollectionError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise CollectionError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise CollectionError(f"{path}: {what}; give a CSV or JSON lines file")
-        _check_size(info.st_size, path)
-        bound = IMPORT_FILE_BYTES.bound
-        try:
-            raw = handle.read(bound + 1)
-        except OSError as exc:
-            raise CollectionError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    _check_size(len(raw), path)
+    raw = read_capped(path, IMPORT_FILE_BYTES.bound, CollectionError, "give a CSV or JSON lines file", lambda size: _check_size(size, path))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -53,8 +53,6 @@ names a conservative matrix field and the trajectories and starts to walk (see
 from __future__ import annotations
 
 import functools
-import os
-import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Union
@@ -62,6 +60,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ..errors import SpecError
+from ..files import read_capped
 from ..limits import MAX_SPEC_BYTES, number
 from .kind import SearchSpec, spec_error
 from .kinds import KINDS
@@ -99,26 +98,12 @@ def read_spec_text(path: str | Path) -> str:
     """The text of a spec file: a regular file of at most ``MAX_SPEC_BYTES``, read without
     blocking (a named pipe or a device such as /dev/zero is refused before it is read)."""
     path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SPEC_BYTES:
-        os.close(fd)
-        if info.st_size > MAX_SPEC_BYTES and stat.S_ISREG(info.st_mode):
-            raise SpecError(f"{path}: {number(info.st_size)} bytes is too large for a spec (at most {number(MAX_SPEC_BYTES)})")
-        what = "a directory" if stat.S_ISDIR(info.st_mode) else "a named pipe" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
-        raise SpecError(f"{path}: {what}; a spec is a TOML file")
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            raw = handle.read(MAX_SPEC_BYTES + 1)
-        except OSError as exc:
-            raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_SPEC_BYTES:
-        raise SpecError(f"{path}: too large for a spec (at most {number(MAX_SPEC_BYTES)} bytes)")
+
+    def check_size(size: int) -> None:
+        if size > MAX_SPEC_BYTES:
+            raise SpecError(f"{path}: {number(size)} bytes is too large for a spec (at most {number(MAX_SPEC_BYTES)})")
+
+    raw = read_capped(path, MAX_SPEC_BYTES, SpecError, "a spec is a TOML file", check_size)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
