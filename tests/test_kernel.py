@@ -63,7 +63,7 @@ def blocks(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
     b = rng.integers(-bound, bound + 1, size=(count, degree + 1))
     if degree == 2:
         a, b = np.vstack([a, [p[0] for p in PLANTED]]), np.vstack([b, [p[1] for p in PLANTED]])
-    return a, b, draw(st.sampled_from([40, 120, 300]))
+    return a, b, draw(st.sampled_from([40, 64, 120, 300, 1000]))
 
 
 @settings(max_examples=60, deadline=None)
@@ -169,11 +169,16 @@ finite_or_not = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=6
 @given(st.lists(finite_or_not, min_size=1, max_size=20), st.sampled_from([1, 10, 1000]), st.sampled_from([1e-14, 1e-11, 1e-7]))
 def test_the_kernels_small_rational_is_the_screens(x, max_denominator, rtol):
     """The kernel decides each limit with the numpy test's own float operations."""
-    from brouncker.screening.kernel import _small_rational
+    from brouncker.screening.kernel import _small_rational, _small_rationals
     from brouncker.screening.screen import small_rational
 
     values = np.array(x, dtype=np.float64)
-    assert [_small_rational(v, max_denominator, rtol) for v in values.tolist()] == small_rational(values, max_denominator, rtol).tolist()
+    reference = small_rational(values, max_denominator, rtol).tolist()
+    assert [_small_rational(v, max_denominator, rtol) for v in values.tolist()] == reference
+    finite = np.isfinite(values)
+    side_by_side = np.empty(int(finite.sum()), dtype=bool)  # the lanes take the finite limits only
+    _small_rationals(values[finite], max_denominator, rtol, side_by_side)
+    assert side_by_side.tolist() == [r for r, f in zip(reference, finite.tolist()) if f]
 
 
 @pytest.mark.skipif(gpu.available(), reason="a CUDA device is present: the refusal is for machines without one")
@@ -199,3 +204,83 @@ def test_the_device_is_how_not_what():
     family = {"a": {"degree": 1, "range": [-2, 2]}, "b": {"degree": 1, "range": [-2, 2]}}
     hashes = {parse_spec({"name": "x", "family": family, "screen": {"device": d}}).hash for d in ("cpu", "gpu", "numpy")}
     assert hashes == {parse_spec({"name": "x", "family": family}).hash}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.sampled_from([5, 1000, 10**6]), st.integers(1, 300),
+       st.sampled_from([20, 40, 64, 200, 1000]), st.integers(0, 2**32 - 1))
+def test_the_lanes_walk_each_pcf_as_the_one_at_a_time_loop(width_a, width_b, bound, count, depth, seed):
+    """PCFs of order at most 2 stepped 16 at a time in SIMD lanes give, bit for bit, the limits,
+    the compared values and the exit depths of the loop that walks one PCF at a time (the
+    GPU's), whatever the rescale interval (large coefficients make it divide the round)."""
+    from brouncker.screening.kernel import walk
+    from brouncker.screening.lanes import walk_lanes
+    from brouncker.screening.screen import RowBounds, _differences, _rescale_interval
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(-bound, bound + 1, size=(count, width_a)), rng.integers(-bound, bound + 1, size=(count, width_b))
+    gap = max(2, depth // 4)
+    interval = _rescale_interval(RowBounds.of(a), RowBounds.of(b), depth)
+    assert interval % SETTLE_WINDOW == 0 or SETTLE_WINDOW % interval == 0
+    terms = np.concatenate([_differences(a, 2).T, _differences(b, 2).T], axis=1)
+    one_at_a_time = walk(terms, a[:, -1], depth, gap, interval)
+    lanes = [np.empty(count), np.empty(count), np.empty(count), np.empty(count, dtype=np.int64), np.zeros(count, dtype=bool)]
+    none, empty = np.zeros((0, 1), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    walk_lanes(a, b, none, empty, -1, none, empty, -1, 1, 0, count, depth, gap, interval, 0, 0, *lanes)
+    for mine, theirs in zip(lanes[:4], one_at_a_time):
+        assert np.array_equal(mine, theirs, equal_nan=True)
+
+
+@st.composite
+def boxes(draw: st.DrawFn) -> tuple[list[list[int]], list[list[int]], int, int]:
+    """A box of polynomials a and b of degree at most 2 (each position its own list of values,
+    with or without 0), and a range of its PCFs."""
+    values = st.lists(st.integers(-12, 12), min_size=1, max_size=4, unique=True)
+    a_values = draw(st.lists(values, min_size=1, max_size=3))
+    b_values = draw(st.lists(values, min_size=1, max_size=3))
+    from brouncker.search.space import PolynomialBox, Space
+
+    space = Space(PolynomialBox(tuple(map(tuple, a_values))), PolynomialBox(tuple(map(tuple, b_values))))
+    size = len(space)
+    start = draw(st.integers(0, max(0, size - 1)))
+    stop = draw(st.integers(start, min(size, start + 700)))
+    return a_values, b_values, start, stop
+
+
+@settings(max_examples=80, deadline=None)
+@given(boxes(), st.sampled_from([40, 200, 1000]))
+def test_a_box_screened_from_its_indices_is_the_screen_of_its_rows(box, depth):
+    """Enumerated inside the kernel (no coefficient array), a range of a box gets the screen
+    of its rows as :class:`~brouncker.search.space.Space` makes them, float for float."""
+    from brouncker.screening.screen import screen_box
+    from brouncker.search.space import PolynomialBox, Space
+
+    a_values, b_values, start, stop = box
+    space = Space(PolynomialBox(tuple(map(tuple, a_values))), PolynomialBox(tuple(map(tuple, b_values))))
+    if len(space) == 0:
+        return
+    from_indices = screen_box(space.a.values, space.a.zero_index, space.b.values, space.b.zero_index, start, stop, depth)
+    from_rows = screen(*space.coefficients(start, stop), depth)
+    assert from_indices is not None
+    assert np.array_equal(from_indices.limits, from_rows.limits, equal_nan=True)
+    assert np.array_equal(from_indices.change, from_rows.change, equal_nan=True)
+    assert from_indices.status.tolist() == from_rows.status.tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(boxes())
+def test_the_bounds_of_a_box_range_are_those_of_its_rows(box):
+    """The int64 guards see the same bounds whether a range's rows are made or enumerated."""
+    from brouncker.screening.kernel import box_bounds
+    from brouncker.screening.screen import RowBounds
+    from brouncker.search.space import PolynomialBox
+
+    a_values, _, _, _ = box
+    polys = PolynomialBox(tuple(map(tuple, a_values)))
+    if len(polys) == 0:
+        return
+    first = len(polys) // 3
+    count = len(polys) - first
+    rows = polys.decode(np.arange(first, first + count))
+    enumerated, made = RowBounds.from_parts(box_bounds(polys.values, polys.zero_index, [(first, count)]), count), RowBounds.of(rows)
+    assert (enumerated.low, enumerated.high, enumerated.abs_sum, enumerated.rows) == (made.low, made.high, made.abs_sum, made.rows)

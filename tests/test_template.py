@@ -24,7 +24,7 @@ from brouncker.cli.app import run
 from brouncker.errors import LimitError, ParseError, SpecError
 from brouncker.pcf.polynomial import parse, parse_in
 from brouncker.pcf.template import Template
-from brouncker.search.kinds.pcf import _survivors, run_shard
+from brouncker.search.kinds.pcf import _screen_block, _survivors, run_shard
 from brouncker.search.shards import Shard
 from brouncker.search.space import TemplateSpace
 from brouncker.search.spec import parse_spec
@@ -193,7 +193,7 @@ def test_euler_scaled_by_256_is_not_screened_as_finite() -> None:
     spec = parse_spec({"name": "euler", "constants": ["zeta3"], "screen": {"depth": 400},
                        "family": {"a": "x*(n^3 + (n+1)^3)", "b": "-x^2*n^6", "parameters": {"x": {"values": [1, 256]}}}})
     assert spec.space().pcf(1) == ((512, 768, 768, 256), (-65536, 0, 0, 0, 0, 0, 0))
-    _, rows, limits, slow = _survivors(spec, *spec.space().coefficients(0, 2))
+    rows, limits, slow = _survivors(spec, *_screen_block(spec, spec.space(), 0, 2))
     assert rows.tolist() == [0, 1] and slow.tolist() == [True, True]
     assert abs(limits[1] - 256 / float(mpmath.zeta(3))) < 1e-7
     result = run_shard(spec, Shard(0, 0, 2))

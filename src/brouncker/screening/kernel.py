@@ -29,14 +29,18 @@ The same loop runs serially (one thread, the unit a Ray task is sized for), over
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import numba
 import numpy as np
 
+from .lanes import bound_rows, walk_lanes
 from .status import CONVERGED, DIVERGENT, FREEZE_CHANGE, FREEZE_EVERY, NOT_CONVERGED, RATIONAL, rational_tolerance
 
 SETTLE_WINDOW = FREEZE_EVERY  # steps between settle checks; the ratio is compared with the one a window earlier
 SETTLE_CHANGE = FREEZE_CHANGE  # relative change (two ulps) below which a ratio has settled in float64
+RATIONAL_LANES = 16  # continued fractions expanded side by side in the small-rational test
+_X, _Y, _KP, _K, _BEST = (j * RATIONAL_LANES for j in range(5))  # rows of the test's work array
 CHUNK = 4096  # PCFs per prange chunk: enough work to hide the scheduling cost of a chunk
 
 
@@ -108,109 +112,6 @@ def _walk_one(i: int, a_0: float, a_1: float, a_2: float, b_0: float, b_1: float
     steps[i] = depth
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False, inline="always")
-def _settled(ratio: float, previous: float, last: float) -> bool:  # pragma: no cover
-    """The settling rule: a finite ratio within :data:`SETTLE_CHANGE` (relative) of the ratio
-    a window earlier and of the previous step's."""
-    bound = SETTLE_CHANGE * abs(ratio)
-    return math.isfinite(ratio) and abs(ratio - last) <= bound and abs(ratio - previous) <= bound
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
-def _walk_pair(i: int, j: int, row_i: np.ndarray, row_j: np.ndarray, levels: int, pi: float, pj: float, depth: int, check: int,
-               interval: int, limit: np.ndarray, before: np.ndarray, early: np.ndarray, steps: np.ndarray) -> None:  # pragma: no cover
-    """Walk PCFs ``i`` and ``j`` of order at most 2 side by side, as :func:`_walk_one` walks
-    each (the same operations on each, so the same floats): one step's chain of a multiply
-    and an add leaves the core idle most of the time, and two independent chains fill it.
-    When one settles, the other goes on alone from where it is."""
-    ai0, ai1, ai2 = row_i[0], row_i[1] if levels > 1 else 0.0, row_i[2] if levels > 2 else 0.0
-    bi0, bi1, bi2 = row_i[levels], row_i[levels + 1] if levels > 1 else 0.0, row_i[levels + 2] if levels > 2 else 0.0
-    aj0, aj1, aj2 = row_j[0], row_j[1] if levels > 1 else 0.0, row_j[2] if levels > 2 else 0.0
-    bj0, bj1, bj2 = row_j[levels], row_j[levels + 1] if levels > 1 else 0.0, row_j[levels + 2] if levels > 2 else 0.0
-    pi1, qi1, pi2, qi2 = pi, 1.0, 1.0, 0.0
-    pj1, qj1, pj2, qj2 = pj, 1.0, 1.0, 0.0
-    last_i = last_j = math.nan
-    have_last = False
-    early_i = early_j = math.nan
-    next_rescale = interval
-    next_window = SETTLE_WINDOW
-    none = np.zeros(0)
-    n = 0
-    while n < depth:
-        stop = min(min(next_rescale, next_window), depth)
-        if n < check:
-            stop = min(stop, check)
-        for _ in range(stop - n):
-            pn = pi2 * bi0 + pi1 * ai0
-            qn = qi2 * bi0 + qi1 * ai0
-            pi2 = pi1
-            qi2 = qi1
-            pi1 = pn
-            qi1 = qn
-            pn = pj2 * bj0 + pj1 * aj0
-            qn = qj2 * bj0 + qj1 * aj0
-            pj2 = pj1
-            qj2 = qj1
-            pj1 = pn
-            qj1 = qn
-            ai0 += ai1
-            bi0 += bi1
-            ai1 += ai2
-            bi1 += bi2
-            aj0 += aj1
-            bj0 += bj1
-            aj1 += aj2
-            bj1 += bj2
-        n = stop
-        if n == next_rescale:
-            next_rescale += interval
-            _, exponent = math.frexp(max(max(abs(pi1), abs(qi1)), max(abs(pi2), abs(qi2))))
-            factor = math.ldexp(1.0, -exponent)
-            pi1 *= factor
-            qi1 *= factor
-            pi2 *= factor
-            qi2 *= factor
-            _, exponent = math.frexp(max(max(abs(pj1), abs(qj1)), max(abs(pj2), abs(qj2))))
-            factor = math.ldexp(1.0, -exponent)
-            pj1 *= factor
-            qj1 *= factor
-            pj2 *= factor
-            qj2 *= factor
-        if n == check:
-            early_i = pi1 / qi1
-            early_j = pj1 / qj1
-        if n == next_window:
-            next_window += SETTLE_WINDOW
-            if n < depth:
-                ratio_i = pi1 / qi1
-                ratio_j = pj1 / qj1
-                done_i = done_j = False
-                if have_last:
-                    previous_i = pi2 / qi2
-                    if _settled(ratio_i, previous_i, last_i):
-                        limit[i], before[i], early[i], steps[i] = ratio_i, previous_i, last_i if n < check else early_i, n
-                        done_i = True
-                    previous_j = pj2 / qj2
-                    if _settled(ratio_j, previous_j, last_j):
-                        limit[j], before[j], early[j], steps[j] = ratio_j, previous_j, last_j if n < check else early_j, n
-                        done_j = True
-                if done_i and done_j:
-                    return
-                if done_i:
-                    _walk_one(j, aj0, aj1, aj2, bj0, bj1, bj2, none, none, pj1, depth, check, interval, limit, before, early,
-                              steps, n, qj1, pj2, qj2, ratio_j, True, early_j)
-                    return
-                if done_j:
-                    _walk_one(i, ai0, ai1, ai2, bi0, bi1, bi2, none, none, pi1, depth, check, interval, limit, before, early,
-                              steps, n, qi1, pi2, qi2, ratio_i, True, early_i)
-                    return
-                last_i = ratio_i
-                last_j = ratio_j
-                have_last = True
-    limit[i], before[i], early[i], steps[i] = pi1 / qi1, pi2 / qi2, early_i, depth
-    limit[j], before[j], early[j], steps[j] = pj1 / qj1, pj2 / qj2, early_j, depth
-
-
 @numba.njit(cache=True, nogil=True, inline="always")
 def _differences_row(c: np.ndarray, i: int, order: int, values: np.ndarray, out: np.ndarray, offset: int) -> None:  # pragma: no cover
     """$\\Delta^j f(1)$, $j \\le$ ``order``, of row ``i`` of ``c`` into ``out[offset:]``: the
@@ -248,16 +149,6 @@ def _walk_range(terms: np.ndarray, a: np.ndarray, b: np.ndarray, a0: np.ndarray,
     values = np.zeros(levels, dtype=np.int64)
     computed = terms.shape[0] == 0
     check = depth - gap
-    if computed and extra == 0:  # order <= 2: two PCFs at a time
-        other = np.zeros(2 * levels)
-        for i in range(start, stop - 1, 2):
-            _differences_row(a, i, order, values, row, 0)
-            _differences_row(b, i, order, values, row, levels)
-            _differences_row(a, i + 1, order, values, other, 0)
-            _differences_row(b, i + 1, order, values, other, levels)
-            _walk_pair(i, i + 1, row, other, levels, float(a[i, a.shape[1] - 1]), float(a[i + 1, a.shape[1] - 1]), depth, check,
-                       interval, limit, before, early, steps)
-        start = stop - (stop - start) % 2
     for i in range(start, stop):
         if computed:
             _differences_row(a, i, order, values, row, 0)
@@ -340,14 +231,67 @@ def _small_rational(x: float, max_denominator: int, rtol: float) -> bool:  # pra
     return abs(scaled - np.rint(scaled)) <= rtol * abs(x) * best
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
-def _decide_range(b: np.ndarray, depth: int, tolerance: float, max_denominator: int, rtol: float, finite_top: int,
-                  finite: np.ndarray, start: int, stop: int, limit: np.ndarray, before: np.ndarray, early: np.ndarray,
-                  change: np.ndarray, status: np.ndarray) -> None:  # pragma: no cover
-    """The statuses of :func:`brouncker.screening.screen.screen`, one PCF at a time: the
-    fraction is finite when $b(n) = 0$ for some $1 \\le n \\le$ ``finite_top`` (int64
-    Horner, the caller has bounded the values), or where ``finite`` says so when that is 0."""
+@numba.njit(cache=True, nogil=True)
+def _vanishing_rows(b: np.ndarray, finite_top: int, start: int, stop: int, stops: np.ndarray) -> None:  # pragma: no cover
+    """Whether $b(n) = 0$ for some $1 \\le n \\le$ ``finite_top``, rows ``start`` to ``stop``
+    (int64 Horner: the caller has bounded the values)."""
     width = b.shape[1]
+    for i in range(start, stop):
+        stops[i] = False
+        for n in range(1, finite_top + 1):
+            v = 0
+            for m in range(width):
+                v = v * n + b[i, m]
+            if v == 0:
+                stops[i] = True
+                break
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
+def _small_rationals(x: np.ndarray, max_denominator: int, rtol: float, near: np.ndarray) -> None:  # pragma: no cover
+    """:func:`_small_rational` of every (finite) ``x`` into ``near``, :data:`RATIONAL_LANES`
+    numbers side by side: each step of a continued fraction waits on a division, and
+    independent expansions fill the wait. A lane's expansion stops where the scalar loop
+    breaks, so every float is the scalar loop's."""
+    w = np.zeros(5 * RATIONAL_LANES)  # one array, rows at constant offsets: the loop over the lanes vectorises
+    live = np.zeros(RATIONAL_LANES, dtype=np.bool_)
+    for base in range(0, x.shape[0], RATIONAL_LANES):
+        width = min(RATIONAL_LANES, x.shape[0] - base)
+        for j in range(RATIONAL_LANES):
+            v = x[base + j] if j < width else 0.5
+            w[_X + j] = v
+            w[_Y + j] = 1.0 / (v - np.floor(v))
+            w[_KP + j], w[_K + j], w[_BEST + j], live[j] = 0.0, 1.0, 1.0, True
+        for _ in range(64):
+            going = False
+            for j in range(RATIONAL_LANES):
+                term = np.floor(w[_Y + j])
+                following = term * w[_K + j]
+                following = following + w[_KP + j]
+                ok = live[j] & (following <= max_denominator)
+                live[j] = ok
+                going |= ok
+                w[_BEST + j] = following if ok else w[_BEST + j]
+                w[_KP + j] = w[_K + j] if ok else w[_KP + j]
+                w[_K + j] = following if ok else w[_K + j]
+                rest = w[_Y + j] - term
+                w[_Y + j] = 1.0 / rest if ok else w[_Y + j]
+            if not going:
+                break
+        for j in range(width):
+            scaled = w[_X + j] * w[_BEST + j]
+            near[base + j] = abs(scaled - np.rint(scaled)) <= rtol * abs(w[_X + j]) * w[_BEST + j]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
+def _decide_range(tolerance: float, max_denominator: int, rtol: float, start: int, stop: int, limit: np.ndarray,
+                  before: np.ndarray, early: np.ndarray, stops: np.ndarray, change: np.ndarray,
+                  status: np.ndarray) -> None:  # pragma: no cover
+    """The statuses of :func:`brouncker.screening.screen.screen`, one PCF at a time, with
+    ``stops`` saying where the fraction is finite; the small-rational test of the settled
+    limits then runs on all of them at once (:func:`_small_rationals`)."""
+    settled = np.empty(stop - start, dtype=np.int64)
+    count = 0
     for i in range(start, stop):
         x = limit[i]
         d1 = abs(x - before[i])
@@ -355,46 +299,75 @@ def _decide_range(b: np.ndarray, depth: int, tolerance: float, max_denominator: 
         c = math.nan if math.isnan(d1) or math.isnan(d2) else max(d1, d2)  # np.maximum: NaN wins
         c = c / abs(x)
         change[i] = c
-        if finite_top:
-            stops = False
-            for n in range(1, finite_top + 1):
-                v = 0
-                for m in range(width):
-                    v = v * n + b[i, m]
-                if v == 0:
-                    stops = True
-                    break
-        else:
-            stops = finite[i]
-        if stops or x == 0:
+        if stops[i] or x == 0:
             status[i] = RATIONAL
         elif not math.isfinite(x):
             status[i] = DIVERGENT
         elif math.isfinite(c) and c <= tolerance:
-            status[i] = RATIONAL if _small_rational(x, max_denominator, rtol) else CONVERGED
+            status[i] = CONVERGED
+            settled[count] = i
+            count += 1
         else:
             status[i] = NOT_CONVERGED
+    values = np.empty(count)
+    for j in range(count):
+        values[j] = limit[settled[j]]
+    near = np.empty(count, dtype=np.bool_)
+    _small_rationals(values, max_denominator, rtol, near)
+    for j in range(count):
+        if near[j]:
+            status[settled[j]] = RATIONAL
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
 def _screen_range(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: int, tolerance: float, max_denominator: int,
-                  rtol: float, finite_top: int, finite: np.ndarray, start: int, stop: int, limit: np.ndarray, before: np.ndarray,
-                  early: np.ndarray, steps: np.ndarray, change: np.ndarray, status: np.ndarray, levels: int) -> None:  # pragma: no cover
-    """Walk and decide PCFs ``start`` to ``stop`` (their tables computed from ``a, b``)."""
-    terms = np.zeros((0, 2 * levels))
-    _walk_range(terms, a, b, np.zeros(0), depth, gap, interval, start, stop, limit, before, early, steps)
-    _decide_range(b, depth, tolerance, max_denominator, rtol, finite_top, finite, start, stop, limit, before, early, change, status)
+                  rtol: float, finite_top: int, start: int, stop: int, limit: np.ndarray, before: np.ndarray,
+                  early: np.ndarray, steps: np.ndarray, stops: np.ndarray, change: np.ndarray, status: np.ndarray,
+                  levels: int) -> None:  # pragma: no cover
+    """Walk and decide PCFs ``start`` to ``stop`` of the rows ``a, b``: in SIMD lanes up to
+    order 2 (:func:`~brouncker.screening.lanes.walk_lanes`), else one at a time with the
+    difference tables computed in the loop."""
+    if levels <= 3:
+        none = np.zeros((0, 1), dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        walk_lanes(a, b, none, empty, -1, none, empty, -1, 1, start, stop, depth, gap, interval, finite_top, 0,
+                   limit, before, early, steps, stops)
+    else:
+        terms = np.zeros((0, 2 * levels))
+        _walk_range(terms, a, b, np.zeros(0), depth, gap, interval, start, stop, limit, before, early, steps)
+        if finite_top:
+            _vanishing_rows(b, finite_top, start, stop, stops)
+    _decide_range(tolerance, max_denominator, rtol, start, stop, limit, before, early, stops, change, status)
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=False)
 def _screen_parallel(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval: int, tolerance: float, max_denominator: int,
-                     rtol: float, finite_top: int, finite: np.ndarray, limit: np.ndarray, before: np.ndarray, early: np.ndarray,
-                     steps: np.ndarray, change: np.ndarray, status: np.ndarray, levels: int) -> None:  # pragma: no cover
+                     rtol: float, finite_top: int, limit: np.ndarray, before: np.ndarray, early: np.ndarray,
+                     steps: np.ndarray, stops: np.ndarray, change: np.ndarray, status: np.ndarray, levels: int) -> None:  # pragma: no cover
     """:func:`_screen_range` over ``prange`` chunks of :data:`CHUNK` PCFs."""
     count = a.shape[0]
     for c in numba.prange((count + CHUNK - 1) // CHUNK):
-        _screen_range(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top, finite, c * CHUNK,
-                      min(count, (c + 1) * CHUNK), limit, before, early, steps, change, status, levels)
+        _screen_range(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top, c * CHUNK,
+                      min(count, (c + 1) * CHUNK), limit, before, early, steps, stops, change, status, levels)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
+def _screen_box(values_a: np.ndarray, radices_a: np.ndarray, zero_a: int, values_b: np.ndarray, radices_b: np.ndarray,
+                zero_b: int, size_b: int, start: int, stop: int, depth: int, gap: int, interval: int, tolerance: float,
+                max_denominator: int, rtol: float, finite_top: int, limit: np.ndarray, before: np.ndarray,
+                early: np.ndarray, steps: np.ndarray, stops: np.ndarray, change: np.ndarray,
+                status: np.ndarray) -> None:  # pragma: no cover
+    """Walk and decide PCFs ``start`` to ``stop`` of a box, enumerated in the lanes."""
+    none = np.zeros((0, 1), dtype=np.int64)
+    walk_lanes(none, none, values_a, radices_a, zero_a, values_b, radices_b, zero_b, size_b, start, stop, depth, gap,
+               interval, finite_top, start, limit, before, early, steps, stops)
+    _decide_range(tolerance, max_denominator, rtol, 0, stop - start, limit, before, early, stops, change, status)
+
+
+def _outputs(count: int) -> tuple[np.ndarray, ...]:
+    """limit, before, early, steps, stops, change, status for ``count`` PCFs."""
+    return (np.empty(count), np.empty(count), np.empty(count), np.empty(count, dtype=np.int64),
+            np.zeros(count, dtype=np.bool_), np.empty(count), np.empty(count, dtype=np.int8))
 
 
 def screen_rows(a: np.ndarray, b: np.ndarray, order: int, depth: int, gap: int, interval: int, tolerance: float,
@@ -405,7 +378,7 @@ def screen_rows(a: np.ndarray, b: np.ndarray, order: int, depth: int, gap: int, 
     difference tables of ``order`` computed in the loop, one PCF at a time (no table in
     memory), and every decision taken there too. The caller guarantees what
     :func:`brouncker.screening.screen._differences` checks before its int64 path, and gives
-    ``finite_top`` (or 0 and the ``finite`` mask, see :func:`_decide_range`).
+    ``finite_top`` (or 0 and the ``finite`` mask of the rows whose fraction is finite).
 
     >>> limit, change, status, steps = screen_rows(np.array([[2, 1]]), np.array([[1, 0, 0]]), 2, 200, 50, 8, 1e-12, 1000, 1,
     ...                                            np.zeros(0, dtype=bool))
@@ -414,17 +387,94 @@ def screen_rows(a: np.ndarray, b: np.ndarray, order: int, depth: int, gap: int, 
     """
     a = np.ascontiguousarray(a, dtype=np.int64)
     b = np.ascontiguousarray(b, dtype=np.int64)
-    finite = np.ascontiguousarray(finite, dtype=np.bool_)
     count = a.shape[0]
-    limit, before, early, change = np.empty(count), np.empty(count), np.empty(count), np.empty(count)
-    steps = np.empty(count, dtype=np.int64)
-    status = np.empty(count, dtype=np.int8)
+    limit, before, early, steps, stops, change, status = _outputs(count)
+    if not finite_top:
+        stops[:] = finite
     rtol = rational_tolerance(tolerance)
     if count:
         if parallel:
-            _screen_parallel(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top, finite,
-                             limit, before, early, steps, change, status, order + 1)
+            _screen_parallel(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top,
+                             limit, before, early, steps, stops, change, status, order + 1)
         else:
-            _screen_range(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top, finite, 0, count,
-                          limit, before, early, steps, change, status, order + 1)
+            _screen_range(a, b, depth, gap, interval, tolerance, max_denominator, rtol, finite_top, 0, count,
+                          limit, before, early, steps, stops, change, status, order + 1)
     return limit, change, status, steps
+
+
+def screen_box(values_a: Sequence[Sequence[int]], zero_a: int | None, values_b: Sequence[Sequence[int]], zero_b: int | None,
+               start: int, stop: int, depth: int, gap: int, interval: int, tolerance: float, max_denominator: int,
+               finite_top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r""":func:`screen_rows` for PCFs ``start`` to ``stop`` of a box of polynomials of degree
+    at most 2, enumerated in the loop: no coefficient array is made. ``values_a[pos]`` lists
+    the values of position ``pos`` of $a$ (highest degree first) and ``zero_a`` is the raw
+    index of the zero polynomial (None where the box lacks it); the same for $b$. The
+    enumeration is :class:`brouncker.search.space.Space`'s. ``finite_top`` must be positive.
+
+    >>> values = [[0, 1], [0, 1]]                    # {0, 1} n + {0, 1} less zero: 1, n, n + 1
+    >>> limit, change, status, steps = screen_box(values, 0, values, 0, 4, 5, 200, 50, 8, 1e-12, 1000, 1)
+    >>> bool(abs(limit[0] - 1 / (math.e - 1)) < 1e-15)          # PCF 4 = 1 * 3 + 1 is PCF(n, n)
+    True
+    """
+    count = stop - start
+    limit, before, early, steps, stops, change, status = _outputs(count)
+    table_a, radices_a = _padded(values_a)
+    table_b, radices_b = _padded(values_b)
+    size_b = int(np.prod(radices_b)) - (zero_b is not None)
+    if count:
+        _screen_box(table_a, radices_a, -1 if zero_a is None else zero_a, table_b, radices_b, -1 if zero_b is None else zero_b,
+                    size_b, start, stop, depth, gap, interval, tolerance, max_denominator, rational_tolerance(tolerance),
+                    finite_top, limit, before, early, steps, stops, change, status)
+    return limit, change, status, steps
+
+
+def _padded(values: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The values of each position as rows of one int64 array (padded with zeros), and their counts."""
+    radices = np.array([len(v) for v in values], dtype=np.int64)
+    table = np.zeros((len(values), int(radices.max())), dtype=np.int64)
+    for pos, v in enumerate(values):
+        table[pos, :len(v)] = v
+    return table, radices
+
+
+Bounded = tuple[np.ndarray, np.ndarray, int, float]  # least and largest per position, largest row sum (int64, float64)
+
+
+def _bounded(width: int, fold: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]) -> Bounded:
+    low = np.full(width, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(width, np.iinfo(np.int64).min, dtype=np.int64)
+    exact, total = np.zeros(1, dtype=np.int64), np.zeros(1)
+    fold(low, high, exact, total)
+    return low, high, int(exact[0]), float(total[0])
+
+
+def rows_bounds(x: np.ndarray) -> Bounded:
+    """:class:`~brouncker.screening.screen.RowBounds`' numbers of int64 coefficient rows, in one compiled pass.
+
+    >>> low, high, exact, total = rows_bounds(np.array([[1, -7], [3, 2]]))
+    >>> low.tolist(), high.tolist(), exact, total
+    ([1, -7], [3, 2], 8, 8.0)
+    """
+    x = np.ascontiguousarray(x, dtype=np.int64)
+    none = np.zeros((0, 1), dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    return _bounded(x.shape[1], lambda *out: bound_rows(none, empty, -1, 0, x.shape[0], x, *out))
+
+
+def box_bounds(values: Sequence[Sequence[int]], zero: int | None, ranges: Sequence[tuple[int, int]]) -> Bounded:
+    """The same numbers for the polynomials of a box (see :func:`screen_box`) at the
+    indices of ``ranges`` (``(first, count)`` pairs), enumerated in the loop.
+
+    >>> low, high, exact, total = box_bounds([[0, 1], [0, 1]], 0, [(1, 2)])   # n and n + 1
+    >>> low.tolist(), high.tolist(), exact, total
+    ([1, 0], [1, 1], 2, 2.0)
+    """
+    table, radices = _padded(values)
+    none = np.zeros((0, 1), dtype=np.int64)
+    zero_at = -1 if zero is None else zero
+
+    def fold(*out: np.ndarray) -> None:
+        for first, count in ranges:
+            bound_rows(table, radices, zero_at, first, count, none, *out)
+
+    return _bounded(len(values), fold)

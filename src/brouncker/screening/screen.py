@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +80,65 @@ class Screening:
         return {name: int(found[i]) for i, name in enumerate(STATUS_NAMES)}
 
 
+@dataclass(frozen=True, slots=True)
+class RowBounds:
+    r"""What the screen's int64 guards need of a set of coefficient rows: the least and
+    largest coefficient of each position, and the largest $\sum |c|$ of a row, summed in
+    int64 (``exact_sum``: exact while $\max |c| \cdot$ width $<$ ``INT64_SAFE``) and in
+    float64 position by position (``float_sum``). A block's come from its arrays
+    (:meth:`of`); the compiled kernel computes the same numbers in one pass, or from a box
+    without making its rows.
+
+    >>> RowBounds.of(np.array([[1, -7], [3, 2]])).largest_of_each, RowBounds.of(np.array([[1, -7], [3, 2]])).abs_sum
+    ((3, 7), 8.0)
+    """
+
+    low: tuple[int, ...]
+    high: tuple[int, ...]
+    exact_sum: int
+    float_sum: float
+    rows: int
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> RowBounds:
+        """The bounds of the rows of ``x`` (int64), with numpy."""
+        if x.size == 0:
+            return cls((0,) * x.shape[1], (0,) * x.shape[1], 0, 0.0, x.shape[0])
+        low, high = x.min(axis=0), x.max(axis=0)
+        exact = max(max(abs(int(v)) for v in low), max(abs(int(v)) for v in high)) * x.shape[1] < INT64_SAFE
+        total = np.zeros(x.shape[0], dtype=np.int64 if exact else np.float64)
+        for column in x.T:  # column by column: a sum over a short axis is slow in numpy
+            total += np.abs(column if exact else column.astype(np.float64))
+        top = total.max()
+        return cls(tuple(int(v) for v in low), tuple(int(v) for v in high), int(top) if exact else 0, float(top), x.shape[0])
+
+    @classmethod
+    def from_parts(cls, parts: tuple[np.ndarray, np.ndarray, int, float], rows: int) -> RowBounds:
+        """The bounds from :func:`brouncker.screening.kernel.rows_bounds` (or ``box_bounds``) numbers."""
+        low, high, exact_sum, float_sum = parts
+        if rows == 0:
+            return cls((0,) * len(low), (0,) * len(low), 0, 0.0, 0)
+        return cls(tuple(int(v) for v in low), tuple(int(v) for v in high), exact_sum, float_sum, rows)
+
+    @property
+    def width(self) -> int:
+        return len(self.low)
+
+    @property
+    def largest_of_each(self) -> tuple[int, ...]:
+        r"""$\max |c|$ of each position, as Python integers (``abs`` of the least int64 wraps in numpy)."""
+        return tuple(max(abs(lo), abs(hi)) for lo, hi in zip(self.low, self.high))
+
+    @property
+    def largest(self) -> int:
+        return max(self.largest_of_each, default=0)
+
+    @property
+    def abs_sum(self) -> float:
+        r"""$\max_{row} \sum |c|$: in int64 where it cannot wrap, else in float64."""
+        return float(self.exact_sum) if self.largest * self.width < INT64_SAFE else self.float_sum
+
+
 def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
     r"""Forward differences $\Delta^j f(1)$, $0 \le j \le order$, of each row's polynomial
     (exact integers, then float64): shape (order+1, count).
@@ -96,7 +156,7 @@ def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
     """
     rows, width = coefficients.shape
     weights = _power_differences(width, order)
-    if _differences_fit(coefficients, order):
+    if _differences_fit(RowBounds.of(coefficients), order):
         return _exact_differences(coefficients, order)
     bound = np.zeros(rows)
     for w, c in zip(weights, coefficients.T):
@@ -109,17 +169,11 @@ def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
     return table
 
 
-def _differences_fit(coefficients: np.ndarray, order: int) -> bool:
+def _differences_fit(bounds: RowBounds, order: int) -> bool:
     r"""Whether every $|\Delta^j f(1)|$, $j \le$ ``order``, of every row is bounded below
-    ``INT64_SAFE`` by the block's largest coefficients (then int64 arithmetic gives them exactly)."""
-    rows, width = coefficients.shape
-    weights = _power_differences(width, order)
-    return rows == 0 or sum(w * _largest(c) for w, c in zip(weights, coefficients.T)) < INT64_SAFE
-
-
-def _largest(x: np.ndarray) -> int:
-    r"""$\max |x|$ as a Python integer (``np.abs`` of the least int64 is negative)."""
-    return max(abs(int(x.min())), abs(int(x.max()))) if x.size else 0
+    ``INT64_SAFE`` by the rows' largest coefficients (then int64 arithmetic gives them exactly)."""
+    weights = _power_differences(bounds.width, order)
+    return bounds.rows == 0 or sum(w * c for w, c in zip(weights, bounds.largest_of_each)) < INT64_SAFE
 
 
 @functools.lru_cache(maxsize=64)
@@ -148,23 +202,22 @@ def _exact_object_differences(coefficients: np.ndarray, order: int) -> np.ndarra
     return table
 
 
-def _abs_sum(x: np.ndarray) -> float:
-    r"""$\max_{row} \sum |c|$, in int64 where it cannot wrap, else in float64."""
-    exact = _largest(x) * x.shape[1] < INT64_SAFE
-    total = np.zeros(x.shape[0], dtype=np.int64 if exact else np.float64)
-    for column in x.T:  # column by column: a sum over a short axis is slow in numpy
-        total += np.abs(column if exact else column.astype(np.float64))
-    return float(total.max())
-
-
-def _rescale_interval(a: np.ndarray, b: np.ndarray, depth: int) -> int:
+def _rescale_interval(a: RowBounds, b: RowBounds, depth: int) -> int:
     r"""Steps between rescalings: $|p(n)| \le (|a(n)| + |b(n)|) \max(|p(n-1)|, |p(n-2)|)$,
-    so $k$ steps grow by at most $(\max|a| + \max|b|)^k$ over the whole walk."""
+    so $k$ steps grow by at most $(\max|a| + \max|b|)^k$ over the whole walk. The steps are
+    rounded down to a multiple of ``FREEZE_EVERY`` or to a power of two below it.
+
+    >>> five, huge, one = (RowBounds.of(np.array(x)) for x in ([[5, 5, 5]], [[10**9]], [[1]]))
+    >>> _rescale_interval(five, five, 1000), _rescale_interval(huge, one, 10)
+    (32, 16)
+    """
     top = float(depth)
-    bound_a = _abs_sum(a) * top ** (a.shape[1] - 1) if a.size else 0.0
-    bound_b = _abs_sum(b) * top ** (b.shape[1] - 1) if b.size else 0.0
+    bound_a = a.abs_sum * top ** (a.width - 1) if a.rows and a.width else 0.0
+    bound_b = b.abs_sum * top ** (b.width - 1) if b.rows and b.width else 0.0
     growth = math.log2(float(bound_a) + float(bound_b) + 2.0)
-    return int(max(1, min(MAX_RESCALE_INTERVAL, RESCALE_HEADROOM // growth)))
+    steps = int(max(1, min(MAX_RESCALE_INTERVAL, RESCALE_HEADROOM // growth)))
+    # a multiple of FREEZE_EVERY, or a power of two dividing it: the compiled lanes rescale all together (screening/lanes.py)
+    return steps - steps % FREEZE_EVERY if steps >= FREEZE_EVERY else 1 << (steps.bit_length() - 1)
 
 
 def finite_fraction(b: np.ndarray, depth: int) -> np.ndarray:
@@ -187,19 +240,18 @@ def finite_fraction(b: np.ndarray, depth: int) -> np.ndarray:
     count = b.shape[0]
     if count == 0 or depth < 1:
         return np.zeros(count, dtype=bool)
-    top = _uniform_root_bound(b, depth)
+    top = _uniform_root_bound(RowBounds.of(b), depth)
     if top:
         return _vanishes(b, np.full(count, top))
     return _finite_rows(b, depth)
 
 
-def _uniform_root_bound(b: np.ndarray, depth: int) -> int:
+def _uniform_root_bound(b: RowBounds, depth: int) -> int:
     r"""$\min(depth, \max |c|)$, the last $n$ at which :func:`finite_fraction` tries every row
     of ``b``, when every $|b(n)|$ up to there stays below ``INT64_SAFE``; else 0."""
-    width = b.shape[1]
-    largest = _largest(b)
+    largest = b.largest
     top = min(depth, largest or 1)
-    return top if width * largest * top ** (width - 1) < INT64_SAFE else 0
+    return top if b.width * largest * top ** (b.width - 1) < INT64_SAFE else 0
 
 
 def _finite_rows(b: np.ndarray, depth: int) -> np.ndarray:
@@ -345,6 +397,85 @@ def _walk_compiled(a: np.ndarray, b: np.ndarray, depth: int, gap: int, interval:
     return limit, before, early
 
 
+def _checked_gap(depth: int, gap: int | None, engine: str) -> int:
+    """The gap $g$ (default $N/4$) after checking the depth, the gap and the engine."""
+    if depth < 4:
+        raise ValueError("screening depth must be at least 4")
+    gap = max(2, depth // 4) if gap is None else int(gap)
+    if not 1 <= gap < depth:
+        raise ValueError(f"gap must lie in [1, depth), got {gap}")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown screen engine {engine!r}: one of {', '.join(ENGINES)}")
+    return gap
+
+
+def screen_box(
+    a_values: Sequence[Sequence[int]],
+    a_zero: int | None,
+    b_values: Sequence[Sequence[int]],
+    b_zero: int | None,
+    start: int,
+    stop: int,
+    depth: int = 200,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_denominator: int = DEFAULT_MAX_DENOMINATOR,
+    gap: int | None = None,
+) -> Screening | None:
+    r""":func:`screen` of PCFs ``start`` to ``stop`` of a box, enumerated inside the compiled
+    kernel (:func:`brouncker.screening.kernel.screen_box`), so that no coefficient array is
+    made: ``a_values[pos]`` are the values of position ``pos`` of $a$ (highest degree
+    first), ``a_zero`` the raw index of the zero polynomial (None if the box lacks it), the
+    same for $b$, in :class:`brouncker.search.space.Space`'s enumeration. The guards are
+    :func:`screen`'s, on bounds the kernel takes over the range's own polynomials, so the
+    result is :func:`screen`'s on the range's rows. None where the kernel cannot take the
+    box (degree above 2, or values past its int64 guards): then screen the rows.
+
+    >>> box = [[0, 1], [0, 1]]                       # {0, 1} n + {0, 1} less zero: 1, n, n + 1
+    >>> s = screen_box(box, 0, box, 0, 4, 5, depth=200)           # PCF 4 = 1 * 3 + 1: PCF(n, n)
+    >>> bool(abs(s.limits[0] - 1 / (math.e - 1)) < 1e-15)
+    True
+    """
+    gap = _checked_gap(depth, gap, "kernel")
+    if max(len(a_values), len(b_values)) > 3:
+        return None
+    from .kernel import screen_box as kernel_screen_box  # numba: imported on first use
+
+    a_values, b_values = _values(a_values), _values(b_values)
+    count = stop - start
+    size_b = math.prod(len(v) for v in b_values) - (b_zero is not None)
+    first_a, last_a = start // size_b, (stop - 1) // size_b
+    bounds_a = _box_bounds(a_values, a_zero, ((first_a, last_a - first_a + 1),), count)
+    first_b = start % size_b
+    if count >= size_b:
+        b_ranges: tuple[tuple[int, int], ...] = ((0, size_b),)
+    elif first_b + count <= size_b:
+        b_ranges = ((first_b, count),)
+    else:
+        b_ranges = ((first_b, size_b - first_b), (0, first_b + count - size_b))
+    bounds_b = _box_bounds(b_values, b_zero, b_ranges, count)
+    order = max(len(a_values), len(b_values)) - 1
+    top = _uniform_root_bound(bounds_b, depth)
+    if count and not (_differences_fit(bounds_a, order) and _differences_fit(bounds_b, order) and top):
+        return None
+    interval = _rescale_interval(bounds_a, bounds_b, depth)
+    limits, change, status, _ = kernel_screen_box(a_values, a_zero, b_values, b_zero, start, stop, depth, gap, interval,
+                                                  tolerance, max_denominator, top)
+    return Screening(limits=limits, change=change, status=status, depth=depth)
+
+
+def _values(values: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(int(x) for x in v) for v in values)
+
+
+@functools.lru_cache(maxsize=64)
+def _box_bounds(values: tuple[tuple[int, ...], ...], zero: int | None, ranges: tuple[tuple[int, int], ...], count: int) -> RowBounds:
+    """The bounds of a box's polynomials at ``ranges`` (``(first, count)`` pairs), for a block
+    of ``count`` PCFs; cached, since every block of a box that spans all of $b$ asks for the same."""
+    from .kernel import box_bounds  # numba: imported on first use
+
+    return RowBounds.from_parts(box_bounds(values, zero, ranges), count)
+
+
 def screen(
     a: np.ndarray,
     b: np.ndarray,
@@ -366,20 +497,19 @@ def screen(
     b = np.atleast_2d(np.asarray(b, dtype=np.int64))
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"{a.shape[0]} rows of a but {b.shape[0]} rows of b")
-    if depth < 4:
-        raise ValueError("screening depth must be at least 4")
-    gap = max(2, depth // 4) if gap is None else int(gap)
-    if not 1 <= gap < depth:
-        raise ValueError(f"gap must lie in [1, depth), got {gap}")
+    gap = _checked_gap(depth, gap, engine)
     count = a.shape[0]
-    interval = _rescale_interval(a, b, depth)
-    if engine not in ENGINES:
-        raise ValueError(f"unknown screen engine {engine!r}: one of {', '.join(ENGINES)}")
-    order = max(a.shape[1], b.shape[1]) - 1
-    if engine in ("kernel", "parallel") and _differences_fit(a, order) and _differences_fit(b, order):
-        from .kernel import screen_rows  # numba: imported on first use, not with brouncker
+    compiled = engine in ("kernel", "parallel")
+    if compiled:
+        from .kernel import rows_bounds, screen_rows  # numba: imported on first use, not with brouncker
 
-        top = _uniform_root_bound(b, depth) if count else 1
+        bounds_a, bounds_b = (RowBounds.from_parts(rows_bounds(x), count) for x in (a, b))
+    else:
+        bounds_a, bounds_b = RowBounds.of(a), RowBounds.of(b)
+    interval = _rescale_interval(bounds_a, bounds_b, depth)
+    order = max(a.shape[1], b.shape[1]) - 1
+    if compiled and _differences_fit(bounds_a, order) and _differences_fit(bounds_b, order):
+        top = _uniform_root_bound(bounds_b, depth) if count else 1
         finite = np.zeros(0, dtype=bool) if top else finite_fraction(b, depth)
         limits, change, status, _ = screen_rows(a, b, order, depth, gap, interval, tolerance, max_denominator, top, finite,
                                                 parallel=engine == "parallel")

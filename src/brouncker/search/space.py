@@ -122,8 +122,11 @@ class Space:
         ``start <= i < stop``, as int64."""
         if not 0 <= start <= stop <= len(self):
             raise IndexError(f"range [{start}, {stop}) is outside the space of {len(self)} PCFs")
-        index = np.arange(start, stop, dtype=np.int64)
-        ia, ib = np.divmod(index, len(self.b))
+        return self.rows_at(np.arange(start, stop, dtype=np.int64))
+
+    def rows_at(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficient arrays ``(A, B)`` of the PCFs at the (int64) indices ``index``."""
+        ia, ib = np.divmod(np.asarray(index, dtype=np.int64), len(self.b))
         return self.a.decode(ia), self.b.decode(ib)
 
     def pcf(self, index: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -168,8 +171,11 @@ class TemplateSpace:
         """The parameter values (one row per index, one column per parameter) of ``start <= i < stop``."""
         if not 0 <= start <= stop <= len(self):
             raise IndexError(f"range [{start}, {stop}) is outside the space of {len(self)} PCFs")
-        raw = np.arange(start, stop, dtype=np.int64)
-        out = np.empty((stop - start, len(self.values)), dtype=np.int64)
+        return self._parameters_at(np.arange(start, stop, dtype=np.int64))
+
+    def _parameters_at(self, index: np.ndarray) -> np.ndarray:
+        raw = np.asarray(index, dtype=np.int64)
+        out = np.empty((raw.shape[0], len(self.values)), dtype=np.int64)
         for pos in range(len(self.values) - 1, -1, -1):
             table = np.asarray(self.values[pos], dtype=np.int64)
             raw, digit = np.divmod(raw, len(table))
@@ -182,6 +188,10 @@ class TemplateSpace:
     def coefficients(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """Coefficient arrays ``(A, B)`` (rows, highest degree first) for ``start <= i < stop``."""
         return self.template.coefficients(self.parameter_rows(start, stop))
+
+    def rows_at(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficient arrays ``(A, B)`` of the PCFs at the (int64) indices ``index``."""
+        return self.template.coefficients(self._parameters_at(index))
 
     def pcf(self, index: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         a, b = self.coefficients(index, index + 1)

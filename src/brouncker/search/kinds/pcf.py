@@ -76,7 +76,7 @@ from ...pcf.value import pcf_limit
 from ...precision import LIMIT_GUARD_DIGITS, RECHECK_FACTOR
 from ...records import ConjectureKind, ConjectureRecord, MetricsRecord, PCFRecord, chosen_delta
 from ...screening.match import match, moebius_tables
-from ...screening.screen import DEFAULT_ENGINE, NOT_CONVERGED, Screening, screen
+from ...screening.screen import DEFAULT_ENGINE, NOT_CONVERGED, Screening, screen, screen_box
 from ...screening.slow import SLOW_CHANGE, accelerate
 from ..kind import Kind, Limits, SearchSpec, SpecModel, known_constants, value_range
 from ..shards import Plan, Shard, ShardResult, ShardRun
@@ -496,11 +496,47 @@ def _run_fr(state: _Shard, space: Space | TemplateSpace, a_rows: np.ndarray, b_r
         state.record_fr(canon.pcf, canon.key, index, found, parameters)
 
 
-def _screen_and_match(spec: PCFSpec, state: _Shard, a_rows: np.ndarray, b_rows: np.ndarray,
-                      offset: int, by_row: dict[int, list[str]]) -> np.ndarray:
-    """Screen one block of a shard (its rows start at ``offset`` in the shard), add its counts
-    to the shard's and the constants its limits match to ``by_row``; the block's survivors."""
-    screened, survivors, limits, slow = _survivors(spec, a_rows, b_rows)
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """PCFs ``start`` to ``stop`` of a space, as screened; their coefficient rows are made
+    only where they are needed (``rows`` when they were made for the screen)."""
+
+    space: Space | TemplateSpace | None
+    start: int
+    rows: tuple[np.ndarray, np.ndarray] | None = None
+
+    def at(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the block's PCFs ``local`` (positions in the block)."""
+        if self.rows is not None:
+            return self.rows[0][local], self.rows[1][local]
+        assert self.space is not None
+        return self.space.rows_at(self.start + np.asarray(local, dtype=np.int64))
+
+
+def _screen(spec: PCFSpec, a_rows: np.ndarray, b_rows: np.ndarray) -> Screening:
+    return screen(a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
+                  max_denominator=spec.screen.max_denominator, engine=SCREEN_ENGINES[spec.screen.device])
+
+
+def _screen_block(spec: PCFSpec, space: Space | TemplateSpace, start: int, stop: int) -> tuple[Screening, _Block]:
+    """The screen of PCFs ``start`` to ``stop``: a box's enumerated inside the compiled kernel
+    with no coefficient array (:func:`~brouncker.screening.screen.screen_box`), others' from
+    their rows."""
+    if isinstance(space, Space) and SCREEN_ENGINES[spec.screen.device] == "kernel":
+        screened = screen_box(space.a.values, space.a.zero_index, space.b.values, space.b.zero_index, start, stop,
+                              depth=spec.screen.depth, tolerance=spec.screen.tolerance,
+                              max_denominator=spec.screen.max_denominator)
+        if screened is not None:
+            return screened, _Block(space, start)
+    rows = space.coefficients(start, stop)
+    return _screen(spec, *rows), _Block(space, start, rows)
+
+
+def _screen_and_match(spec: PCFSpec, state: _Shard, screened: Screening, block: _Block, offset: int,
+                      by_row: dict[int, list[str]]) -> np.ndarray:
+    """Take one screened block of a shard (its rows start at ``offset`` in the shard): add its
+    counts to the shard's and the constants its limits match to ``by_row``; the block's survivors."""
+    survivors, limits, slow = _survivors(spec, screened, block)
     for key, value in screened.counts().items():
         state.counts[key] += value
     state.counts["slow"] += int(slow.sum())
@@ -516,9 +552,10 @@ def _screen_and_match(spec: PCFSpec, state: _Shard, a_rows: np.ndarray, b_rows: 
 def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> ShardResult:
     """Screen, match, and do the exact work of one shard; see the module docstring.
 
-    In ``identify`` mode the shard is enumerated, screened and matched one block of
-    :data:`~brouncker.limits.SCREEN_BLOCK` PCFs at a time, keeping only the matched rows:
-    its memory is a block's, whatever the shard's size (:meth:`PCFSpec.task_bytes`)."""
+    In ``identify`` mode the shard is screened and matched one block of
+    :data:`~brouncker.limits.SCREEN_BLOCK` PCFs at a time, a box's enumerated inside the
+    compiled kernel, and only the rows that go on are made: its memory is a block's
+    screen, whatever the shard's size (:meth:`PCFSpec.task_bytes`)."""
     state = _Shard(spec, shard, search_id)
     space = spec.space()
     state.counts["pcfs"] = len(shard)
@@ -526,12 +563,13 @@ def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> Shar
     if spec.mode == "identify":
         found_by_row: dict[int, PCF] = {}
         for start in range(shard.start, shard.stop, SCREEN_BLOCK):
-            a_rows, b_rows = space.coefficients(start, min(start + SCREEN_BLOCK, shard.stop))
+            screened, block = _screen_block(spec, space, start, min(start + SCREEN_BLOCK, shard.stop))
             before = set(by_row)
-            _screen_and_match(spec, state, a_rows, b_rows, start - shard.start, by_row)
-            for row in set(by_row) - before:
-                local = row - (start - shard.start)
-                found_by_row[row] = PCF(_coefficients(a_rows[local]), _coefficients(b_rows[local]))
+            _screen_and_match(spec, state, screened, block, start - shard.start, by_row)
+            new = sorted(set(by_row) - before)
+            a_new, b_new = block.at(np.array(new, dtype=np.int64) - (start - shard.start))
+            for row, a_row, b_row in zip(new, a_new, b_new):
+                found_by_row[row] = PCF(_coefficients(a_row), _coefficients(b_row))
         rows = sorted(by_row)
         found_pcfs = [found_by_row[row] for row in rows]
     else:
@@ -539,7 +577,8 @@ def run_shard(spec: PCFSpec, shard: Shard, search_id: int | None = None) -> Shar
         if spec.mode == "fr":
             _run_fr(state, space, a_rows, b_rows)
             return state.result()
-        survivors = _screen_and_match(spec, state, a_rows, b_rows, 0, by_row)
+        block = _Block(space, shard.start, (a_rows, b_rows))
+        survivors = _screen_and_match(spec, state, _screen(spec, a_rows, b_rows), block, 0, by_row)
         rows = survivors.tolist()
         found_pcfs = [PCF(_coefficients(a_rows[row]), _coefficients(b_rows[row])) for row in rows]
     state.counts["matched"] = len(by_row)
@@ -590,28 +629,25 @@ def _done_elsewhere(
             elsewhere.append((row, a, b))
     if not elsewhere:
         return set()
-    _, kept, _, _ = _survivors(spec, np.array([e[1] for e in elsewhere]), np.array([e[2] for e in elsewhere]))
+    a_rows, b_rows = np.array([e[1] for e in elsewhere]), np.array([e[2] for e in elsewhere])
+    kept, _, _ = _survivors(spec, _screen(spec, a_rows, b_rows), _Block(None, 0, (a_rows, b_rows)))
     return {elsewhere[i][0] for i in kept.tolist()}
 
 
-def _survivors(spec: PCFSpec, a_rows: np.ndarray, b_rows: np.ndarray) -> tuple[Screening, np.ndarray, np.ndarray, np.ndarray]:
-    """The screen of the rows, the rows that go on (sorted), their float limits, and which of
-    them converge slowly: those the screen kept, and those it dropped with a small change
-    whose Richardson extrapolation settles (:func:`brouncker.screening.slow.accelerate`)."""
-    screened = screen(
-        a_rows, b_rows, depth=spec.screen.depth, tolerance=spec.screen.tolerance,
-        max_denominator=spec.screen.max_denominator, engine=SCREEN_ENGINES[spec.screen.device],
-    )
+def _survivors(spec: PCFSpec, screened: Screening, block: _Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The screened rows that go on (sorted), their float limits, and which of them converge
+    slowly: those the screen kept, and those it dropped with a small change whose Richardson
+    extrapolation settles (:func:`brouncker.screening.slow.accelerate`)."""
     converged = np.flatnonzero(screened.converged)
     with np.errstate(invalid="ignore"):
         dropped = (screened.status == NOT_CONVERGED) & (screened.change < SLOW_CHANGE)
     candidates = np.flatnonzero(dropped)
-    accelerated = accelerate(a_rows[candidates], b_rows[candidates], spec.screen.depth)
+    accelerated = accelerate(*block.at(candidates), spec.screen.depth)
     rows = np.concatenate([converged, candidates[accelerated.rows]])
     limits = np.concatenate([screened.limits[converged], accelerated.limits])
     slow = np.concatenate([np.zeros(converged.size, dtype=bool), np.ones(accelerated.rows.size, dtype=bool)])
     order = np.argsort(rows, kind="stable")
-    return screened, rows[order], limits[order], slow[order]
+    return rows[order], limits[order], slow[order]
 
 
 def run_task(task: ShardTask) -> ShardResult:
