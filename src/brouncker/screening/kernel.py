@@ -39,7 +39,7 @@ from .status import CONVERGED, DIVERGENT, FREEZE_CHANGE, FREEZE_EVERY, NOT_CONVE
 
 SETTLE_WINDOW = FREEZE_EVERY  # steps between settle checks; the ratio is compared with the one a window earlier
 SETTLE_CHANGE = FREEZE_CHANGE  # relative change (two ulps) below which a ratio has settled in float64
-RATIONAL_LANES = 16  # continued fractions expanded side by side in the small-rational test
+RATIONAL_LANES = 4  # continued fractions expanded side by side in the small-rational test
 _X, _Y, _KP, _K, _BEST = (j * RATIONAL_LANES for j in range(5))  # rows of the test's work array
 CHUNK = 4096  # PCFs per prange chunk: enough work to hide the scheduling cost of a chunk
 

@@ -100,11 +100,14 @@ class RowBounds:
     rows: int
 
     @classmethod
-    def of(cls, x: np.ndarray) -> RowBounds:
-        """The bounds of the rows of ``x`` (int64), with numpy."""
+    def of(cls, x: np.ndarray, sums: bool = True) -> RowBounds:
+        """The bounds of the rows of ``x`` (int64), with numpy; without the row sums (NaN)
+        when ``sums`` is false, for the guards that need only the largest coefficients."""
         if x.size == 0:
             return cls((0,) * x.shape[1], (0,) * x.shape[1], 0, 0.0, x.shape[0])
-        low, high = x.min(axis=0), x.max(axis=0)
+        low, high = [c.min() for c in x.T], [c.max() for c in x.T]  # column by column: faster than axis=0 on few columns
+        if not sums:
+            return cls(tuple(int(v) for v in low), tuple(int(v) for v in high), 0, math.nan, x.shape[0])
         exact = max(max(abs(int(v)) for v in low), max(abs(int(v)) for v in high)) * x.shape[1] < INT64_SAFE
         total = np.zeros(x.shape[0], dtype=np.int64 if exact else np.float64)
         for column in x.T:  # column by column: a sum over a short axis is slow in numpy
@@ -156,7 +159,7 @@ def _differences(coefficients: np.ndarray, order: int) -> np.ndarray:
     """
     rows, width = coefficients.shape
     weights = _power_differences(width, order)
-    if _differences_fit(RowBounds.of(coefficients), order):
+    if _differences_fit(RowBounds.of(coefficients, sums=False), order):
         return _exact_differences(coefficients, order)
     bound = np.zeros(rows)
     for w, c in zip(weights, coefficients.T):
@@ -240,7 +243,7 @@ def finite_fraction(b: np.ndarray, depth: int) -> np.ndarray:
     count = b.shape[0]
     if count == 0 or depth < 1:
         return np.zeros(count, dtype=bool)
-    top = _uniform_root_bound(RowBounds.of(b), depth)
+    top = _uniform_root_bound(RowBounds.of(b, sums=False), depth)
     if top:
         return _vanishes(b, np.full(count, top))
     return _finite_rows(b, depth)
