@@ -20,8 +20,15 @@ with ``[screen] device`` = ``numpy`` and ``cpu`` (fresh process and SQLite file 
 alternating as well), with the formulas each found. ``--gpu`` adds the CUDA engine where
 numba sees a device.
 
+``--space SPEC`` runs ``searches/SPEC.toml`` end to end on the given workers and devices,
+with the driver's peak memory (``searches/unsupervised-deg2-15.toml`` is the [-15, 15]
+space); ``--per-constant SPEC`` runs it once with the kernel and counts the formulas per
+constant.
+
     python scripts/bench_screen.py [--sample 100000] [--repeat 5]
     python scripts/bench_screen.py --engines [--sample 200000] [--repeat 5] [--skip-search] [--gpu]
+    python scripts/bench_screen.py --space unsupervised-deg2-15 [--workers 1 2] [--devices numpy cpu] [--search-repeat 1]
+    python scripts/bench_screen.py --per-constant unsupervised-deg2-20 --workers 2
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -115,7 +123,7 @@ def engines(sample: int, repeat: int, gpu: bool) -> None:
             shown = f"{len(a) / on_gpu['gpu']:,.0f}"
         table.add_row(str(depth), f"{len(a) / cpu['numpy']:,.0f}", f"{len(a) / cpu['kernel']:,.0f}", f"{cpu['numpy'] / cpu['kernel']:.1f}x",
                       f"{len(a) / wall['parallel']:,.0f}", shown, loadavg())
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 def _screen_part(part: tuple[int, int, int]) -> int:
@@ -163,11 +171,24 @@ def threads_or_processes(depth: int, repeat: int) -> None:
     base = wall["serial kernel, 1 process"]
     for name, seconds in wall.items():
         table.add_row(name, f"{seconds:.2f}", f"{base / seconds:.2f}x", loadavg())
-    Console().print(table)
+    Console(width=200).print(table)
 
 
-def search_run(spec_name: str, device: str, workers: int) -> tuple[float, frozenset[tuple[str, str]]]:
-    """Wall seconds of ``brouncker search run`` with ``[screen] device``, and the formulas it found."""
+def _peak_rss(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM, bytes), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def search_run(spec_name: str, device: str, workers: int) -> tuple[float, frozenset[tuple[str, str]], int, dict]:
+    """Wall seconds of ``brouncker search run`` with ``[screen] device``, the formulas it found,
+    the driver's peak resident memory (bytes, sampled every 0.2 s) and the run's counts."""
     text = (ROOT / "searches" / f"{spec_name}.toml").read_text().replace("[screen]\n", f'[screen]\ndevice = "{device}"\n', 1)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,31 +197,68 @@ def search_run(spec_name: str, device: str, workers: int) -> tuple[float, frozen
         command = [sys.executable, "-m", "brouncker", "search", "run", str(spec), "--db", f"sqlite:///{tmp}/run.db",
                    "--workers", str(workers), "--json"]
         start = time.perf_counter()
-        done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=tmp)
-        wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{spec_name} ({device}): search run failed: {done.stderr[-500:]}")
-    findings = json.loads(done.stdout)["findings"]
-    return wall, frozenset((f["canonical_key"], f["expression"]) for f in findings)
+        with open(Path(tmp) / "out", "w+") as out_file, open(Path(tmp) / "err", "w+") as err_file:
+            with subprocess.Popen(command, stdout=out_file, stderr=err_file, text=True, env=env, cwd=tmp) as run:
+                peak = 0
+                while run.poll() is None:  # files, not pipes: a full pipe would stop the run
+                    peak = max(peak, _peak_rss(run.pid))
+                    time.sleep(0.2)
+            wall = time.perf_counter() - start
+            out_file.seek(0)
+            err_file.seek(0)
+            out, err = out_file.read(), err_file.read()
+    if run.returncode != 0:
+        raise RuntimeError(f"{spec_name} ({device}): search run failed: {err[-500:]}")
+    report = json.loads(out)
+    return wall, frozenset((f["canonical_key"], f["expression"]) for f in report["findings"]), peak, report
 
 
-def end_to_end(spec_name: str, repeat: int) -> None:
+def end_to_end(spec_name: str, repeat: int, workers_list: tuple[int, ...] = (1, 2), devices: tuple[str, ...] = ("numpy", "cpu")) -> None:
     """The identify run of a shipped spec on 1 and 2 workers, numpy walk against the kernel."""
     table = Table(title=f"search run searches/{spec_name}.toml, end to end (median wall seconds of {repeat}, devices alternating)")
-    for column in ("workers", "numpy (s)", "kernel (s)", "numpy / kernel", "formulas", "same formulas", "load"):
+    for column in ("workers", *(f"{d} (s)" for d in devices), "ratio", *(f"{d} shard CPU (s)" for d in devices), "matched",
+                   "formulas", "same formulas", "driver peak RSS", "load"):
         table.add_column(column, justify="right")
-    for workers in (1, 2):
-        found: dict[str, set[frozenset[tuple[str, str]]]] = {"numpy": set(), "cpu": set()}
-        times: dict[str, list[float]] = {"numpy": [], "cpu": []}
+    for workers in workers_list:
+        found: dict[str, set[frozenset[tuple[str, str]]]] = {d: set() for d in devices}
+        times: dict[str, list[float]] = {d: [] for d in devices}
+        cpu: dict[str, list[float]] = {d: [] for d in devices}
+        matched: set[int] = set()
+        peak = 0
         for _ in range(repeat):
-            for device in ("numpy", "cpu"):
-                wall, formulas = search_run(spec_name, device, workers)
+            for device in devices:
+                wall, formulas, rss, report = search_run(spec_name, device, workers)
                 times[device].append(wall)
+                cpu[device].append(report["counters"]["cpu_seconds"])
+                matched.add(report["counters"]["matched"])
                 found[device].add(formulas)
-        numpy_s, kernel_s = statistics.median(times["numpy"]), statistics.median(times["cpu"])
-        table.add_row(str(workers), f"{numpy_s:.1f}", f"{kernel_s:.1f}", f"{numpy_s / kernel_s:.2f}x",
-                      str(sorted(len(f) for f in found["cpu"])), str(found["numpy"] == found["cpu"] and len(found["cpu"]) == 1), loadavg())
-    Console().print(table)
+                peak = max(peak, rss)
+        medians = [statistics.median(times[d]) for d in devices]
+        ratio = f"{medians[0] / medians[-1]:.2f}x" if len(devices) > 1 else "-"
+        sets = [f for d in devices for f in found[d]]
+        table.add_row(str(workers), *(f"{m:.1f}" for m in medians), ratio, *(f"{statistics.median(cpu[d]):.1f}" for d in devices),
+                      str(sorted(matched)), str(sorted({len(f) for f in sets})), str(len(set(sets)) == 1), f"{peak / 2**20:,.0f} MiB",
+                      loadavg())
+    Console(width=200).print(table)
+
+
+def per_constant(spec_name: str, workers: int) -> None:
+    """One kernel run of a spec: its time, the driver's peak memory, and the formulas per constant."""
+    wall, formulas, peak, report = search_run(spec_name, "cpu", workers)
+    from brouncker.constants import BANK
+
+    by_constant: dict[str, int] = {}
+    for finding in report["findings"]:
+        names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", finding["expression"])) & set(BANK)) or ["(none)"]
+        key = " and ".join(names)
+        by_constant[key] = by_constant.get(key, 0) + 1
+    table = Table(title=f"search run searches/{spec_name}.toml on {workers} workers: {wall:.1f} s wall, "
+                        f"driver peak RSS {peak / 2**20:,.0f} MiB, {len(formulas)} formulas")
+    for column in ("constant", "formulas"):
+        table.add_column(column, justify="right")
+    for name, count in sorted(by_constant.items(), key=lambda item: -item[1]):
+        table.add_row(name, str(count))
+    Console(width=200).print(table)
 
 
 def main() -> None:
@@ -211,7 +269,18 @@ def main() -> None:
     parser.add_argument("--skip-search", action="store_true", help="with --engines: no end-to-end search runs")
     parser.add_argument("--search-repeat", type=int, default=3)
     parser.add_argument("--gpu", action="store_true")
+    parser.add_argument("--space", metavar="SPEC", help="end to end: the identify run of searches/SPEC.toml, numpy against the kernel")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--devices", nargs="+", default=["numpy", "cpu"], help="with --space")
+    parser.add_argument("--per-constant", metavar="SPEC",
+                        help="one kernel run of searches/SPEC.toml: time, driver memory, formulas per constant")
     args = parser.parse_args()
+    if args.space:
+        end_to_end(args.space, args.search_repeat, tuple(args.workers), tuple(args.devices))
+        return
+    if args.per_constant:
+        per_constant(args.per_constant, args.workers[-1])
+        return
     if args.engines:
         engines(args.sample, args.repeat, args.gpu)
         threads_or_processes(1000, args.repeat)
@@ -230,7 +299,7 @@ def main() -> None:
             finite = median_seconds(lambda b=b, depth=depth: finite_fraction(b, depth), args.repeat)
             table.add_row(name, str(depth), f"{whole:.3f}", f"{finite:.4f}", f"{finite / whole:.1%}",
                           f"{whole / (len(a) * depth) * 1e9:.2f}")
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,16 @@
-r"""The float screen as one compiled loop per PCF (numba): the default engine.
+r"""The float screen as compiled loops (numba): the default engine.
 
-Each PCF is walked in registers: $p, q$ and the previous pair, the forward differences
-of $a(n), b(n)$ (computed in the loop from the coefficients, in int64 as the numpy table
-is), and the ratio at the last check; PCFs of order at most 2 go two at a time, two
-independent chains side by side. The arithmetic is the numpy walk's
-(:func:`brouncker.screening.screen._walk_block`), operation for operation and in the same
-order: $b(n) p(n-2) + a(n) p(n-1)$, the same rescaling by a power of two every
-``interval`` steps, the same difference updates. Floating point is deterministic, so
-every convergent $p(n)/q(n)$ is the float64 the numpy walk gives that PCF. The screen's
-decisions (finite fraction, divergence, change, small rational) are taken in the loop with
-the numpy code's own operations.
+PCFs of order at most 2 (degree-2 spaces) are walked :data:`~.lanes.LANES` at a time in
+SIMD lanes (:mod:`.lanes`), each lane refilled with the next PCF as soon as its own has
+settled; PCFs of higher order, and the difference tables the GPU path is given, are walked
+one PCF at a time in registers (:func:`_walk_one`). Either way the arithmetic is the numpy
+walk's (:func:`brouncker.screening.screen._walk_block`), operation for operation and in
+the same order: $b(n) p(n-2) + a(n) p(n-1)$, the same rescaling by a power of two every
+``interval`` steps, the same difference updates. Floating point is deterministic, so every
+convergent $p(n)/q(n)$ is the float64 the numpy walk gives that PCF. The screen's
+decisions (finite fraction, divergence, change, small rational) are taken here with the
+numpy code's own operations; the small-rational test expands :data:`RATIONAL_LANES`
+continued fractions side by side.
 
 A PCF stops as soon as its ratio has settled in float64 over a window
 (:data:`SETTLE_WINDOW` steps: relative change at most :data:`SETTLE_CHANGE` against the
@@ -22,8 +23,10 @@ way; one whose ratio is NaN or infinite never settles and walks to the end.
 ``docs/screen.md`` gives the measured distribution of the settling depths and of the
 error of a settled limit, which is why the window and the change are what they are.
 
-The same loop runs serially (one thread, the unit a Ray task is sized for), over
-``prange`` chunks (``parallel=True``), or on a CUDA device (:mod:`.gpu`).
+PCFs come as int64 coefficient rows (:func:`screen_rows`), or as a range of indices of a
+box, enumerated in the loop so that no coefficient array is made (:func:`screen_box`).
+The loops run serially (one thread, the unit a Ray task is sized for), over ``prange``
+chunks (``parallel=True``), or on a CUDA device (:mod:`.gpu`).
 """
 
 from __future__ import annotations
@@ -47,14 +50,15 @@ CHUNK = 4096  # PCFs per prange chunk: enough work to hide the scheduling cost o
 @numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False, inline="always")
 def _walk_one(i: int, a_0: float, a_1: float, a_2: float, b_0: float, b_1: float, b_2: float, da: np.ndarray, db: np.ndarray,
               p1: float, depth: int, check: int, interval: int,
-              limit: np.ndarray, before: np.ndarray, early: np.ndarray, steps: np.ndarray,
-              n: int = 0, q1: float = 1.0, p2: float = 1.0, q2: float = 0.0, last: float = math.nan, have_last: bool = False,
-              early_i: float = math.nan) -> None:  # pragma: no cover
+              limit: np.ndarray, before: np.ndarray, early: np.ndarray, steps: np.ndarray) -> None:  # pragma: no cover
     """Walk PCF ``i`` from its first three differences ``a_j, b_j`` and, past order 2, the
-    rest in ``da, db`` (empty for order <= 2, updated in place); write its results at ``i``.
-    The walk starts at step ``n`` (0: $p(0) = a(0)$, ``p1``) from the state given, which is
-    how :func:`_walk_pair` hands on the PCF that is still walking. Plain Python numba
-    compiles for the CPU here and for CUDA in :mod:`.gpu`."""
+    rest in ``da, db`` (empty for order <= 2, updated in place), from $p(0) = a(0)$ =
+    ``p1``; write its results at ``i``. Plain Python numba compiles for the CPU here and
+    for CUDA in :mod:`.gpu`, where each thread walks one PCF."""
+    n = 0
+    q1, p2, q2 = 1.0, 1.0, 0.0
+    last = early_i = math.nan
+    have_last = False
     extra = da.shape[0]
     next_rescale = (n // interval + 1) * interval
     next_window = (n // SETTLE_WINDOW + 1) * SETTLE_WINDOW

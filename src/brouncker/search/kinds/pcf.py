@@ -40,6 +40,7 @@ index) is kept in the conjecture's ``data``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ from mpmath import mp
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from ...constants import BANK
-from ...convergence.dynamics import dynamics
+from ...convergence.dynamics import Dynamics, dynamics
 from ...convergence.factorial import factorial_reductions
 from ...errors import BrounckerError, InconclusiveError, LimitError
 from ...identification.identify import Identification, confirm, identify
@@ -351,6 +352,7 @@ COUNT_KEYS = (
 )
 SCREEN_ENGINES = {"cpu": DEFAULT_ENGINE, "gpu": "gpu", "numpy": "numpy"}  # [screen] device -> the screen's engine
 SLOW_MATCH_TOLERANCE = 1e-8  # a slow PCF's extrapolated float limit is good to about 1e-9 (relative)
+EXACT_MEMO = 4096  # canonical classes whose exact results a worker keeps (a few kB each)
 MIN_FR_DIGITS = 15  # an FR limit known to fewer than twice this many digits is only a candidate
 
 SUMMARY = (
@@ -373,6 +375,33 @@ def _coefficients(row: np.ndarray) -> tuple[int, ...]:
     return tuple(int(x) for x in row)
 
 
+@functools.lru_cache(maxsize=EXACT_MEMO)
+def _identified(a: tuple[int, ...], b: tuple[int, ...], constants: tuple[str, ...], digits: int,
+                depth: int) -> tuple[str, Identification | None]:
+    """How the identification of the canonical PCF(a, b) with ``constants`` ends (the shard
+    counter it adds to) and its result. Pure, so a worker keeps the last ones: a class that
+    several shards of a box meet is worked out once per process, and each shard still
+    counts and records it as its own."""
+    try:
+        limit = pcf_limit(a, b, RECHECK_FACTOR * digits + LIMIT_GUARD_DIGITS, depth)
+    except InconclusiveError:
+        return "inconclusive", None
+    best: Identification | None = None
+    for name in constants:
+        found = confirm(a, b, name, digits, limit=limit)
+        if found is None or not found.constants:  # none, or a rational: not a formula for a constant
+            continue
+        if best is None or found.excess_digits > best.excess_digits:
+            best = found
+    return ("confirmed" if best else "unconfirmed"), best
+
+
+@functools.lru_cache(maxsize=EXACT_MEMO)
+def _dynamics(a: tuple[int, ...], b: tuple[int, ...], depth: int, digits: int) -> Dynamics:
+    """The dynamics record of a canonical PCF, kept per process like :func:`_identified`."""
+    return dynamics(a, b, depth, limit_digits=digits)
+
+
 class _Shard(ShardRun[PCFSpec]):
     """The mutable state of one shard's run (records gathered, counters, classes seen)."""
 
@@ -381,25 +410,13 @@ class _Shard(ShardRun[PCFSpec]):
 
     def identify(self, pcf: PCF, constants: list[str]) -> Identification | None:
         """The cheapest relation of the limit with one of ``constants``, re-checked exactly."""
-        digits = self.spec.digits
-        try:
-            limit = pcf_limit(pcf.a, pcf.b, RECHECK_FACTOR * digits + LIMIT_GUARD_DIGITS, self.spec.exact.depth)
-        except InconclusiveError:
-            self.counts["inconclusive"] += 1
-            return None
-        best: Identification | None = None
-        for name in constants:
-            found = confirm(pcf.a, pcf.b, name, digits, limit=limit)
-            if found is None or not found.constants:  # none, or a rational: not a formula for a constant
-                continue
-            if best is None or found.excess_digits > best.excess_digits:
-                best = found
-        self.counts["confirmed" if best else "unconfirmed"] += 1
+        outcome, best = _identified(pcf.a, pcf.b, tuple(constants), self.spec.digits, self.spec.exact.depth)
+        self.counts[outcome] += 1
         return best
 
     def record(self, pcf: PCF, key: str, identification: Identification | None, found: PCF, index: int) -> None:
         """Add the records of one canonical PCF: the PCF, its dynamics, its conjecture."""
-        dyn = dynamics(pcf.a, pcf.b, self.spec.exact.dynamics_depth, limit_digits=self.spec.digits)
+        dyn = _dynamics(pcf.a, pcf.b, self.spec.exact.dynamics_depth, self.spec.digits)
         self.counts["exact"] += 1
         self.metrics.append(MetricsRecord(key, self.spec.exact.dynamics_depth, dyn.as_dict()))
         self.pcfs.append(PCFRecord(key, pcf.a, pcf.b, self.search_id))
