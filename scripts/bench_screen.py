@@ -29,6 +29,7 @@ constant.
     python scripts/bench_screen.py --engines [--sample 200000] [--repeat 5] [--skip-search] [--gpu]
     python scripts/bench_screen.py --space unsupervised-deg2-15 [--workers 1 2] [--devices numpy cpu] [--search-repeat 1]
     python scripts/bench_screen.py --per-constant unsupervised-deg2-20 --workers 2
+    python scripts/bench_screen.py --shard-memory unsupervised-deg2-15 [--search-repeat 3]
 """
 
 from __future__ import annotations
@@ -261,6 +262,42 @@ def per_constant(spec_name: str, workers: int) -> None:
     Console(width=200).print(table)
 
 
+def shard_memory(spec_name: str, size: int, repeat: int) -> None:
+    """One shard of ``size`` PCFs (at 1/7, 3/7 and 5/7 of the space) through ``run_shard``, as a
+    warm worker runs it: CPU seconds (median of ``repeat``), PCFs per second of one core, and
+    the peak of the memory Python and numpy allocate (tracemalloc) while it runs."""
+    import tracemalloc
+
+    from brouncker.screening.match import moebius_tables
+    from brouncker.search.kinds.pcf import run_shard
+    from brouncker.search.shards import Shard
+    from brouncker.search.spec import load_spec
+
+    spec = load_spec(ROOT / "searches" / f"{spec_name}.toml")
+    total = len(spec.space())
+    moebius_tables(tuple(spec.constants), spec.match.bound)  # a warm worker has its tables
+    table = Table(title=f"run_shard on shards of {size:,} PCFs of searches/{spec_name}.toml (CPU median of {repeat})")
+    for column in ("shard at", "CPU s", "PCFs/s per core", "matched", "peak memory", "load"):
+        table.add_column(column, justify="right")
+    for part in (1, 3, 5):
+        start = total * part // 7
+        shard = Shard(part, start, min(total, start + size))
+        run_shard(spec, Shard(part, start, start + 1000))  # compiled code loaded
+        times = []
+        for _ in range(repeat):
+            begin = time.process_time()
+            result = run_shard(spec, shard)
+            times.append(time.process_time() - begin)
+        tracemalloc.start()
+        run_shard(spec, shard)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        seconds = statistics.median(times)
+        table.add_row(f"{part}/7", f"{seconds:.2f}", f"{len(shard) / seconds:,.0f}", str(result.counts["matched"]),
+                      f"{peak / 2**20:.1f} MiB", loadavg())
+    Console(width=200).print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=100_000)
@@ -274,7 +311,11 @@ def main() -> None:
     parser.add_argument("--devices", nargs="+", default=["numpy", "cpu"], help="with --space")
     parser.add_argument("--per-constant", metavar="SPEC",
                         help="one kernel run of searches/SPEC.toml: time, driver memory, formulas per constant")
+    parser.add_argument("--shard-memory", metavar="SPEC", help="run_shard on 2M-PCF shards of searches/SPEC.toml: CPU, memory")
     args = parser.parse_args()
+    if args.shard_memory:
+        shard_memory(args.shard_memory, 2_000_000, args.search_repeat)
+        return
     if args.space:
         end_to_end(args.space, args.search_repeat, tuple(args.workers), tuple(args.devices))
         return

@@ -9,6 +9,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brouncker.pcf.walk import walk
 from brouncker.screening.screen import NOT_CONVERGED, screen
@@ -83,3 +85,14 @@ def test_identify_mode_finds_the_slow_formulas_of_a_template_space() -> None:
                       "family": {"a": {"coefficients": [[1, 2]]}, "b": {"coefficients": [[1], [0], [0]]}}})
     formulas = {(c.a, c.b): c.expression for c in run_shard(box, Shard(0, 0, len(box.space()))).conjectures}
     assert formulas == {((1,), (1, 0, 0)): "1/ln2", ((2,), (1, 0, 0)): "2/(4 - pi)"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 60), st.sampled_from([40, 100, 333]), st.integers(0, 2**32 - 1))
+def test_the_compiled_walk_gives_the_numpy_walks_floats(width_a, width_b, count, depth, seed):
+    """The slow set's walk to N, 2N, ..., 16N, compiled one PCF at a time, gives bit for bit the
+    convergents of the numpy loop over all of them (Horner terms, the same rescaling)."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(-20, 21, size=(count, width_a)), rng.integers(-20, 21, size=(count, width_b))
+    depths = [depth << k for k in range(5)]
+    assert np.array_equal(convergents_at(a, b, depths), convergents_at(a, b, depths, engine="numpy"), equal_nan=True)

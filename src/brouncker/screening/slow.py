@@ -44,12 +44,18 @@ class SlowLimits:
     errors: np.ndarray
 
 
-def convergents_at(a: np.ndarray, b: np.ndarray, depths: list[int]) -> np.ndarray:
+def convergents_at(a: np.ndarray, b: np.ndarray, depths: list[int], engine: str = "kernel") -> np.ndarray:
     """$p(n)/q(n)$ in float64 at each of the increasing ``depths`` (one row per depth), for
     PCFs given as coefficient rows; the terms are evaluated at each $n$ in float64 (their
-    relative error is what matters here, not their exactness)."""
+    relative error is what matters here, not their exactness). ``engine="kernel"`` walks
+    each PCF in compiled code (:mod:`.slow_kernel`), ``"numpy"`` all of them as arrays (the
+    reference: the same floats)."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
+    if engine == "kernel":
+        from .slow_kernel import convergents_at as compiled  # numba: imported on first use
+
+        return compiled(np.ascontiguousarray(a), np.ascontiguousarray(b), np.asarray(depths, dtype=np.int64), RESCALE_EVERY)
     count = a.shape[0]
     out = np.full((len(depths), count), np.nan)
     p_prev, p = np.ones(count), a[:, -1].copy()
