@@ -35,6 +35,7 @@ constant.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -253,8 +254,11 @@ def per_constant(spec_name: str, workers: int) -> None:
         names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", finding["expression"])) & set(BANK)) or ["(none)"]
         key = " and ".join(names)
         by_constant[key] = by_constant.get(key, 0) + 1
+    digest = hashlib.sha256(repr(sorted(formulas)).encode()).hexdigest()[:12]
+    counters = report["counters"]
     table = Table(title=f"search run searches/{spec_name}.toml on {workers} workers: {wall:.1f} s wall, "
-                        f"driver peak RSS {peak / 2**20:,.0f} MiB, {len(formulas)} formulas")
+                        f"{counters['cpu_seconds']:.0f} s of shard CPU, {counters['pcfs']:,} PCFs, {counters['matched']:,} matched, "
+                        f"driver peak RSS {peak / 2**20:,.0f} MiB, {len(formulas)} formulas (digest {digest}), load {loadavg()}")
     for column in ("constant", "formulas"):
         table.add_column(column, justify="right")
     for name, count in sorted(by_constant.items(), key=lambda item: -item[1]):
