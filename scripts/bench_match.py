@@ -26,52 +26,21 @@ from rich.table import Table
 
 from brouncker.constants import BANK
 from brouncker.screening.match import (
-    DEFAULT_TOLERANCE,
-    RATIONAL_MAX_DENOMINATOR,
     MoebiusMatch,
     MoebiusTables,
     bucket_index,
     match,
+    match_sorted,
     moebius_tables,
 )
-from brouncker.screening.screen import screen, small_rational
+from brouncker.screening.screen import screen
 
 BOUND = 12
 BLOCK = 65_536  # limits per match call in a shard (brouncker.limits.SCREEN_BLOCK)
 SIX = ("pi", "e", "zeta3", "catalan", "ln2", "sqrt2")
 
 
-def reference(limits: np.ndarray, tables: MoebiusTables, tolerance: float = DEFAULT_TOLERANCE,
-              max_denominator: int = RATIONAL_MAX_DENOMINATOR) -> list[MoebiusMatch]:
-    """The match before the bucket index: sort the limits, two ``searchsorted`` calls."""
-    x = np.asarray(limits, dtype=np.float64)
-    index = np.flatnonzero(np.isfinite(x) & (x != 0))
-    if index.size == 0:
-        return []
-    index = index[np.argsort(x[index], kind="stable")]
-    xs = x[index]
-    width = tolerance * np.abs(xs)
-    lo = np.searchsorted(tables.values, xs - width, side="left")
-    hi = np.searchsorted(tables.values, xs + width, side="right")
-    count = hi - lo
-    hit = count > 0
-    if not hit.any():
-        return []
-    rational = small_rational(xs[hit], max_denominator, tolerance)
-    keep = np.flatnonzero(hit)[~rational]
-    count = count[keep]
-    total = int(count.sum())
-    if total == 0:
-        return []
-    owner = np.repeat(keep, count)
-    offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-    row = lo[owner] + offset
-    found = [
-        MoebiusMatch(int(i), tables.constants[s], (int(c[0]), int(c[1]), int(c[2]), int(c[3])), float(v))
-        for i, s, c, v in zip(index[owner], tables.source[row], tables.coefficients[row], tables.values[row])
-    ]
-    found.sort(key=lambda m: (m.index, m.constant, m.coefficients))
-    return found
+reference = match_sorted  # the match before the bucket index: sort the limits, two searchsorted calls
 
 
 def screened_limits(count: int, seed: int = 0) -> np.ndarray:

@@ -26,13 +26,11 @@ loaded, by forward differences in int64 (the caller has bounded the values).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numba
 import numpy as np
-from numba.core import types
-from numba.extending import intrinsic
 
+from .floatbits import normal_factor
 from .status import FREEZE_CHANGE, FREEZE_EVERY
 
 LANES = 16  # PCFs stepped together: four AVX2 vectors of float64, enough independent chains to hide the latency
@@ -59,22 +57,6 @@ def _steps(state: np.ndarray, count: int) -> None:  # pragma: no cover
             state[_B1 + k] += state[_B2 + k]
 
 
-@intrinsic
-def _bits(typingctx: Any, x: Any) -> tuple[Any, Any]:  # pragma: no cover
-    """The bits of a float64 as an int64 (a bit cast, no memory)."""
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def _float(typingctx: Any, x: Any) -> tuple[Any, Any]:  # pragma: no cover
-    """The float64 whose bits are the int64 ``x`` (a bit cast)."""
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
-    return types.float64(types.int64), codegen
-
-
 @numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
 def _rescale(state: np.ndarray, k: int) -> None:  # pragma: no cover
     r"""Divide lane ``k``'s $p, q$ by $2^e$, $e$ the exponent :func:`math.frexp` gives their
@@ -82,10 +64,8 @@ def _rescale(state: np.ndarray, k: int) -> None:  # pragma: no cover
     range, where those bits would not make a normal float, it is :func:`math.ldexp`'s, as in
     :func:`brouncker.screening.kernel._walk_one`."""
     top = max(max(abs(state[_P1 + k]), abs(state[_Q1 + k])), max(abs(state[_P2 + k]), abs(state[_Q2 + k])))
-    biased = (_bits(top) >> 52) & 0x7FF  # type: ignore[call-arg]  # numba's intrinsic takes the context itself
-    if 1 <= biased <= 2044:  # frexp's exponent is biased - 1022, so the factor's biased exponent is 2045 - biased
-        factor = _float((2045 - biased) << 52)
-    else:
+    factor, normal = normal_factor(top)
+    if not normal:
         _, exponent = math.frexp(top)
         factor = math.ldexp(1.0, -exponent)
     state[_P1 + k] *= factor
@@ -269,10 +249,10 @@ def walk_lanes(a: np.ndarray, b: np.ndarray, values_a: np.ndarray, radices_a: np
         for k in range(LANES):  # vectorised: each lane's step, and its rescaling if due there (a factor of 1 if not)
             at[k] += ROUND
             top = max(max(abs(state[_P1 + k]), abs(state[_Q1 + k])), max(abs(state[_P2 + k]), abs(state[_Q2 + k])))
-            biased = (_bits(top) >> 52) & 0x7FF  # type: ignore[call-arg]  # numba's intrinsic takes the context itself
+            normal_at, normal = normal_factor(top)
             due = (pcf[k] >= 0) & (small | (at[k] % interval == 0))
-            odd[k] = due & ((biased < 1) | (biased > 2044))  # beyond a normal factor: math.ldexp's, below
-            factor = _float((2045 - min(max(biased, 1), 2044)) << 52) if due and not odd[k] else 1.0
+            odd[k] = due & (not normal)  # beyond a normal factor: math.ldexp's, below
+            factor = normal_at if due else 1.0
             state[_P1 + k] *= factor
             state[_Q1 + k] *= factor
             state[_P2 + k] *= factor

@@ -220,6 +220,33 @@ def match(
     x = np.ascontiguousarray(limits, dtype=np.float64).reshape(-1)
     t = tables.index
     index, lo, hi = candidates(x, float(tolerance), tables.values, t.base, t.shift, t.offset, t.count, t.fine_bits, t.occupied, t.starts)
+    return _expand(x, index, lo, hi, tables, tolerance, max_denominator)
+
+
+def match_sorted(
+    limits: np.ndarray,
+    tables: MoebiusTables,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_denominator: int = RATIONAL_MAX_DENOMINATOR,
+) -> list[MoebiusMatch]:
+    """:func:`match` as it was before the bucket index: sort the limits, two ``searchsorted``
+    calls over the whole table. The reference :func:`match` is tested and timed against."""
+    x = np.ascontiguousarray(limits, dtype=np.float64).reshape(-1)
+    index = np.flatnonzero(np.isfinite(x) & (x != 0))
+    index = index[np.argsort(x[index], kind="stable")]
+    xs = x[index]
+    with np.errstate(over="ignore"):  # w and x + w of the largest floats may be infinite
+        width = tolerance * np.abs(xs)
+        lo = np.searchsorted(tables.values, xs - width, side="left")
+        hi = np.searchsorted(tables.values, xs + width, side="right")
+    hit = hi > lo
+    return _expand(x, index[hit], lo[hit], hi[hit], tables, tolerance, max_denominator)
+
+
+def _expand(x: np.ndarray, index: np.ndarray, lo: np.ndarray, hi: np.ndarray, tables: MoebiusTables, tolerance: float,
+            max_denominator: int) -> list[MoebiusMatch]:
+    """The matches of the limits ``x[index]`` with table rows ``lo`` to ``hi`` (exclusive),
+    less the limits on a small rational, in order of (index, constant, coefficients)."""
     if index.size == 0:
         return []
     keep = ~small_rational(x[index], max_denominator, tolerance)
@@ -230,13 +257,9 @@ def match(
     owner = np.repeat(np.arange(index.size), count)
     offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
     row = lo[owner] + offset
-    source = tables.source[row]
-    coeffs = tables.coefficients[row]
-    values = tables.values[row]
-    pcf_index = index[owner]
     found = [
         MoebiusMatch(int(i), tables.constants[s], (int(c[0]), int(c[1]), int(c[2]), int(c[3])), float(v))
-        for i, s, c, v in zip(pcf_index, source, coeffs, values)
+        for i, s, c, v in zip(index[owner], tables.source[row], tables.coefficients[row], tables.values[row])
     ]
     found.sort(key=lambda m: (m.index, m.constant, m.coefficients))
     return found

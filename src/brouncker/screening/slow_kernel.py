@@ -11,32 +11,15 @@ $16N$ steps whatever the number of PCFs; this loop pays only for the PCFs.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numba
 import numpy as np
-from numba.core import types
-from numba.extending import intrinsic
+
+from .floatbits import normal_factor
 
 LANES = 16  # PCFs walked side by side, as in the screen's lanes: the loops over them vectorise
 _P, _PP, _Q, _QP, _AN, _BN = (k * LANES for k in range(6))  # rows of the state array
 SHORT = 4  # rows of at most this many coefficients get one fused Horner loop
-
-
-@intrinsic
-def _bits(typingctx: Any, x: Any) -> tuple[Any, Any]:  # pragma: no cover
-    """The bits of a float64 as an int64 (a bit cast)."""
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def _float(typingctx: Any, x: Any) -> tuple[Any, Any]:  # pragma: no cover
-    """The float64 whose bits are the int64 ``x`` (a bit cast)."""
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
-    return types.float64(types.int64), codegen
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
@@ -88,9 +71,8 @@ def convergents_at(a: np.ndarray, b: np.ndarray, depths: np.ndarray, rescale_eve
             if n % rescale_every == 0:
                 for k in range(LANES):  # the factor frexp and ldexp give, from the exponent's bits
                     top = max(max(abs(state[_P + k]), abs(state[_Q + k])), max(abs(state[_PP + k]), abs(state[_QP + k])))
-                    biased = (_bits(top) >> 52) & 0x7FF  # type: ignore[call-arg]  # numba's intrinsic takes the context itself
-                    odd[k] = (biased < 1) | (biased > 2044)
-                    factor = 1.0 if odd[k] else _float((2045 - min(max(biased, 1), 2044)) << 52)
+                    factor, normal = normal_factor(top)
+                    odd[k] = not normal
                     state[_P + k] *= factor
                     state[_Q + k] *= factor
                     state[_PP + k] *= factor
