@@ -92,15 +92,16 @@ def richardson(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def accelerate(a: np.ndarray, b: np.ndarray, depth: int, levels: int = SLOW_LEVELS,
-               tolerance: float = SLOW_TOLERANCE) -> SlowLimits:
+               tolerance: float = SLOW_TOLERANCE, engine: str = "kernel") -> SlowLimits:
     """The extrapolated limits of the rows whose Richardson estimates agree to ``tolerance``
-    (the caller passes the rows the screen dropped with a change below ``SLOW_CHANGE``)."""
+    (the caller passes the rows the screen dropped with a change below ``SLOW_CHANGE``);
+    ``engine`` walks them (:func:`convergents_at`)."""
     a = np.atleast_2d(np.asarray(a))
     b = np.atleast_2d(np.asarray(b))
     if a.shape[0] == 0:
         empty = np.empty(0)
         return SlowLimits(np.empty(0, dtype=np.int64), empty, empty)
-    values = convergents_at(a, b, [depth << k for k in range(levels + 1)])
+    values = convergents_at(a, b, [depth << k for k in range(levels + 1)], engine)
     estimate, error = richardson(values)
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = error / np.abs(estimate)

@@ -659,7 +659,8 @@ def _survivors(spec: PCFSpec, screened: Screening, block: _Block) -> tuple[np.nd
     with np.errstate(invalid="ignore"):
         dropped = (screened.status == NOT_CONVERGED) & (screened.change < SLOW_CHANGE)
     candidates = np.flatnonzero(dropped)
-    accelerated = accelerate(*block.at(candidates), spec.screen.depth)
+    engine = "numpy" if spec.screen.device == "numpy" else "kernel"  # the numpy device is numpy throughout: the reference
+    accelerated = accelerate(*block.at(candidates), spec.screen.depth, engine=engine)
     rows = np.concatenate([converged, candidates[accelerated.rows]])
     limits = np.concatenate([screened.limits[converged], accelerated.limits])
     slow = np.concatenate([np.zeros(converged.size, dtype=bool), np.ones(accelerated.rows.size, dtype=bool)])
