@@ -162,9 +162,12 @@ def test_bad_esma_specs_are_named(extra, words):
 
 def test_shipped_specs_are_valid():
     root = Path(__file__).resolve().parents[1] / "searches"
-    names = ("quickstart.toml", "unsupervised-deg2.toml", "unsupervised-deg2-dynamics.toml")
+    names = ("quickstart.toml", "unsupervised-deg2.toml", "unsupervised-deg2-dynamics.toml", "unsupervised-deg2-15.toml",
+             "unsupervised-deg2-20.toml")
     specs = {name: load_spec(root / name) for name in names}
     assert len(specs["unsupervised-deg2.toml"].space()) == 1_768_900
+    for bound, size in ((15, 887_444_100), (20, 4_749_966_400)):  # (31^3 - 1)^2 and (41^3 - 1)^2: neither a nor b zero
+        assert len(specs[f"unsupervised-deg2-{bound}.toml"].space()) == size == ((2 * bound + 1) ** 3 - 1) ** 2
     assert specs["unsupervised-deg2.toml"].mode == "identify"
     assert specs["unsupervised-deg2-dynamics.toml"].mode == "dynamics"
     assert len(specs["unsupervised-deg2-dynamics.toml"].space()) == 1_768_900
