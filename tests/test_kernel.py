@@ -169,12 +169,11 @@ finite_or_not = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=6
 @given(st.lists(finite_or_not, min_size=1, max_size=20), st.sampled_from([1, 10, 1000]), st.sampled_from([1e-14, 1e-11, 1e-7]))
 def test_the_kernels_small_rational_is_the_screens(x, max_denominator, rtol):
     """The kernel decides each limit with the numpy test's own float operations."""
-    from brouncker.screening.kernel import _small_rational, _small_rationals
+    from brouncker.screening.kernel import _small_rationals
     from brouncker.screening.screen import small_rational
 
     values = np.array(x, dtype=np.float64)
     reference = small_rational(values, max_denominator, rtol).tolist()
-    assert [_small_rational(v, max_denominator, rtol) for v in values.tolist()] == reference
     finite = np.isfinite(values)
     side_by_side = np.empty(int(finite.sum()), dtype=bool)  # the lanes take the finite limits only
     _small_rationals(values[finite], max_denominator, rtol, side_by_side)

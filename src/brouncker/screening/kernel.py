@@ -209,32 +209,6 @@ def walk(terms: np.ndarray, a0: np.ndarray, depth: int, gap: int, interval: int,
     return _run(terms, none, none, np.ascontiguousarray(a0, dtype=np.float64), terms.shape[0], depth, gap, interval, parallel)
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
-def _small_rational(x: float, max_denominator: int, rtol: float) -> bool:  # pragma: no cover
-    """:func:`brouncker.screening.screen.small_rational` of one number, the same float
-    operations in the same order."""
-    if not math.isfinite(x):
-        return False
-    y = x
-    y = 1.0 / (y - np.floor(y))  # np.floor: a float (math.floor gives an int in numba, wrong for inf)
-    k_prev = 0.0
-    k = 1.0
-    best = 1.0
-    for _ in range(64):
-        term = np.floor(y)
-        following = term * k
-        following += k_prev
-        if not following <= max_denominator:
-            break
-        best = following
-        k_prev = k
-        k = following
-        y -= term
-        y = 1.0 / y
-    scaled = x * best
-    return abs(scaled - np.rint(scaled)) <= rtol * abs(x) * best
-
-
 @numba.njit(cache=True, nogil=True)
 def _vanishing_rows(b: np.ndarray, finite_top: int, start: int, stop: int, stops: np.ndarray) -> None:  # pragma: no cover
     """Whether $b(n) = 0$ for some $1 \\le n \\le$ ``finite_top``, rows ``start`` to ``stop``
@@ -253,10 +227,11 @@ def _vanishing_rows(b: np.ndarray, finite_top: int, start: int, stop: int, stops
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
 def _small_rationals(x: np.ndarray, max_denominator: int, rtol: float, near: np.ndarray) -> None:  # pragma: no cover
-    """:func:`_small_rational` of every (finite) ``x`` into ``near``, :data:`RATIONAL_LANES`
-    numbers side by side: each step of a continued fraction waits on a division, and
-    independent expansions fill the wait. A lane's expansion stops where the scalar loop
-    breaks, so every float is the scalar loop's."""
+    """:func:`brouncker.screening.screen.small_rational` of every (finite) ``x`` into
+    ``near``, :data:`RATIONAL_LANES` numbers side by side, with the numpy code's float
+    operations in its order: each step of a continued fraction waits on a division, and
+    independent expansions fill the wait. A lane stops at the first denominator past
+    ``max_denominator`` (the denominators only grow, so the last one kept is numpy's)."""
     w = np.zeros(5 * RATIONAL_LANES)  # one array, rows at constant offsets: the loop over the lanes vectorises
     live = np.zeros(RATIONAL_LANES, dtype=np.bool_)
     for base in range(0, x.shape[0], RATIONAL_LANES):
